@@ -1,0 +1,43 @@
+// Element types and shapes of IR values. Shapes are static except the two symbolic dims:
+// T (tokens processed in this step) and C (context length, KV cache included).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace q3c::ir {
+
+enum class DType { F32, BF16, F16, I32 };
+
+const char* dtypeName(DType t);                 // "f32", "bf16", ...
+bool parseDType(const std::string& s, DType& out);
+int64_t dtypeSize(DType t);
+
+// One dimension: a constant, or one of the symbolic dims.
+struct Dim {
+  enum Kind : uint8_t { Const, T, C };
+  Kind kind = Const;
+  int64_t value = 0;  // only for Const
+
+  static Dim of(int64_t v) { return {Const, v}; }
+  static Dim tokens() { return {T, 0}; }
+  static Dim context() { return {C, 0}; }
+  bool isConst() const { return kind == Const; }
+  bool operator==(const Dim&) const = default;
+  // The concrete size once T and C are known.
+  int64_t resolve(int64_t t, int64_t c) const { return kind == Const ? value : kind == T ? t : c; }
+  std::string str() const;
+};
+
+using Shape = std::vector<Dim>;
+
+struct TensorType {
+  DType dtype = DType::F32;
+  Shape shape;
+  bool operator==(const TensorType&) const = default;
+  std::string str() const;  // "f32[T,128]"
+  // Number of elements once T and C are known.
+  int64_t numel(int64_t t, int64_t c) const;
+};
+
+}  // namespace q3c::ir

@@ -1,0 +1,39 @@
+#include "runtime/session.h"
+
+#include <algorithm>
+
+#include "frontend/error.h"
+
+namespace q3c {
+
+Session::Session(const Model& model, Backend& backend, int64_t contextLength)
+    : model_(model),
+      exe_(backend.compile(model.graph, model.weights)),
+      kv_(model.config.numLayers, model.config.numKvHeads, model.config.headDim, contextLength) {}
+
+const float* Session::forward(const std::vector<int32_t>& ids) {
+  if (ids.empty()) throw Error("no tokens to process");
+  for (int32_t id : ids)
+    if (id < 0 || id >= vocabSize())
+      throw Error("token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(vocabSize() - 1) + ")");
+  return exe_->run(ids.data(), static_cast<int64_t>(ids.size()), kv_);
+}
+
+std::vector<int32_t> generateGreedy(Session& s, const std::vector<int32_t>& prompt, const std::vector<int32_t>& eos,
+                                    const GenerateOptions& opt) {
+  std::vector<int32_t> out;
+  const int64_t V = s.vocabSize();
+  const float* logits = s.forward(prompt);
+  const float* last = logits + (static_cast<int64_t>(prompt.size()) - 1) * V;
+  while (static_cast<int64_t>(out.size()) < opt.maxNew) {
+    int32_t next = static_cast<int32_t>(std::max_element(last, last + V) - last);
+    out.push_back(next);
+    if (opt.onToken) opt.onToken(next);
+    if (opt.stopAtEos && std::find(eos.begin(), eos.end(), next) != eos.end()) break;
+    if (static_cast<int64_t>(out.size()) == opt.maxNew) break;
+    last = s.forward({next});
+  }
+  return out;
+}
+
+}  // namespace q3c

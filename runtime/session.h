@@ -1,0 +1,42 @@
+// One conversation with a compiled model: the executable, its KV cache, and the checks on the
+// tokens fed to it.
+#pragma once
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "codegen/backend.h"
+#include "runtime/model.h"
+
+namespace q3c {
+
+class Session {
+ public:
+  // Compiles the model's graph with `backend` and preallocates a KV cache of `contextLength`.
+  Session(const Model& model, Backend& backend, int64_t contextLength);
+
+  // Feeds tokens (the prompt, or one sampled token) and returns their logits [ids.size(), vocab].
+  // Throws q3c::Error for an id outside the vocabulary or a full context.
+  const float* forward(const std::vector<int32_t>& ids);
+  void reset() { kv_.clear(); }
+  int64_t position() const { return kv_.length(); }
+  int64_t vocabSize() const { return model_.config.vocabSize; }
+  Executable& executable() { return *exe_; }
+
+ private:
+  const Model& model_;
+  std::unique_ptr<Executable> exe_;
+  KvCache kv_;
+};
+
+struct GenerateOptions {
+  int64_t maxNew = 32;
+  bool stopAtEos = true;
+  std::function<void(int32_t)> onToken;  // called as each new token is chosen
+};
+
+// Greedy decoding: prefill the prompt, then one token at a time with the KV cache.
+std::vector<int32_t> generateGreedy(Session& s, const std::vector<int32_t>& prompt, const std::vector<int32_t>& eos,
+                                    const GenerateOptions& opt);
+
+}  // namespace q3c

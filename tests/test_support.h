@@ -1,0 +1,46 @@
+// Helpers shared by the tests: where the golden data is, temporary directories, comparisons.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "frontend/safetensors.h"
+
+namespace q3c::test {
+
+std::filesystem::path sharedDir();
+std::filesystem::path goldenDir();
+std::vector<std::string> goldenModels();  // folder names under goldenDir(), sorted
+
+// A fresh directory under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The f32 (or i32 widened) contents of a tensor.
+std::vector<float> tensorF32(const TensorView& t);
+std::vector<int32_t> tensorI32(const TensorView& t);
+
+// max |a - b| / max |b|; fails the current test if sizes differ.
+double relativeError(const std::vector<float>& got, const std::vector<float>& want);
+double maxAbs(const std::vector<float>& v);
+
+void writeFile(const std::string& path, const std::string& bytes);
+std::string readFile(const std::string& path);
+
+// Runs the built q3c with `args` (already shell-quoted); captures stdout and stderr.
+struct RunResult {
+  int exitCode = -1;   // -1 when killed by a signal
+  int signal = 0;
+  std::string out, err;
+};
+RunResult runQ3c(const std::string& args);
+
+}  // namespace q3c::test

@@ -1,0 +1,43 @@
+// q3c eval: logits at every position of one forward pass, written as safetensors.
+#include <cstring>
+#include <iostream>
+
+#include "codegen/backend.h"
+#include "frontend/error.h"
+#include "runtime/session.h"
+#include "tools/commands.h"
+
+namespace q3c::tools {
+
+void addEvalCommand(CLI::App& app) {
+  struct Opts {
+    std::string dir, out, backend = "interp";
+    IdsInput ids;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand("eval", "Run one forward pass over a prompt and write the logits of every position");
+  cmd->add_option("MODEL_DIR", o->dir, "Hugging Face model directory")->required();
+  o->ids.addOptions(*cmd);
+  cmd->add_option("--out", o->out, "output .safetensors file (tensor 'logits', F32 [T, vocab])")->required();
+  cmd->add_option("--backend", o->backend, "backend: " + [] {
+    std::string s;
+    for (const auto& n : backendNames()) s += (s.empty() ? "" : ", ") + n;
+    return s;
+  }())->capture_default_str();
+  cmd->callback([o] {
+    std::vector<int32_t> ids = o->ids.read();
+    Model model = Model::load(o->dir);
+    auto backend = createBackend(o->backend);
+    Session session(model, *backend, static_cast<int64_t>(ids.size()));
+    int64_t t0 = nowNs();
+    const float* logits = session.forward(ids);
+    double secs = secondsSince(t0);
+    const int64_t T = static_cast<int64_t>(ids.size()), V = model.config.vocabSize;
+    OwnedTensor t{ir::DType::F32, {T, V}, std::vector<uint8_t>(static_cast<size_t>(T * V) * 4)};
+    std::memcpy(t.bytes.data(), logits, t.bytes.size());
+    writeSafetensors(o->out, {{"logits", std::move(t)}});
+    std::cerr << "eval: " << T << " tokens in " << secs << " s with " << o->backend << ", wrote " << o->out << "\n";
+  });
+}
+
+}  // namespace q3c::tools

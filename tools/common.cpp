@@ -1,0 +1,51 @@
+#include <chrono>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "frontend/error.h"
+#include "tools/commands.h"
+
+namespace q3c::tools {
+
+void IdsInput::addOptions(CLI::App& cmd) {
+  auto* a = cmd.add_option("--ids", ids, "prompt token ids, e.g. \"1 2 3\"");
+  auto* b = cmd.add_option("--ids-file", file, "file with the prompt token ids (whitespace or comma separated)");
+  a->excludes(b);
+}
+
+std::vector<int32_t> IdsInput::read() const {
+  std::string text = ids;
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error(file + ": cannot open");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  } else if (ids.empty()) {
+    throw Error("no prompt: give --ids \"1 2 3\" or --ids-file FILE");
+  }
+  std::vector<int32_t> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (isspace(static_cast<unsigned char>(text[i])) || text[i] == ',') { ++i; continue; }
+    size_t j = i;
+    while (j < text.size() && !isspace(static_cast<unsigned char>(text[j])) && text[j] != ',') ++j;
+    int64_t v;
+    auto r = std::from_chars(text.data() + i, text.data() + j, v);
+    if (r.ec != std::errc() || r.ptr != text.data() + j || v < INT32_MIN || v > INT32_MAX)
+      throw Error("bad token id '" + text.substr(i, j - i) + "'" + (file.empty() ? "" : " in " + file));
+    out.push_back(static_cast<int32_t>(v));
+    i = j;
+  }
+  if (out.empty()) throw Error("the prompt has no token ids");
+  return out;
+}
+
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+double secondsSince(int64_t startNs) { return static_cast<double>(nowNs() - startNs) * 1e-9; }
+
+}  // namespace q3c::tools
