@@ -16,12 +16,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-struct Preset {
-  const char* name;
-  int64_t vocab, hidden, intermediate, layers, heads, kvHeads, headDim, maxPos;
-  bool tied;
-  int shards;  // as the real checkpoint is split
-};
+using Preset = SynthShape;
 
 const Preset kPresets[] = {
     {"tiny", 151936, 128, 384, 4, 4, 2, 32, 40960, true, 1},
@@ -31,13 +26,17 @@ const Preset kPresets[] = {
     {"qwen3-8b", 151936, 4096, 12288, 36, 32, 8, 128, 40960, false, 5},
 };
 
-const Preset& findPreset(const std::string& name) {
+}  // namespace
+
+SynthShape synthPreset(const std::string& name) {
   for (const Preset& p : kPresets)
     if (name == p.name) return p;
   std::string known;
   for (const Preset& p : kPresets) known += std::string(known.empty() ? "" : ", ") + p.name;
   throw Error("unknown preset '" + name + "' (known: " + known + ")");
 }
+
+namespace {
 
 // A tensor to synthesize: values uniform in center ± halfWidth.
 struct SynthTensor {
@@ -144,8 +143,11 @@ json configJson(const Preset& p, ir::DType dt) {
           {"num_hidden_layers", p.layers},
           {"num_key_value_heads", p.kvHeads},
           {"rms_norm_eps", 1e-06},
-          {"rope_scaling", nullptr},
-          {"rope_theta", 1000000},
+          {"rope_scaling", p.ropeType == "default" ? json(nullptr)
+                                                   : json{{"rope_type", p.ropeType},
+                                                          {"factor", p.ropeFactor},
+                                                          {"original_max_position_embeddings", p.ropeOriginalMax}}},
+          {"rope_theta", p.ropeTheta == std::floor(p.ropeTheta) ? json(static_cast<int64_t>(p.ropeTheta)) : json(p.ropeTheta)},
           {"sliding_window", nullptr},
           {"tie_word_embeddings", p.tied},
           {"torch_dtype", dt == ir::DType::BF16 ? "bfloat16" : "float32"},
@@ -176,7 +178,9 @@ std::vector<std::string> synthPresets() {
 }
 
 uint64_t synthesizeModel(const SynthOptions& opt) {
-  const Preset& p = findPreset(opt.preset);
+  const Preset& p = opt.shape;
+  if (p.shards < 1 || p.vocab < 1 || p.hidden < 1 || p.layers < 1 || p.heads < 1 || p.kvHeads < 1 || p.headDim < 2)
+    throw Error("synth: invalid model shape");
   if (opt.dtype != ir::DType::BF16 && opt.dtype != ir::DType::F32) throw Error("synth writes bf16 or f32 weights");
   fs::path dir(opt.outDir);
   std::error_code ec;

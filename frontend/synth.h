@@ -10,8 +10,23 @@
 
 namespace q3c {
 
+// The numbers a synthesized model is made of; the presets are the real models' values.
+struct SynthShape {
+  std::string name;
+  int64_t vocab, hidden, intermediate, layers, heads, kvHeads, headDim, maxPos;
+  bool tied;
+  int shards;  // safetensors files, as the real checkpoint is split
+  double ropeTheta = 1e6;
+  std::string ropeType = "default";  // or "yarn" / "linear" with the two fields below
+  double ropeFactor = 1.0;
+  int64_t ropeOriginalMax = 0;
+};
+
+// tiny, qwen3-0.6b, qwen3-1.7b, qwen3-4b, qwen3-8b; throws q3c::Error for another name.
+SynthShape synthPreset(const std::string& name);
+
 struct SynthOptions {
-  std::string preset = "tiny";  // tiny, qwen3-0.6b, qwen3-1.7b, qwen3-4b, qwen3-8b
+  SynthShape shape = synthPreset("tiny");
   ir::DType dtype = ir::DType::BF16;
   uint64_t seed = 0;
   std::string outDir;

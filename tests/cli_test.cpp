@@ -1,1 +1,129 @@
+// The q3c command line as a user meets it: --help everywhere, end-to-end results that match the
+// golden files, and every malformed input answered with one line on stderr and a non-zero exit.
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "frontend/weight_store.h"
+#include "ir/graph.h"
+#include "tests/test_support.h"
+
+namespace q3c {
+namespace {
+
+namespace fs = std::filesystem;
+using test::runQ3c;
+
+std::string golden(const std::string& model) { return (test::goldenDir() / model).string(); }
+
+std::string idsOf(const std::string& model, const std::string& key) {
+  WeightStore ref = WeightStore::open(golden(model) + "/reference.safetensors");
+  std::string s;
+  for (int32_t id : test::tensorI32(*ref.find(key))) s += (s.empty() ? "" : " ") + std::to_string(id);
+  return s;
+}
+
+// A failure as the issue asks: non-zero exit, no signal, exactly one line on stderr.
+void expectCleanFailure(const test::RunResult& r, const std::string& needle, const std::string& what) {
+  EXPECT_NE(r.exitCode, 0) << what;
+  EXPECT_EQ(r.signal, 0) << what;
+  ASSERT_FALSE(r.err.empty()) << what;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << what << ": stderr is not one line:\n" << r.err;
+  EXPECT_EQ(r.err.rfind("q3c: error: ", 0), 0u) << what << ": " << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << what << ": " << r.err;
+}
+
+TEST(Cli, HelpOnEveryCommand) {
+  for (const char* cmd : {"", "eval", "generate", "dump-ir", "synth"}) {
+    test::RunResult r = runQ3c(std::string(cmd) + " --help");
+    EXPECT_EQ(r.exitCode, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage:"), std::string::npos) << cmd;
+  }
+}
+
+TEST(Cli, GenerateMatchesTransformersGreedy) {
+  // tiny-f32-tied L37: every step's margin is far above the interpreter's error.
+  test::RunResult r = runQ3c("generate " + golden("tiny-f32-tied") + " --ids \"" + idsOf("tiny-f32-tied", "L37.input_ids") +
+                             "\" --max-new 24 --print-ids");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, idsOf("tiny-f32-tied", "L37.greedy") + "\n");
+  EXPECT_NE(r.err.find("tok/s"), std::string::npos);
+}
+
+TEST(Cli, EvalWritesLogitsThatMatchTransformers) {
+  test::TempDir tmp;
+  std::ofstream(tmp / "ids.txt") << idsOf("tiny-yarn", "L50.input_ids");
+  test::RunResult r = runQ3c("eval " + golden("tiny-yarn") + " --ids-file " + tmp / "ids.txt" + " --out " + tmp / "o.safetensors");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto out = SafetensorsFile::open(tmp / "o.safetensors");
+  const TensorView& logits = out->tensors().at("logits");
+  EXPECT_EQ(logits.shape, (std::vector<int64_t>{50, 2048}));
+  WeightStore ref = WeightStore::open(golden("tiny-yarn") + "/reference.safetensors");
+  EXPECT_LE(test::relativeError(test::tensorF32(logits), test::tensorF32(*ref.find("L50.logits"))), 1e-4);
+}
+
+TEST(Cli, DumpIrPrintsAParsableGraph) {
+  test::RunResult r = runQ3c("dump-ir " + golden("tiny-bf16-untied"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ir::Graph g = ir::parse(r.out);
+  EXPECT_EQ(ir::print(g), r.out);
+  EXPECT_GE(g.findValue("logits"), 0);
+}
+
+TEST(Cli, SynthThenGenerate) {
+  test::TempDir tmp;
+  test::RunResult s = runQ3c("synth --preset tiny --dtype f32 --seed 3 -o " + tmp / "m");
+  ASSERT_EQ(s.exitCode, 0) << s.err;
+  test::RunResult g = runQ3c("generate " + tmp / "m" + " --ids \"151644 872 198\" -n 5 --print-ids");
+  ASSERT_EQ(g.exitCode, 0) << g.err;
+  int count = 0;
+  for (std::istringstream in(g.out); in >> s.out;) ++count;
+  EXPECT_EQ(count, 5);
+}
+
+TEST(Cli, BadInputsFailWithOneClearLine) {
+  test::TempDir tmp;
+  const std::string m = golden("tiny-f32-tied");
+  const std::string out = " --out " + tmp / "o.safetensors";
+  expectCleanFailure(runQ3c("eval " + m + " --ids \"1 2 4096\"" + out), "token id 4096 is outside the vocabulary", "id");
+  expectCleanFailure(runQ3c("eval " + m + " --ids \"1 x 3\"" + out), "bad token id 'x'", "bad id");
+  expectCleanFailure(runQ3c("eval " + m + out), "no prompt", "no ids");
+  expectCleanFailure(runQ3c("eval /nonexistent --ids 1" + out), "/nonexistent", "no dir");
+  expectCleanFailure(runQ3c("generate " + m + " --ids 1 --backend warp"), "unknown backend 'warp'", "backend");
+  expectCleanFailure(runQ3c("synth --preset qwen3-70b -o " + tmp / "x"), "unknown preset", "preset");
+  expectCleanFailure(runQ3c("generate " + m + " --ids 1 --max-new 0"), "max-new", "max-new 0");
+  expectCleanFailure(runQ3c("frobnicate"), "frobnicate", "unknown command");
+
+  // Broken model directories, one per kind of damage.
+  auto brokenCopy = [&](const std::string& name) {
+    fs::path d = tmp.path() / name;
+    fs::create_directories(d);
+    for (const char* f : {"config.json", "model.safetensors"}) fs::copy_file(fs::path(m) / f, d / f);
+    return d;
+  };
+  std::string weights = test::readFile(m + "/model.safetensors");
+  fs::path truncated = brokenCopy("truncated");
+  test::writeFile((truncated / "model.safetensors").string(), weights.substr(0, weights.size() / 2));
+  expectCleanFailure(runQ3c("generate " + truncated.string() + " --ids 1"), "run past the end", "truncated");
+
+  fs::path hugeHeader = brokenCopy("huge-header");
+  std::string h = weights;
+  h[7] = 0x7f;  // header length ~ 9e18
+  test::writeFile((hugeHeader / "model.safetensors").string(), h);
+  expectCleanFailure(runQ3c("generate " + hugeHeader.string() + " --ids 1"), "larger than the file", "header length");
+
+  fs::path badJson = brokenCopy("bad-json");
+  std::string b = weights;
+  b[8] = '[';
+  b[9] = '[';
+  test::writeFile((badJson / "model.safetensors").string(), b);
+  expectCleanFailure(runQ3c("generate " + badJson.string() + " --ids 1"), "JSON", "header JSON");
+
+  fs::path badConfig = brokenCopy("bad-config");
+  test::writeFile((badConfig / "config.json").string(), "{\"model_type\": \"qwen3\", \"hidden_size\": 128}");
+  expectCleanFailure(runQ3c("generate " + badConfig.string() + " --ids 1"), "missing field", "config");
+}
+
+}  // namespace
+}  // namespace q3c

@@ -1,1 +1,112 @@
+// Running a model step by step: prefill + decode with the KV cache gives the logits of one full
+// forward pass, for the golden models and for shapes they do not cover (multi-query attention,
+// head_dim not a power of two, YaRN with another factor, prompts over 1000 tokens).
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "codegen/backend.h"
+#include "frontend/error.h"
+#include "frontend/synth.h"
+#include "runtime/session.h"
+#include "tests/test_support.h"
+
+namespace q3c {
+namespace {
+
+std::vector<int32_t> randomIds(int64_t n, int64_t vocab, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int32_t> ids(static_cast<size_t>(n));
+  for (int32_t& id : ids) id = static_cast<int32_t>(rng() % static_cast<uint32_t>(vocab));
+  return ids;
+}
+
+// Full forward over `ids` vs. prefill of the first `prefill` tokens, then chunks of `chunk`.
+double chunkedVsFull(const Model& model, const std::vector<int32_t>& ids, size_t prefill, size_t chunk) {
+  auto backend = createBackend("interp");
+  const int64_t V = model.config.vocabSize;
+  Session full(model, *backend, static_cast<int64_t>(ids.size()));
+  const float* all = full.forward(ids);
+  std::vector<float> want(all, all + ids.size() * V);
+
+  Session step(model, *backend, static_cast<int64_t>(ids.size()));
+  std::vector<float> got;
+  for (size_t at = 0; at < ids.size();) {
+    size_t n = at == 0 ? prefill : std::min(chunk, ids.size() - at);
+    std::vector<int32_t> part(ids.begin() + at, ids.begin() + at + n);
+    const float* l = step.forward(part);
+    got.insert(got.end(), l, l + n * V);
+    at += n;
+  }
+  EXPECT_EQ(step.position(), static_cast<int64_t>(ids.size()));
+  return test::relativeError(got, want);
+}
+
+TEST(Session, PrefillThenDecodeEqualsFullForwardOnGoldenModels) {
+  for (const std::string& m : test::goldenModels()) {
+    Model model = Model::load((test::goldenDir() / m).string());
+    std::vector<int32_t> ids = randomIds(40, model.config.vocabSize, 7);
+    double err = chunkedVsFull(model, ids, 30, 1);
+    EXPECT_LE(err, 1e-5) << m;
+    EXPECT_LE(chunkedVsFull(model, ids, 11, 7), 1e-5) << m;
+  }
+}
+
+SynthShape oddShape() {
+  // Multi-query, head_dim 48, heads x head_dim != hidden, intermediate not a multiple of 16,
+  // YaRN with factor 8 over an original context of 128.
+  SynthShape s{"odd", 512, 96, 200, 2, 6, 1, 48, 4096, false, 2};
+  s.ropeTheta = 1e6;
+  s.ropeType = "yarn";
+  s.ropeFactor = 8.0;
+  s.ropeOriginalMax = 128;
+  return s;
+}
+
+TEST(Session, LongPromptOnOddShapeMatchesAcrossChunking) {
+  test::TempDir tmp;
+  SynthOptions opt;
+  opt.shape = oddShape();
+  opt.dtype = ir::DType::F32;
+  opt.outDir = tmp.path().string();
+  synthesizeModel(opt);
+  Model model = Model::load(opt.outDir);
+  EXPECT_EQ(model.config.rope.scaling, "yarn");
+  EXPECT_EQ(model.config.numKvHeads, 1);
+  std::vector<int32_t> ids = randomIds(1100, model.config.vocabSize, 3);
+  double err = chunkedVsFull(model, ids, 1090, 1);  // the last 10 tokens decoded past position 1000
+  EXPECT_LE(err, 1e-5);
+
+  auto backend = createBackend("interp");
+  Session s(model, *backend, 1100);
+  const float* logits = s.forward(ids);
+  for (int64_t i = 0; i < 1100 * model.config.vocabSize; ++i) ASSERT_TRUE(std::isfinite(logits[i])) << i;
+}
+
+TEST(Session, RejectsTokensOutsideTheVocabulary) {
+  Model model = Model::load((test::goldenDir() / "tiny-f32-tied").string());
+  auto backend = createBackend("interp");
+  Session s(model, *backend, 8);
+  try {
+    s.forward({1, 4096});
+    FAIL() << "id 4096 accepted with a vocabulary of 4096";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "token id 4096 is outside the vocabulary (0..4095)");
+  }
+  EXPECT_THROW(s.forward({-1}), Error);
+  EXPECT_EQ(s.position(), 0);  // nothing was appended by the rejected calls
+}
+
+TEST(Session, ContextFullIsAnError) {
+  Model model = Model::load((test::goldenDir() / "tiny-f32-tied").string());
+  auto backend = createBackend("interp");
+  Session s(model, *backend, 4);
+  s.forward({1, 2, 3});
+  EXPECT_THROW(s.forward({4, 5}), Error);
+  s.forward({4});
+  EXPECT_EQ(s.position(), 4);
+}
+
+}  // namespace
+}  // namespace q3c

@@ -26,7 +26,7 @@ void addSynthCommand(CLI::App& app) {
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     SynthOptions opt;
-    opt.preset = o->preset;
+    opt.shape = synthPreset(o->preset);
     if (o->dtype == "bf16") opt.dtype = ir::DType::BF16;
     else if (o->dtype == "f32") opt.dtype = ir::DType::F32;
     else throw Error("unknown --dtype '" + o->dtype + "' (bf16 or f32)");

@@ -2,6 +2,7 @@
 // every failure into one line on stderr and a non-zero exit.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "tools/commands.h"
 
@@ -13,6 +14,18 @@ int main(int argc, char** argv) {
   q3c::tools::addGenerateCommand(app);
   q3c::tools::addDumpIrCommand(app);
   q3c::tools::addSynthCommand(app);
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "q3c: error: unknown command '%s' (commands: %s)\n", argv[1], names.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
