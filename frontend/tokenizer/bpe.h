@@ -1,0 +1,51 @@
+// Byte-level BPE: a piece of text starts as one symbol per byte and adjacent symbols are merged,
+// lowest merge rank first (leftmost first among equals), exactly as Hugging Face's BPE model does.
+// Tokens are kept as raw bytes; the byte-level alphabet only matters when reading tokenizer.json.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace q3c {
+
+struct BpeMerge {
+  int32_t left, right, result;
+};
+
+class BpeModel {
+ public:
+  BpeModel() = default;
+  // tokens[id] = the token's bytes; merges[rank] = the pair merged at that rank and its result.
+  // Throws q3c::Error (prefixed by `origin`) when an id is out of range or a byte has no token.
+  BpeModel(std::vector<std::string> tokens, const std::vector<BpeMerge>& merges, const std::string& origin);
+
+  size_t vocabSize() const { return tokens_.size(); }
+  size_t mergeCount() const { return mergeCount_; }
+  const std::string& tokenBytes(int32_t id) const { return tokens_[static_cast<size_t>(id)]; }
+  const std::vector<std::string>& tokens() const { return tokens_; }
+
+  // Appends the ids of one piece (non-empty bytes).
+  void encode(std::string_view piece, std::vector<int32_t>& out) const;
+
+  // The merges by rank (for the binary cache).
+  std::vector<BpeMerge> merges() const;
+
+ private:
+  struct MergeSlot {
+    uint64_t key = UINT64_MAX;  // (left << 32) | right; UINT64_MAX = empty
+    uint32_t rank = 0;
+    int32_t result = 0;
+  };
+  const MergeSlot* findMerge(int32_t left, int32_t right) const;
+  void encodeShort(std::string_view piece, std::vector<int32_t>& out) const;
+  void encodeLong(std::string_view piece, std::vector<int32_t>& out) const;
+
+  std::vector<std::string> tokens_;
+  std::array<int32_t, 256> byteToken_{};
+  std::vector<MergeSlot> mergeTable_;
+  size_t mergeCount_ = 0;
+};
+
+}  // namespace q3c
