@@ -174,7 +174,7 @@ Value fItems(const Value& v, CallArgs& a) {
   if (v.isUndefined()) return Value(List{});
   if (!v.isDict()) throw TemplateError("items: expected a mapping, got " + v.typeName());
   List out;
-  for (const auto& [k, val] : v.asDict().items) out.emplace_back(List{k, val});
+  for (const auto& [k, val] : v.asDict().items) out.push_back(Value::tuple(List{k, val}));
   return Value(std::move(out));
 }
 
@@ -186,7 +186,7 @@ Value fDictsort(const Value& v, CallArgs& a) {
   bool reverse = a.get(2, "reverse", Value(false)).truthy();
   if (by != "key" && by != "value") throw TemplateError("dictsort: 'by' must be \"key\" or \"value\"");
   List out;
-  for (const auto& [k, val] : v.asDict().items) out.emplace_back(List{k, val});
+  for (const auto& [k, val] : v.asDict().items) out.push_back(Value::tuple(List{k, val}));
   size_t which = by == "key" ? 0 : 1;
   std::stable_sort(out.begin(), out.end(), [&](const Value& x, const Value& y) {
     Value kx = sortKey(x.asList()[which], caseSensitive), ky = sortKey(y.asList()[which], caseSensitive);

@@ -205,7 +205,7 @@ class Interpreter {
       case K::Tuple: {
         List l;
         for (const auto& item : e.items) l.push_back(eval(*item, frame));
-        return Value(std::move(l));
+        return e.kind == K::Tuple ? Value::tuple(std::move(l)) : Value(std::move(l));
       }
       case K::Dict: {
         auto d = std::make_shared<Dict>();

@@ -160,7 +160,7 @@ Value dictMethod(const Value& dict, const std::string& name) {
       a.expectAtMost(0, {});
       List out;
       for (const auto& [k, v] : dict.asDict().items) {
-        if (name == "items") out.emplace_back(List{k, v});
+        if (name == "items") out.push_back(Value::tuple(List{k, v}));
         else out.push_back(name == "keys" ? k : v);
       }
       return Value(std::move(out));

@@ -65,12 +65,14 @@ class Parser {
 
   // ---- statements ----
   // Parses until a block tag whose name is in `ends` (left unconsumed: current is that name).
-  Body parseBody(std::initializer_list<const char*> ends) {
+  Body parseBody(std::initializer_list<const char*> ends, const Stmt* opener = nullptr) {
     Body body;
     while (true) {
       const Token& tok = cur();
       if (tok.type == TokenType::End) {
-        if (ends.size()) fail(std::string("unexpected end of template: missing '{% ") + *ends.begin() + " %}'");
+        if (ends.size())
+          fail(std::string("unexpected end of template: missing '{% ") + *(ends.end() - 1) + " %}'" +
+               (opener ? " for the block opened on line " + std::to_string(opener->line) : std::string()));
         return body;
       }
       if (tok.type == TokenType::Text) {
@@ -120,7 +122,7 @@ class Parser {
     if (tag == "generation") {  // transformers' marker of assistant text: renders its body
       expectBlockEnd();
       s->kind = Stmt::Kind::Scope;
-      s->body = parseBody({"endgeneration"});
+      s->body = parseBody({"endgeneration"}, s.get());
       advance();
       expectBlockEnd();
       return s;
@@ -137,7 +139,7 @@ class Parser {
     s->conditions.push_back(parseTuple(false));
     expectBlockEnd();
     while (true) {
-      s->bodies.push_back(parseBody({"elif", "else", "endif"}));
+      s->bodies.push_back(parseBody({"elif", "else", "endif"}, s.get()));
       std::string which = cur().value;
       advance();
       if (which == "elif") {
@@ -147,7 +149,7 @@ class Parser {
       }
       if (which == "else") {
         expectBlockEnd();
-        s->elseBody = parseBody({"endif"});
+        s->elseBody = parseBody({"endif"}, s.get());
         advance();
       }
       expectBlockEnd();
@@ -175,12 +177,12 @@ class Parser {
     if (isName("recursive")) fail("unsupported: recursive loops");
     expectBlockEnd();
     ++loopDepth_;
-    s->body = parseBody({"else", "endfor"});
+    s->body = parseBody({"else", "endfor"}, s.get());
     --loopDepth_;
     if (cur().value == "else") {
       advance();
       expectBlockEnd();
-      s->elseBody = parseBody({"endfor"});
+      s->elseBody = parseBody({"endfor"}, s.get());
     }
     advance();
     expectBlockEnd();
@@ -208,7 +210,7 @@ class Parser {
     if (isOp("|")) fail("unsupported: filters on a block set");
     expectBlockEnd();
     s->kind = Stmt::Kind::SetBlock;
-    s->body = parseBody({"endset"});
+    s->body = parseBody({"endset"}, s.get());
     advance();
     expectBlockEnd();
     return s;
@@ -229,7 +231,7 @@ class Parser {
     expectBlockEnd();
     int savedDepth = loopDepth_;
     loopDepth_ = 0;
-    s->body = parseBody({"endmacro"});
+    s->body = parseBody({"endmacro"}, s.get());
     loopDepth_ = savedDepth;
     advance();
     expectBlockEnd();

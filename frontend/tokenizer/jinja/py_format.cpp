@@ -196,10 +196,11 @@ std::string pyRepr(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::String: return reprString(v.asString());
     case Value::Kind::List: {
-      std::string out = "[";
       const List& l = v.asList();
+      std::string out = v.isTuple() ? "(" : "[";
       for (size_t i = 0; i < l.size(); ++i) out += (i ? ", " : "") + pyRepr(l[i]);
-      return out + "]";
+      if (v.isTuple() && l.size() == 1) out += ",";
+      return out + (v.isTuple() ? ")" : "]");
     }
     case Value::Kind::Dict: {
       std::string out = "{";

@@ -49,6 +49,12 @@ class Value {
   Value(std::shared_ptr<Dict> d) : v_(std::move(d)) {}
   Value(std::shared_ptr<Namespace> n) : v_(std::move(n)) {}
   Value(std::shared_ptr<Callable> c) : v_(std::move(c)) {}
+  // A tuple is a list that prints as (a, b), as items() and dictsort give.
+  static Value tuple(List l) {
+    Value v(std::move(l));
+    v.tuple_ = true;
+    return v;
+  }
   static Value undefined(std::string hint) { return Value(Undefined{std::move(hint)}); }
   static Value function(std::string name, Function fn) {
     return Value(std::make_shared<Callable>(Callable{std::move(name), std::move(fn)}));
@@ -67,6 +73,7 @@ class Value {
   bool isDict() const { return kind() == Kind::Dict; }
   bool isNamespace() const { return kind() == Kind::Namespace; }
   bool isCallable() const { return kind() == Kind::Callable; }
+  bool isTuple() const { return tuple_; }
 
   bool asBool() const { return std::get<bool>(v_); }
   int64_t asInt() const { return isBool() ? static_cast<int64_t>(asBool()) : std::get<int64_t>(v_); }
@@ -90,6 +97,7 @@ class Value {
   std::variant<Undefined, std::nullptr_t, bool, int64_t, double, std::string, std::shared_ptr<List>,
                std::shared_ptr<Dict>, std::shared_ptr<Namespace>, std::shared_ptr<Callable>>
       v_;
+  bool tuple_ = false;
 };
 
 // A dict keeps insertion order, like Python's. Lookups are linear: template dicts are small.
