@@ -18,9 +18,6 @@ size_t slotOf(uint64_t key, size_t mask) {
   return static_cast<size_t>(h >> 32) & mask;
 }
 
-// Pieces up to this many bytes are merged by rescanning a small array; longer ones use a heap.
-constexpr size_t kShortPiece = 48;
-
 }  // namespace
 
 BpeModel::BpeModel(std::vector<std::string> tokens, const std::vector<BpeMerge>& merges, const std::string& origin)
@@ -72,11 +69,12 @@ std::vector<BpeMerge> BpeModel::merges() const {
 
 void BpeModel::encode(std::string_view piece, std::vector<int32_t>& out) const {
   if (piece.size() == 1) out.push_back(byteToken_[static_cast<unsigned char>(piece[0])]);
-  else if (piece.size() <= kShortPiece) encodeShort(piece, out);
-  else encodeLong(piece, out);
+  else if (piece.size() <= kShortPiece) encodeByScan(piece, out);
+  else encodeByHeap(piece, out);
 }
 
-void BpeModel::encodeShort(std::string_view piece, std::vector<int32_t>& out) const {
+// Pieces up to kShortPiece bytes are merged by rescanning a small array; longer ones use a heap.
+void BpeModel::encodeByScan(std::string_view piece, std::vector<int32_t>& out) const {
   // ids[i] and the rank/result of merging ids[i] with ids[i+1]; merge the lowest rank (leftmost on
   // ties), update the two neighbouring pairs, repeat.
   int32_t ids[kShortPiece];
@@ -108,7 +106,7 @@ void BpeModel::encodeShort(std::string_view piece, std::vector<int32_t>& out) co
   out.insert(out.end(), ids, ids + n);
 }
 
-void BpeModel::encodeLong(std::string_view piece, std::vector<int32_t>& out) const {
+void BpeModel::encodeByHeap(std::string_view piece, std::vector<int32_t>& out) const {
   // Symbols in a linked list and candidate merges in a min-heap by (rank, position); stale heap
   // entries are recognised and skipped when popped, as in Hugging Face's implementation.
   struct Symbol {
@@ -123,6 +121,7 @@ void BpeModel::encodeLong(std::string_view piece, std::vector<int32_t>& out) con
     bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
   };
   const auto n = static_cast<int32_t>(piece.size());
+  if (n == 0) return;
   std::vector<Symbol> sym(static_cast<size_t>(n));
   for (int32_t i = 0; i < n; ++i)
     sym[static_cast<size_t>(i)] = {byteToken_[static_cast<unsigned char>(piece[static_cast<size_t>(i)])], i - 1,

@@ -32,6 +32,12 @@ class BpeModel {
   // The merges by rank (for the binary cache).
   std::vector<BpeMerge> merges() const;
 
+  // The two merge strategies encode() picks between by piece length; public so tests can check
+  // that they agree.
+  void encodeByScan(std::string_view piece, std::vector<int32_t>& out) const;  // up to kShortPiece bytes
+  void encodeByHeap(std::string_view piece, std::vector<int32_t>& out) const;
+  static constexpr size_t kShortPiece = 48;
+
  private:
   struct MergeSlot {
     uint64_t key = UINT64_MAX;  // (left << 32) | right; UINT64_MAX = empty
@@ -39,8 +45,6 @@ class BpeModel {
     int32_t result = 0;
   };
   const MergeSlot* findMerge(int32_t left, int32_t right) const;
-  void encodeShort(std::string_view piece, std::vector<int32_t>& out) const;
-  void encodeLong(std::string_view piece, std::vector<int32_t>& out) const;
 
   std::vector<std::string> tokens_;
   std::array<int32_t, 256> byteToken_{};
