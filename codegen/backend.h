@@ -28,6 +28,9 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  // Whether the pass pipeline runs before this backend unless the user says otherwise. The
+  // reference interpreter runs the graph as built.
+  virtual bool runsPassesByDefault() const { return true; }
   virtual std::unique_ptr<Executable> compile(const ir::Graph& g, const WeightStore& weights) = 0;
 };
 

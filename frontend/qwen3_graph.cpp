@@ -43,7 +43,7 @@ class Qwen3Builder {
   }
 
   ValueId op(OpKind k, std::vector<ValueId> operands, std::map<std::string, ir::Attr> attrs, const std::string& name) {
-    TensorType t = ir::inferType(g_, k, operands, {});
+    TensorType t = ir::inferType(g_, k, operands, attrs);
     return g_.addNode(k, std::move(operands), std::move(attrs), t, name);
   }
 

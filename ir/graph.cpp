@@ -46,6 +46,14 @@ ValueId Graph::addNode(OpKind op, std::vector<ValueId> operands, std::map<std::s
   return id;
 }
 
+void Graph::rename(ValueId v, const std::string& name) {
+  if (!validName(name)) throw IrError("invalid value name '%" + name + "'");
+  if (byName_.count(name)) throw IrError("value '%" + name + "' is defined twice");
+  byName_.erase(values_.at(v).name);
+  values_[v].name = name;
+  byName_[name] = v;
+}
+
 ValueId Graph::findValue(const std::string& name) const {
   auto it = byName_.find(name);
   return it == byName_.end() ? -1 : it->second;

@@ -32,6 +32,7 @@ struct Node {
   ValueId result = -1;
   std::map<std::string, Attr> attrs;  // ordered, so printing is deterministic
 
+  bool hasAttr(const std::string& key) const { return attrs.count(key) != 0; }
   int64_t attrInt(const std::string& key) const;
   double attrFloat(const std::string& key) const;
   const std::string& attrString(const std::string& key) const;
@@ -40,6 +41,7 @@ struct Node {
 class Graph {
  public:
   std::string name = "main";
+  std::map<std::string, Attr> attrs;  // whole-graph facts passes record (e.g. arena size)
 
   const std::vector<Value>& values() const { return values_; }
   const std::vector<Node>& nodes() const { return nodes_; }
@@ -51,6 +53,8 @@ class Graph {
   ValueId addNode(OpKind op, std::vector<ValueId> operands, std::map<std::string, Attr> attrs,
                   TensorType type, std::string name = "");
   void addOutput(ValueId v) { outputs_.push_back(v); }
+  // Gives a value a new, unused name.
+  void rename(ValueId v, const std::string& name);
 
   // -1 when no value has that name.
   ValueId findValue(const std::string& name) const;
@@ -65,7 +69,7 @@ class Graph {
 // The result type the op table's shape rule gives for a node (declared types pass through).
 // Throws IrError naming the node when operands do not fit the rule.
 TensorType inferType(const Graph& g, OpKind op, const std::vector<ValueId>& operands,
-                     const TensorType& declared);
+                     const std::map<std::string, Attr>& attrs, const TensorType& declared = {});
 
 // Checks every node against the op table: operand count, attributes, operand types, result
 // type. Throws IrError with the first problem found.

@@ -18,6 +18,7 @@ class Parser {
     expectWord("graph");
     expect('@');
     g.name = ident();
+    if (accept('[')) g.attrs = attrList(']');
     expect('{');
     while (true) {
       skipSpace();
@@ -119,6 +120,20 @@ class Parser {
     error("bad attribute value '" + tok + "'");
   }
 
+  // key = value pairs up to `close`, which the caller's opening bracket started.
+  std::map<std::string, Attr> attrList(char close) {
+    std::map<std::string, Attr> attrs;
+    if (accept(close)) return attrs;
+    do {
+      std::string key = ident();
+      expect('=');
+      if (attrs.count(key)) error("attribute '" + key + "' given twice");
+      attrs[key] = attrValue();
+    } while (accept(','));
+    expect(close);
+    return attrs;
+  }
+
   TensorType tensorType() {
     TensorType t;
     size_t at = pos_;
@@ -159,17 +174,7 @@ class Parser {
       }
     }
     std::map<std::string, Attr> attrs;
-    if (accept('{')) {
-      if (!accept('}')) {
-        do {
-          std::string key = ident();
-          expect('=');
-          if (attrs.count(key)) error("attribute '" + key + "' given twice");
-          attrs[key] = attrValue();
-        } while (accept(','));
-        expect('}');
-      }
-    }
+    if (accept('{')) attrs = attrList('}');
     expect(':');
     TensorType type = tensorType();
     try {

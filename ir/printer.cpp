@@ -32,11 +32,25 @@ std::string formatAttr(const Attr& a) {
   return quote(std::get<std::string>(a));
 }
 
+void printAttrs(std::ostringstream& os, const std::map<std::string, Attr>& attrs) {
+  bool first = true;
+  for (const auto& [k, v] : attrs) {
+    os << (first ? "" : ", ") << k << " = " << formatAttr(v);
+    first = false;
+  }
+}
+
 }  // namespace
 
 std::string print(const Graph& g) {
   std::ostringstream os;
-  os << "graph @" << g.name << " {\n";
+  os << "graph @" << g.name;
+  if (!g.attrs.empty()) {
+    os << " [";
+    printAttrs(os, g.attrs);
+    os << "]";
+  }
+  os << " {\n";
   for (const Node& n : g.nodes()) {
     const Value& r = g.value(n.result);
     os << "  %" << r.name << " = " << opInfo(n.op).name;
@@ -47,11 +61,7 @@ std::string print(const Graph& g) {
     }
     if (!n.attrs.empty()) {
       os << " {";
-      bool first = true;
-      for (const auto& [k, v] : n.attrs) {
-        os << (first ? "" : ", ") << k << " = " << formatAttr(v);
-        first = false;
-      }
+      printAttrs(os, n.attrs);
       os << "}";
     }
     os << " : " << r.type.str() << "\n";

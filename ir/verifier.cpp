@@ -40,12 +40,38 @@ bool sameElementCount(const Shape& a, const Shape& b) {
 }  // namespace
 
 TensorType inferType(const Graph& g, OpKind op, const std::vector<ValueId>& operands,
-                     const TensorType& declared) {
+                     const std::map<std::string, Attr>& attrs, const TensorType& declared) {
   const OpInfo& info = opInfo(op);
-  if (static_cast<int>(operands.size()) != info.numOperands)
-    fail(op, "expects " + std::to_string(info.numOperands) + " operands, got " +
-                 std::to_string(operands.size()));
+  const int given = static_cast<int>(operands.size());
+  const bool normWeight = info.normWeightOperand && given == info.numOperands + 1;
+  if (info.numOperands >= 0 ? given != info.numOperands && !normWeight : given < 2)
+    fail(op, "expects " + (info.numOperands >= 0 ? std::to_string(info.numOperands) : std::string("2 or more")) +
+                 " operands, got " + std::to_string(given));
   auto type = [&](int i) -> const TensorType& { return g.value(operands[i]).type; };
+  if (normWeight) {
+    if (!attrs.count("norm_eps")) fail(op, "a norm weight operand needs the norm_eps attribute");
+    const TensorType& nw = type(given - 1);
+    if (nw.shape.size() != 1 || !(nw.shape[0] == type(0).shape.back()))
+      fail(op, "norm weight " + nw.str() + " does not match the input's last dim");
+  }
+  auto intAttr = [&](const char* key) -> int64_t {
+    auto it = attrs.find(key);
+    if (it == attrs.end() || !std::holds_alternative<int64_t>(it->second))
+      fail(op, std::string("missing int attribute '") + key + "'");
+    return std::get<int64_t>(it->second);
+  };
+  // x[...,K] times w[N,K]: the result shape with the last dim replaced by N.
+  auto matmulShape = [&](const TensorType& x, const TensorType& w) {
+    expectF32(op, x, "input");
+    if (x.shape.empty()) fail(op, "input must have rank >= 1");
+    expectRank(op, w, 2, "weight");
+    if (!isFloat(w.dtype)) fail(op, "weight must be a float tensor");
+    if (!(w.shape[1] == x.shape.back()))
+      fail(op, "weight " + w.str() + " is not [N," + x.shape.back().str() + "] for input " + x.str());
+    TensorType r = x;
+    r.shape.back() = w.shape[0];
+    return r;
+  };
   switch (op) {
     case OpKind::Input:
     case OpKind::Weight:
@@ -72,16 +98,67 @@ TensorType inferType(const Graph& g, OpKind op, const std::vector<ValueId>& oper
         fail(op, "weight " + w.str() + " does not match the last dim of " + x.str());
       return x;
     }
-    case OpKind::MatMul: {
-      const TensorType &x = type(0), &w = type(1);
-      expectF32(op, x, "input");
-      if (x.shape.empty()) fail(op, "input must have rank >= 1");
+    case OpKind::MatMul:
+      return matmulShape(type(0), type(1));
+    case OpKind::MatMulSwiglu: {
+      TensorType r = matmulShape(type(0), type(1));
+      if (r.shape.back().value % 2) fail(op, "weight rows must be gate rows then as many up rows");
+      r.shape.back().value /= 2;
+      return r;
+    }
+    case OpKind::MatMulAdd: {
+      TensorType r = matmulShape(type(0), type(1));
+      if (!(type(2) == r)) fail(op, "residual " + type(2).str() + " does not match the product " + r.str());
+      return r;
+    }
+    case OpKind::QkvRopeKv: {
+      const TensorType& x = type(0);
+      expectRank(op, x, 2, "input");
+      TensorType flat = matmulShape(x, type(1));
+      const int64_t H = intAttr("heads"), KV = intAttr("kv_heads");
+      if (H <= 0 || KV <= 0 || H % KV) fail(op, "heads must be a positive multiple of kv_heads");
+      const int64_t rows = flat.shape[1].value;
+      if (rows % (H + 2 * KV)) fail(op, "weight rows are not (heads + 2 kv_heads) x head_dim");
+      const int64_t D = rows / (H + 2 * KV);
+      for (int i : {2, 3})
+        if (!(type(i).shape == Shape{Dim::of(D)})) fail(op, "q/k norm weights must be [" + std::to_string(D) + "]");
+      if (D % 2) fail(op, "head dim must be even");
+      return {DType::F32, {x.shape[0], Dim::of(H), Dim::of(D)}};
+    }
+    case OpKind::KvRead:
+      return {DType::F32, {Dim::context(), Dim::of(intAttr("kv_heads")), Dim::of(intAttr("head_dim"))}};
+    case OpKind::ScaleCols: {
+      const TensorType &w = type(0), &s = type(1);
       expectRank(op, w, 2, "weight");
-      if (!isFloat(w.dtype)) fail(op, "weight must be a float tensor");
-      if (!(w.shape[1] == x.shape.back()))
-        fail(op, "weight " + w.str() + " is not [N," + x.shape.back().str() + "] for input " + x.str());
-      TensorType r = x;
-      r.shape.back() = w.shape[0];
+      expectRank(op, s, 1, "scale");
+      if (!isFloat(w.dtype) || !isFloat(s.dtype)) fail(op, "operands must be float tensors");
+      if (!(s.shape[0] == w.shape[1])) fail(op, "scale " + s.str() + " does not match the columns of " + w.str());
+      return {DType::F32, w.shape};
+    }
+    case OpKind::ConcatRows: {
+      TensorType r = type(0);
+      expectRank(op, r, 2, "operand");
+      for (size_t i = 1; i < operands.size(); ++i) {
+        const TensorType& t = type(static_cast<int>(i));
+        expectRank(op, t, 2, "operand");
+        if (!(t.shape[1] == r.shape[1])) fail(op, "operands have different column counts");
+        if (t.dtype != r.dtype) r.dtype = DType::F32;  // mixed dtypes widen
+        r.shape[0].value += t.shape[0].value;
+      }
+      if (!isFloat(r.dtype)) fail(op, "operands must be float tensors");
+      return r;
+    }
+    case OpKind::Normalize:
+      expectF32(op, type(0), "input");
+      if (type(0).shape.empty()) fail(op, "input must have rank >= 1");
+      return type(0);
+    case OpKind::SliceCols: {
+      TensorType r = type(0);
+      expectF32(op, r, "input");
+      if (r.shape.empty() || !r.shape.back().isConst()) fail(op, "input needs a constant last dim");
+      const int64_t b = intAttr("begin"), e = intAttr("end");
+      if (b < 0 || e <= b || e > r.shape.back().value) fail(op, "slice [begin, end) out of range");
+      r.shape.back().value = e - b;
       return r;
     }
     case OpKind::Rope: {
@@ -98,7 +175,8 @@ TensorType inferType(const Graph& g, OpKind op, const std::vector<ValueId>& oper
       if (x.shape[0].kind != Dim::T) fail(op, "input must be [T,KV,D]");
       return {DType::F32, {Dim::context(), x.shape[1], x.shape[2]}};
     }
-    case OpKind::Attention: {
+    case OpKind::Attention:
+    case OpKind::FlashAttention: {
       const TensorType &q = type(0), &k = type(1), &v = type(2);
       for (auto* t : {&q, &k, &v}) {
         expectF32(op, *t, "operand");
@@ -128,21 +206,25 @@ void verify(const Graph& g) {
     const OpInfo& info = opInfo(n.op);
     const Value& result = g.value(n.result);
     try {
-      for (const AttrSpec& spec : info.attrs) {
+      auto check = [&](const AttrSpec& spec) {
+        if (!spec.required && !n.hasAttr(spec.name)) return;
         switch (spec.kind) {
           case AttrKind::Int: n.attrInt(spec.name); break;
           case AttrKind::Float: n.attrFloat(spec.name); break;
           case AttrKind::String: n.attrString(spec.name); break;
         }
-      }
+      };
+      for (const AttrSpec& spec : info.attrs) check(spec);
+      for (const AttrSpec& spec : commonAttrs()) check(spec);
+      auto listed = [](const std::vector<AttrSpec>& specs, const std::string& key) {
+        return std::any_of(specs.begin(), specs.end(), [&](const AttrSpec& s) { return key == s.name; });
+      };
       for (const auto& [key, _] : n.attrs)
-        if (std::none_of(info.attrs.begin(), info.attrs.end(),
-                         [&](const AttrSpec& s) { return key == s.name; }))
-          fail(n.op, "unknown attribute '" + key + "'");
+        if (!listed(info.attrs, key) && !listed(commonAttrs(), key)) fail(n.op, "unknown attribute '" + key + "'");
       for (ValueId v : n.operands)
         if (g.value(v).producer >= g.value(n.result).producer)
           fail(n.op, "operand %" + g.value(v).name + " is used before it is defined");
-      TensorType expected = inferType(g, n.op, n.operands, result.type);
+      TensorType expected = inferType(g, n.op, n.operands, n.attrs, result.type);
       if (!(expected == result.type))
         fail(n.op, "result type " + result.type.str() + " should be " + expected.str());
     } catch (const IrError& e) {

@@ -6,9 +6,9 @@
 
 namespace q3c {
 
-Session::Session(const Model& model, Backend& backend, int64_t contextLength)
+Session::Session(const Model& model, Backend& backend, int64_t contextLength, const ir::Graph* graph)
     : model_(model),
-      exe_(backend.compile(model.graph, model.weights)),
+      exe_(backend.compile(graph ? *graph : model.graph, model.weights)),
       kv_(model.config.numLayers, model.config.numKvHeads, model.config.headDim, contextLength) {}
 
 const float* Session::forward(const std::vector<int32_t>& ids) {

@@ -12,8 +12,9 @@ namespace q3c {
 
 class Session {
  public:
-  // Compiles the model's graph with `backend` and preallocates a KV cache of `contextLength`.
-  Session(const Model& model, Backend& backend, int64_t contextLength);
+  // Compiles `graph` (default: the model's unfused graph) with `backend` and preallocates a KV
+  // cache of `contextLength` positions.
+  Session(const Model& model, Backend& backend, int64_t contextLength, const ir::Graph* graph = nullptr);
 
   // Feeds tokens (the prompt, or one sampled token) and returns their logits [ids.size(), vocab].
   // Throws q3c::Error for an id outside the vocabulary or a full context.

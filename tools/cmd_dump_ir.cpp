@@ -1,4 +1,5 @@
 // q3c dump-ir: the model's graph in its textual form.
+#include <cstdio>
 #include <iostream>
 
 #include "frontend/model_config.h"
@@ -9,13 +10,24 @@
 namespace q3c::tools {
 
 void addDumpIrCommand(CLI::App& app) {
-  auto dir = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("dump-ir", "Print the model's graph in the textual IR form");
-  cmd->add_option("MODEL_DIR", *dir, "Hugging Face model directory")->required();
-  cmd->callback([dir] {
-    ModelConfig cfg = ModelConfig::load(*dir);
-    WeightStore weights = WeightStore::open(*dir);
-    std::cout << ir::print(buildQwen3Graph(cfg, weights));
+  struct Opts {
+    std::string dir;
+    PipelineFlags pipeline;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand(
+      "dump-ir", "Print the model's graph in the textual IR form, after the pass pipeline (--no-passes: as built)");
+  cmd->add_option("MODEL_DIR", o->dir, "Hugging Face model directory")->required();
+  o->pipeline.addOptions(*cmd);
+  cmd->callback([o] {
+    ModelConfig cfg = ModelConfig::load(o->dir);
+    WeightStore weights = WeightStore::open(o->dir);
+    ir::Graph g = o->pipeline.apply(buildQwen3Graph(cfg, weights), /*byDefault=*/true);
+    std::cout << ir::print(g);
+    std::fprintf(stderr, "dump-ir: %zu nodes", g.nodes().size());
+    for (const auto& [key, value] : g.attrs)
+      if (std::holds_alternative<int64_t>(value)) std::fprintf(stderr, ", %s %lld", key.c_str(), static_cast<long long>(std::get<int64_t>(value)));
+    std::fprintf(stderr, "\n");
   });
 }
 

@@ -13,6 +13,7 @@ void addEvalCommand(CLI::App& app) {
   struct Opts {
     std::string dir, out, backend = "interp";
     IdsInput ids;
+    PipelineFlags pipeline;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("eval", "Run one forward pass over a prompt and write the logits of every position");
@@ -24,11 +25,13 @@ void addEvalCommand(CLI::App& app) {
     for (const auto& n : backendNames()) s += (s.empty() ? "" : ", ") + n;
     return s;
   }())->capture_default_str();
+  o->pipeline.addOptions(*cmd);
   cmd->callback([o] {
     std::vector<int32_t> ids = o->ids.read();
     Model model = Model::load(o->dir);
     auto backend = createBackend(o->backend);
-    Session session(model, *backend, static_cast<int64_t>(ids.size()));
+    ir::Graph graph = o->pipeline.apply(model.graph, backend->runsPassesByDefault());
+    Session session(model, *backend, static_cast<int64_t>(ids.size()), &graph);
     int64_t t0 = nowNs();
     const float* logits = session.forward(ids);
     double secs = secondsSince(t0);

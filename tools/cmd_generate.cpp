@@ -14,6 +14,7 @@ void addGenerateCommand(CLI::App& app) {
     IdsInput ids;
     int64_t maxNew = 32;
     bool printIds = false, ignoreEos = false;
+    PipelineFlags pipeline;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("generate", "Greedy decoding from token ids, with the KV cache");
@@ -25,12 +26,14 @@ void addGenerateCommand(CLI::App& app) {
                 "print the new ids space-separated on one stdout line (the only output form until "
                 "the tokenizer lands)");
   cmd->add_flag("--ignore-eos", o->ignoreEos, "keep going past an end-of-sequence token");
+  o->pipeline.addOptions(*cmd);
   cmd->callback([o] {
     std::vector<int32_t> prompt = o->ids.read();
     int64_t t0 = nowNs();
     Model model = Model::load(o->dir);
     auto backend = createBackend(o->backend);
-    Session session(model, *backend, static_cast<int64_t>(prompt.size()) + o->maxNew);
+    ir::Graph graph = o->pipeline.apply(model.graph, backend->runsPassesByDefault());
+    Session session(model, *backend, static_cast<int64_t>(prompt.size()) + o->maxNew, &graph);
     double loadSecs = secondsSince(t0);
 
     int64_t start = nowNs(), firstTokenNs = 0;

@@ -6,18 +6,30 @@
 #include <string>
 #include <vector>
 
+#include "ir/graph.h"
+
 namespace q3c::tools {
 
 void addEvalCommand(CLI::App& app);
 void addGenerateCommand(CLI::App& app);
 void addDumpIrCommand(CLI::App& app);
 void addSynthCommand(CLI::App& app);
+void addOptCommand(CLI::App& app);
 
 // Token ids given as `--ids "1 2 3"` or `--ids-file F` (whitespace or comma separated).
 struct IdsInput {
   std::string ids, file;
   void addOptions(CLI::App& cmd);
   std::vector<int32_t> read() const;
+};
+
+// Pass-pipeline flags shared by eval, generate, dump-ir and opt.
+struct PipelineFlags {
+  std::string passes, disable, printAfter, printBefore;
+  bool noPasses = false, timePasses = false;
+  void addOptions(CLI::App& cmd);
+  // Runs the pipeline on `g` when `byDefault` (or --passes) asks for it; IR dumps go to stderr.
+  ir::Graph apply(const ir::Graph& g, bool byDefault) const;
 };
 
 double secondsSince(int64_t startNs);

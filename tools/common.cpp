@@ -3,7 +3,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <iostream>
+
 #include "frontend/error.h"
+#include "passes/pass_manager.h"
 #include "tools/commands.h"
 
 namespace q3c::tools {
@@ -40,6 +43,33 @@ std::vector<int32_t> IdsInput::read() const {
   }
   if (out.empty()) throw Error("the prompt has no token ids");
   return out;
+}
+
+void PipelineFlags::addOptions(CLI::App& cmd) {
+  cmd.add_option("--passes", passes, "run exactly these passes, comma-separated, in this order");
+  cmd.add_option("--disable-pass", disable, "skip these passes (comma-separated)");
+  cmd.add_option("--print-after", printAfter, "print the IR after these passes (comma-separated, or 'all') on stderr");
+  cmd.add_option("--print-before", printBefore, "print the IR before these passes (or 'all') on stderr");
+  cmd.add_flag("--no-passes", noPasses, "run no pass: the unfused graph");
+  cmd.add_flag("--time-passes", timePasses, "print the time each pass takes on stderr");
+}
+
+ir::Graph PipelineFlags::apply(const ir::Graph& g, bool byDefault) const {
+  if (noPasses && !passes.empty()) throw Error("--no-passes and --passes exclude each other");
+  if (noPasses || (!byDefault && passes.empty())) return g;
+  auto names = [](const std::string& list) {
+    std::set<std::string> out;
+    if (list == "all") return std::set<std::string>{"all"};
+    for (const std::string& n : passes::parsePassList(list)) out.insert(n);
+    return out;
+  };
+  passes::PipelineOptions opt;
+  opt.passes = passes::parsePassList(passes);
+  opt.disabled = names(disable);
+  opt.printAfter = names(printAfter);
+  opt.printBefore = names(printBefore);
+  opt.timePasses = timePasses;
+  return passes::runPipeline(g, opt, std::cerr);
 }
 
 int64_t nowNs() {

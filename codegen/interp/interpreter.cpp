@@ -1,6 +1,7 @@
 #include "codegen/interp/interpreter.h"
 
 #include <cmath>
+#include <cstring>
 #include <map>
 
 #include "codegen/interp/reference_ops.h"
@@ -11,20 +12,35 @@ namespace q3c {
 
 namespace {
 
+using ir::OpKind;
+
+// A constant tensor: a mapped weight, or one computed at load (folded, concatenated).
+struct Constant {
+  const uint8_t* data = nullptr;
+  ir::DType dtype = ir::DType::F32;
+  std::vector<uint8_t> owned;
+};
+
 class InterpExecutable : public Executable {
  public:
   InterpExecutable(const ir::Graph& g, const WeightStore& weights) : g_(g) {
     ir::verify(g_);
-    weights_.resize(g_.values().size(), nullptr);
+    constants_.resize(g_.values().size());
     for (const ir::Node& n : g_.nodes()) {
-      if (n.op == ir::OpKind::Weight) {
-        const TensorView* t = weights.find(n.attrString("name"));
-        if (!t) throw Error("graph names weight '" + n.attrString("name") + "', which the model does not have");
-        weights_[n.result] = t;
-      }
-      if (n.op == ir::OpKind::Rope) {
-        const int64_t D = g_.value(n.result).type.shape[2].value;
-        invFreq_[n.result] = ir::ropeInvFreq(ir::RopeParams::fromNode(n), D);
+      switch (n.op) {
+        case OpKind::Weight: {
+          const TensorView* t = weights.find(n.attrString("name"));
+          if (!t) throw Error("graph names weight '" + n.attrString("name") + "', which the model does not have");
+          constants_[n.result] = std::make_unique<Constant>(Constant{t->data, t->dtype, {}});
+          break;
+        }
+        case OpKind::ScaleCols: foldScaleCols(n); break;
+        case OpKind::ConcatRows: foldConcatRows(n); break;
+        case OpKind::Rope:
+        case OpKind::QkvRopeKv:
+          invFreq_[n.result] = ir::ropeInvFreq(ir::RopeParams::fromNode(n), headDim(n));
+          break;
+        default: break;
       }
     }
     if (g_.outputs().size() != 1) throw Error("interp runs graphs with one output");
@@ -37,6 +53,8 @@ class InterpExecutable : public Executable {
                   std::to_string(kv.capacity()));
     owned_.assign(g_.values().size(), {});
     data_.assign(g_.values().size(), nullptr);
+    lastT_ = T;
+    lastC_ = C;
     for (const ir::Node& n : g_.nodes()) execute(n, ids, T, past, C, kv);
     kv.setLength(C);
     return data_[g_.outputs()[0]];
@@ -51,60 +69,163 @@ class InterpExecutable : public Executable {
 
  private:
   ir::Graph g_;
-  std::vector<const TensorView*> weights_;  // per value: the weight a Weight node names
+  std::vector<std::unique_ptr<Constant>> constants_;  // per value, for constants
   std::map<ir::ValueId, std::vector<float>> invFreq_;
   std::vector<std::vector<float>> owned_;  // per value: storage the interpreter allocated
   std::vector<float*> data_;              // per value: where its f32 elements are
   int64_t lastT_ = 0, lastC_ = 0;
+
+  int64_t headDim(const ir::Node& n) const { return g_.value(n.result).type.shape[2].value; }
+
+  const Constant& constant(ir::ValueId v) const {
+    if (!constants_[v]) throw Error("%" + g_.value(v).name + " is used as a weight but is not a constant");
+    return *constants_[v];
+  }
+
+  std::vector<float> widened(ir::ValueId v) const {
+    const Constant& c = constant(v);
+    std::vector<float> out(static_cast<size_t>(g_.value(v).type.numel(0, 0)));
+    ref::widen(c.data, c.dtype, static_cast<int64_t>(out.size()), out.data());
+    return out;
+  }
+
+  void setOwnedConstant(ir::ValueId v, std::vector<uint8_t> bytes, ir::DType dtype) {
+    auto c = std::make_unique<Constant>();
+    c->owned = std::move(bytes);
+    c->data = c->owned.data();
+    c->dtype = dtype;
+    constants_[v] = std::move(c);
+  }
+
+  void foldScaleCols(const ir::Node& n) {
+    std::vector<float> w = widened(n.operands[0]), g = widened(n.operands[1]);
+    const size_t K = g.size();
+    for (size_t i = 0; i < w.size(); ++i) w[i] *= g[i % K];
+    std::vector<uint8_t> bytes(w.size() * 4);
+    std::memcpy(bytes.data(), w.data(), bytes.size());
+    setOwnedConstant(n.result, std::move(bytes), ir::DType::F32);
+  }
+
+  void foldConcatRows(const ir::Node& n) {
+    const ir::DType dt = g_.value(n.result).type.dtype;
+    std::vector<uint8_t> bytes;
+    for (ir::ValueId v : n.operands) {
+      const Constant& c = constant(v);
+      const size_t numel = static_cast<size_t>(g_.value(v).type.numel(0, 0));
+      if (c.dtype == dt) {
+        bytes.insert(bytes.end(), c.data, c.data + numel * ir::dtypeSize(dt));
+      } else {  // mixed dtypes: widen to f32
+        std::vector<float> w = widened(v);
+        const uint8_t* p = reinterpret_cast<const uint8_t*>(w.data());
+        bytes.insert(bytes.end(), p, p + w.size() * 4);
+      }
+    }
+    setOwnedConstant(n.result, std::move(bytes), dt);
+  }
 
   float* allocate(ir::ValueId v, int64_t T, int64_t C) {
     owned_[v].resize(static_cast<size_t>(g_.value(v).type.numel(T, C)));
     return data_[v] = owned_[v].data();
   }
 
-  // A weight or activation operand as f32 (small weights such as norm vectors are widened).
+  // An operand as f32: an activation, or a constant widened for this run (small ones only:
+  // norm vectors; matmul weights are read in place).
   const float* f32Operand(ir::ValueId v, int64_t T, int64_t C) {
     if (data_[v]) return data_[v];
-    const TensorView* w = weights_[v];
+    const Constant& c = constant(v);
     float* out = allocate(v, T, C);
-    ref::widen(w->data, w->dtype, w->numel(), out);
+    ref::widen(c.data, c.dtype, g_.value(v).type.numel(T, C), out);
+    return out;
+  }
+
+  // x (normalized first when the node carries a fused RMSNorm prologue) times w.
+  std::vector<float> product(const ir::Node& n, int64_t T, int64_t C, int64_t& M, int64_t& N) {
+    const ir::TensorType& xt = g_.value(n.operands[0]).type;
+    const ir::TensorType& wt = g_.value(n.operands[1]).type;
+    const int64_t K = xt.shape.back().value;
+    N = wt.shape[0].value;
+    M = xt.numel(T, C) / K;
+    const float* x = f32Operand(n.operands[0], T, C);
+    std::vector<float> normed;
+    if (n.hasAttr("norm_eps")) {
+      const bool weighted = static_cast<int>(n.operands.size()) == ir::opInfo(n.op).numOperands + 1;
+      normed.resize(static_cast<size_t>(M * K));
+      ref::rmsNorm(x, weighted ? f32Operand(n.operands.back(), T, C) : nullptr, M, K,
+                   static_cast<float>(n.attrFloat("norm_eps")), normed.data());
+      x = normed.data();
+    }
+    const Constant& w = constant(n.operands[1]);
+    std::vector<float> out(static_cast<size_t>(M * N));
+    ref::matmul(x, M, K, w.data, w.dtype, N, out.data());
     return out;
   }
 
   void execute(const ir::Node& n, const int32_t* ids, int64_t T, int64_t past, int64_t C, KvCache& kv) {
-    lastT_ = T;
-    lastC_ = C;
     const ir::TensorType& type = g_.value(n.result).type;
     auto operand = [&](int i) { return f32Operand(n.operands[i], T, C); };
     auto lastDim = [](const ir::TensorType& t) { return t.shape.back().value; };
     const int64_t numel = type.numel(T, C);
     switch (n.op) {
-      case ir::OpKind::Input:
+      case OpKind::Input:
         return;  // the token ids; embed reads them directly
-      case ir::OpKind::Weight:
-        return;  // read lazily by the ops that use it
-      case ir::OpKind::Embed: {
-        const TensorView* table = weights_[n.operands[0]];
-        ref::embed(table->data, table->dtype, table->shape[1], ids, T, allocate(n.result, T, C));
+      case OpKind::Weight:
+      case OpKind::ScaleCols:
+      case OpKind::ConcatRows:
+        return;  // constants, ready since compile
+      case OpKind::Embed: {
+        const Constant& table = constant(n.operands[0]);
+        ref::embed(table.data, table.dtype, lastDim(type), ids, T, allocate(n.result, T, C));
         return;
       }
-      case ir::OpKind::RmsNorm: {
+      case OpKind::RmsNorm: {
         const int64_t d = lastDim(type);
         ref::rmsNorm(operand(0), operand(1), numel / d, d, static_cast<float>(n.attrFloat("eps")),
                      allocate(n.result, T, C));
         return;
       }
-      case ir::OpKind::MatMul: {
-        const TensorView* w = weights_[n.operands[1]];
-        const ir::TensorType& xt = g_.value(n.operands[0]).type;
-        const int64_t K = lastDim(xt), N = lastDim(type);
-        ref::matmul(operand(0), numel / N, K, w->data, w->dtype, N, allocate(n.result, T, C));
+      case OpKind::Normalize: {
+        const int64_t d = lastDim(type);
+        ref::normalize(operand(0), numel / d, d, static_cast<float>(n.attrFloat("eps")), allocate(n.result, T, C));
         return;
       }
-      case ir::OpKind::Reshape:
+      case OpKind::MatMul: {
+        int64_t M, N;
+        std::vector<float> p = product(n, T, C, M, N);
+        std::copy(p.begin(), p.end(), allocate(n.result, T, C));
+        return;
+      }
+      case OpKind::MatMulAdd: {
+        int64_t M, N;
+        std::vector<float> p = product(n, T, C, M, N);
+        ref::add(p.data(), operand(2), M * N, allocate(n.result, T, C));
+        return;
+      }
+      case OpKind::MatMulSwiglu: {
+        int64_t M, N;
+        std::vector<float> p = product(n, T, C, M, N);
+        const int64_t I = N / 2;
+        float* out = allocate(n.result, T, C);
+        for (int64_t m = 0; m < M; ++m) {
+          ref::silu(p.data() + m * N, I, out + m * I);
+          ref::mul(out + m * I, p.data() + m * N + I, I, out + m * I);
+        }
+        return;
+      }
+      case OpKind::QkvRopeKv:
+        qkvRopeKv(n, T, past, C, kv);
+        return;
+      case OpKind::SliceCols: {
+        const ir::TensorType& xt = g_.value(n.operands[0]).type;
+        const int64_t inN = lastDim(xt), outN = lastDim(type), begin = n.attrInt("begin");
+        const float* x = operand(0);
+        float* out = allocate(n.result, T, C);
+        for (int64_t r = 0; r < numel / outN; ++r) std::copy(x + r * inN + begin, x + r * inN + begin + outN, out + r * outN);
+        return;
+      }
+      case OpKind::Reshape:
         data_[n.result] = data_[n.operands[0]];  // same elements, new shape
         return;
-      case ir::OpKind::Rope: {
+      case OpKind::Rope: {
         const int64_t H = type.shape[1].value, D = type.shape[2].value;
         float* out = allocate(n.result, T, C);
         std::copy(operand(0), operand(0) + numel, out);
@@ -113,28 +234,62 @@ class InterpExecutable : public Executable {
         for (int64_t t = 0; t < T; ++t) ir::applyRope(out + t * H * D, H, D, past + t, inv.data(), attentionFactor);
         return;
       }
-      case ir::OpKind::KvAppend: {
+      case OpKind::KvAppend: {
         const int64_t row = type.shape[1].value * type.shape[2].value;
         float* cache = kv.slot(n.attrInt("layer"), n.attrString("slot") == "k" ? 0 : 1);
         std::copy(operand(0), operand(0) + T * row, cache + past * row);
         data_[n.result] = cache;  // the whole cache, positions 0 .. C-1
         return;
       }
-      case ir::OpKind::Attention: {
+      case OpKind::KvRead:
+        data_[n.result] = kv.slot(n.attrInt("layer"), n.attrString("slot") == "k" ? 0 : 1);
+        return;
+      case OpKind::Attention:
+      case OpKind::FlashAttention: {
         const ir::TensorType& kt = g_.value(n.operands[1]).type;
-        ref::attention(operand(0), operand(1), operand(2), T, C, type.shape[1].value, kt.shape[1].value,
-                       type.shape[2].value, static_cast<float>(n.attrFloat("scale")), allocate(n.result, T, C));
+        const int64_t H = type.shape[1].value, KV = kt.shape[1].value, D = type.shape[2].value;
+        const float scale = static_cast<float>(n.attrFloat("scale"));
+        float* out = allocate(n.result, T, C);
+        if (n.op == OpKind::Attention)
+          ref::attention(operand(0), operand(1), operand(2), T, C, H, KV, D, scale, out);
+        else  // the decode form splits the context; a prefill runs it whole
+          ref::flashAttention(operand(0), operand(1), operand(2), T, C, H, KV, D, scale, n.attrInt("block"),
+                              T == 1 ? n.attrInt("splits") : 1, out);
         return;
       }
-      case ir::OpKind::Silu:
+      case OpKind::Silu:
         ref::silu(operand(0), numel, allocate(n.result, T, C));
         return;
-      case ir::OpKind::Mul:
+      case OpKind::Mul:
         ref::mul(operand(0), operand(1), numel, allocate(n.result, T, C));
         return;
-      case ir::OpKind::Add:
+      case OpKind::Add:
         ref::add(operand(0), operand(1), numel, allocate(n.result, T, C));
         return;
+    }
+  }
+
+  // One matmul gives q, k and v for every head; q and k are normalized per head and rotated,
+  // k and v go to the cache, q is the result.
+  void qkvRopeKv(const ir::Node& n, int64_t T, int64_t past, int64_t C, KvCache& kv) {
+    int64_t M, N;
+    std::vector<float> p = product(n, T, C, M, N);
+    const int64_t H = n.attrInt("heads"), KV = n.attrInt("kv_heads"), D = headDim(n);
+    const float eps = static_cast<float>(n.attrFloat("eps"));
+    const float attentionFactor = static_cast<float>(n.attrFloat("attention_factor"));
+    const float* qn = f32Operand(n.operands[2], T, C);
+    const float* kn = f32Operand(n.operands[3], T, C);
+    const std::vector<float>& inv = invFreq_.at(n.result);
+    float* q = allocate(n.result, T, C);
+    float* kc = kv.slot(n.attrInt("layer"), 0) + past * KV * D;
+    float* vc = kv.slot(n.attrInt("layer"), 1) + past * KV * D;
+    for (int64_t t = 0; t < T; ++t) {
+      const float* row = p.data() + t * N;
+      ref::rmsNorm(row, qn, H, D, eps, q + t * H * D);
+      ir::applyRope(q + t * H * D, H, D, past + t, inv.data(), attentionFactor);
+      ref::rmsNorm(row + H * D, kn, KV, D, eps, kc + t * KV * D);
+      ir::applyRope(kc + t * KV * D, KV, D, past + t, inv.data(), attentionFactor);
+      std::copy(row + (H + KV) * D, row + (H + 2 * KV) * D, vc + t * KV * D);
     }
   }
 };

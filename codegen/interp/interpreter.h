@@ -8,6 +8,7 @@ namespace q3c {
 class InterpBackend : public Backend {
  public:
   std::string name() const override { return "interp"; }
+  bool runsPassesByDefault() const override { return false; }
   std::unique_ptr<Executable> compile(const ir::Graph& g, const WeightStore& weights) override;
 };
 

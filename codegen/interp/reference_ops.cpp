@@ -81,9 +81,11 @@ void rmsNorm(const float* x, const float* w, int64_t rows, int64_t n, float eps,
     const float* xr = x + r * n;
     float ss = dot(xr, xr, n);
     float inv = 1.0f / std::sqrt(ss / static_cast<float>(n) + eps);
-    for (int64_t i = 0; i < n; ++i) out[r * n + i] = w[i] * (xr[i] * inv);
+    for (int64_t i = 0; i < n; ++i) out[r * n + i] = w ? w[i] * (xr[i] * inv) : xr[i] * inv;
   }
 }
+
+void normalize(const float* x, int64_t rows, int64_t n, float eps, float* out) { rmsNorm(x, nullptr, rows, n, eps, out); }
 
 void matmul(const float* x, int64_t M, int64_t K, const uint8_t* w, ir::DType dtype, int64_t N, float* out) {
   std::vector<float> row(static_cast<size_t>(K));
@@ -117,6 +119,59 @@ void attention(const float* q, const float* k, const float* v, int64_t T, int64_
         const float weight = p[c] / sum;
         for (int64_t d = 0; d < D; ++d) o[d] += weight * vv[d];
       }
+    }
+  }
+}
+
+void flashAttention(const float* q, const float* k, const float* v, int64_t T, int64_t C, int64_t H, int64_t KV,
+                    int64_t D, float scale, int64_t block, int64_t splits, float* out) {
+  const int64_t group = H / KV;
+  std::vector<float> acc(static_cast<size_t>(splits * D)), partMax(static_cast<size_t>(splits)),
+      partSum(static_cast<size_t>(splits)), scores(static_cast<size_t>(block));
+  for (int64_t t = 0; t < T; ++t) {
+    const int64_t visible = C - T + t + 1;
+    const int64_t perSplit = (visible + splits - 1) / splits;
+    for (int64_t h = 0; h < H; ++h) {
+      const float* qv = q + (t * H + h) * D;
+      const int64_t kvh = h / group;
+      for (int64_t s = 0; s < splits; ++s) {
+        float m = -INFINITY, l = 0;
+        float* a = acc.data() + s * D;
+        std::fill(a, a + D, 0.0f);
+        const int64_t end = std::min(visible, (s + 1) * perSplit);
+        for (int64_t b = s * perSplit; b < end; b += block) {
+          const int64_t bend = std::min(end, b + block);
+          float blockMax = -INFINITY;
+          for (int64_t c = b; c < bend; ++c)
+            blockMax = std::max(blockMax, scores[c - b] = dot(qv, k + (c * KV + kvh) * D, D) * scale);
+          const float newMax = std::max(m, blockMax);
+          const float rescale = std::exp(m - newMax);  // 0 on the first block (m = -inf)
+          l *= rescale;
+          for (int64_t d = 0; d < D; ++d) a[d] *= rescale;
+          for (int64_t c = b; c < bend; ++c) {
+            const float p = std::exp(scores[c - b] - newMax);
+            l += p;
+            const float* vv = v + (c * KV + kvh) * D;
+            for (int64_t d = 0; d < D; ++d) a[d] += p * vv[d];
+          }
+          m = newMax;
+        }
+        partMax[s] = m;
+        partSum[s] = l;
+      }
+      // Merge the splits: rescale each to the global max.
+      float m = -INFINITY;
+      for (int64_t s = 0; s < splits; ++s) m = std::max(m, partMax[s]);
+      float l = 0;
+      float* o = out + (t * H + h) * D;
+      std::fill(o, o + D, 0.0f);
+      for (int64_t s = 0; s < splits; ++s) {
+        if (partSum[s] == 0) continue;  // an empty split
+        const float f = std::exp(partMax[s] - m);
+        l += partSum[s] * f;
+        for (int64_t d = 0; d < D; ++d) o[d] += acc[s * D + d] * f;
+      }
+      for (int64_t d = 0; d < D; ++d) o[d] /= l;
     }
   }
 }

@@ -24,6 +24,14 @@ void matmul(const float* x, int64_t M, int64_t K, const uint8_t* w, ir::DType dt
 void attention(const float* q, const float* k, const float* v, int64_t T, int64_t C, int64_t H, int64_t KV,
                int64_t D, float scale, float* out);
 
+// The same result computed flash-style: keys in blocks of `block` with a running max and sum
+// (online softmax), the context split into `splits` parts whose partial results are merged.
+void flashAttention(const float* q, const float* k, const float* v, int64_t T, int64_t C, int64_t H, int64_t KV,
+                    int64_t D, float scale, int64_t block, int64_t splits, float* out);
+
+// RMSNorm without a weight: out = x / sqrt(mean(x^2) + eps), row by row.
+void normalize(const float* x, int64_t rows, int64_t n, float eps, float* out);
+
 void silu(const float* x, int64_t n, float* out);
 void mul(const float* a, const float* b, int64_t n, float* out);
 void add(const float* a, const float* b, int64_t n, float* out);
