@@ -26,7 +26,7 @@ struct ThreadScratch {
   pcre2_match_context* context = nullptr;
   ThreadScratch() {
     data = pcre2_match_data_create(4, nullptr);
-    stack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, nullptr);
+    stack = pcre2_jit_stack_create(1 << 20, 1 << 20, nullptr);
     context = pcre2_match_context_create(nullptr);
     pcre2_jit_stack_assign(context, nullptr, stack);
   }
@@ -65,11 +65,13 @@ RegexSplitter::RegexSplitter(const std::string& hfPattern) : hfPattern_(hfPatter
 
 RegexSplitter::~RegexSplitter() = default;
 
-void RegexSplitter::split(std::string_view text, std::vector<std::string_view>& pieces) const {
+size_t RegexSplitter::split(std::string_view text, size_t from, std::vector<std::string_view>& pieces,
+                            size_t maxPieces) const {
   ThreadScratch& s = scratch();
   auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
-  size_t pos = 0, gapStart = 0;
+  size_t pos = from, gapStart = from, added = 0;
   while (pos < text.size()) {
+    if (added >= maxPieces) return gapStart;  // a piece boundary
     // The text was validated once by the caller, so PCRE2 need not check it at every match.
     int rc = impl_->jit ? pcre2_jit_match(impl_->code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, s.data, s.context)
                         : pcre2_match(impl_->code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, s.data, s.context);
@@ -82,11 +84,16 @@ void RegexSplitter::split(std::string_view text, std::vector<std::string_view>& 
       while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
       continue;
     }
-    if (start > gapStart) pieces.push_back(text.substr(gapStart, start - gapStart));
+    if (start > gapStart) {
+      pieces.push_back(text.substr(gapStart, start - gapStart));
+      ++added;
+    }
     pieces.push_back(text.substr(start, end - start));
+    ++added;
     pos = gapStart = end;
   }
   if (gapStart < text.size()) pieces.push_back(text.substr(gapStart));
+  return text.size();
 }
 
 Pretokenizer::Pretokenizer(std::vector<PretokenizerStep> steps) : steps_(std::move(steps)) {
@@ -96,16 +103,22 @@ Pretokenizer::Pretokenizer(std::vector<PretokenizerStep> steps) : steps_(std::mo
     else splitters_.push_back(nullptr);
     if (step.kind == PretokenizerStep::Kind::ByteLevel && step.addPrefixSpace) needsStorage_ = true;
   }
+  size_t splitting = 0;
+  for (const auto& s : splitters_)
+    if (s) {
+      ++splitting;
+      only_ = s.get();
+    }
+  if (splitting != 1 || needsStorage_) only_ = nullptr;
 }
 
-void Pretokenizer::split(std::string_view text, std::vector<std::string_view>& pieces,
-                         std::deque<std::string>& storage) const {
+size_t Pretokenizer::split(std::string_view text, size_t from, std::vector<std::string_view>& pieces,
+                           std::deque<std::string>& storage, size_t maxPieces) const {
   pieces.clear();
-  if (text.empty()) return;
-  if (steps_.size() == 1 && splitters_[0] && !needsStorage_) {  // the common case: one Split
-    splitters_[0]->split(text, pieces);
-    return;
-  }
+  if (from >= text.size()) return text.size();
+  if (only_) return only_->split(text, from, pieces, maxPieces);  // the common case: one Split
+  // Several steps: all at once (a later step may not cut where an earlier one stopped).
+  text = text.substr(from);
   std::vector<std::string_view> current{text}, next;
   for (size_t k = 0; k < steps_.size(); ++k) {
     const PretokenizerStep& step = steps_[k];
@@ -123,6 +136,7 @@ void Pretokenizer::split(std::string_view text, std::vector<std::string_view>& p
   }
   for (auto piece : current)
     if (!piece.empty()) pieces.push_back(piece);
+  return from + text.size();
 }
 
 }  // namespace q3c

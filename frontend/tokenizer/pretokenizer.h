@@ -2,6 +2,7 @@
 // optionally followed by ByteLevel's own GPT-2 regex and prefix space. It cuts normalized text
 // into the pieces that BPE then encodes one by one.
 #pragma once
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
@@ -22,7 +23,13 @@ class RegexSplitter {
 
   // Appends the pieces of `text` (valid UTF-8): every match, and every gap between matches, in
   // order, none empty (Hugging Face's "Isolated" behavior).
-  void split(std::string_view text, std::vector<std::string_view>& pieces) const;
+  void split(std::string_view text, std::vector<std::string_view>& pieces) const {
+    split(text, 0, pieces, SIZE_MAX);
+  }
+  // The same from byte `from` (a piece boundary), stopping after about `maxPieces` pieces; returns
+  // where to go on (text.size() when done). Lets callers work through long text in cache-sized
+  // batches; matching still sees the whole text, so look-arounds are unaffected.
+  size_t split(std::string_view text, size_t from, std::vector<std::string_view>& pieces, size_t maxPieces) const;
 
  private:
   std::string hfPattern_;
@@ -45,14 +52,19 @@ class Pretokenizer {
 
   const std::vector<PretokenizerStep>& steps() const { return steps_; }
 
-  // Cuts text into pieces. A piece is a view into `text` unless a ByteLevel step adds a prefix
+  // Cuts text into pieces, from byte `from`, about `maxPieces` at a time; returns where to go on
+  // (text.size() when done). A piece is a view into `text` unless a ByteLevel step adds a prefix
   // space, in which case it points into `storage`.
-  void split(std::string_view text, std::vector<std::string_view>& pieces, std::deque<std::string>& storage) const;
+  size_t split(std::string_view text, size_t from, std::vector<std::string_view>& pieces,
+               std::deque<std::string>& storage, size_t maxPieces = SIZE_MAX) const;
 
  private:
   std::vector<PretokenizerStep> steps_;
   std::vector<std::shared_ptr<RegexSplitter>> splitters_;  // one per step that splits, else null
   bool needsStorage_ = false;
+  // The one step that does anything when all others are no-ops (Qwen3: Split, then a ByteLevel
+  // without regex or prefix space): then pieces stream from it in batches.
+  const RegexSplitter* only_ = nullptr;
 };
 
 // GPT-2's pattern, used by ByteLevel when use_regex is true.

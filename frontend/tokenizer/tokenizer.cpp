@@ -128,19 +128,23 @@ void Tokenizer::encodeText(std::string_view text, std::vector<int32_t>& out, std
 }
 
 void Tokenizer::encodePieces(std::string_view text, std::vector<int32_t>& out, std::vector<std::string_view>& pieces) const {
+  // Pieces are made and encoded a batch at a time so that long text never needs one huge list.
+  constexpr size_t kBatch = 2048;
   std::deque<std::string> storage;
-  pretokenizer_.split(text, pieces, storage);
-  for (std::string_view piece : pieces) {
-    uint64_t h = WordCache::hash(piece);
-    const int32_t* ids;
-    uint32_t count;
-    if (cache_->find(piece, h, &ids, &count)) {
-      out.insert(out.end(), ids, ids + count);
-      continue;
+  for (size_t pos = 0; pos < text.size();) {
+    pos = pretokenizer_.split(text, pos, pieces, storage, kBatch);
+    for (std::string_view piece : pieces) {
+      uint64_t h = WordCache::hash(piece);
+      const int32_t* ids;
+      uint32_t count;
+      if (cache_->find(piece, h, &ids, &count)) {
+        out.insert(out.end(), ids, ids + count);
+        continue;
+      }
+      size_t first = out.size();
+      bpe_.encode(piece, out);
+      cache_->insert(piece, h, out.data() + first, static_cast<uint32_t>(out.size() - first));
     }
-    size_t first = out.size();
-    bpe_.encode(piece, out);
-    cache_->insert(piece, h, out.data() + first, static_cast<uint32_t>(out.size() - first));
   }
 }
 
