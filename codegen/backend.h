@@ -22,7 +22,18 @@ class Executable {
   // A named value of the last run as f32 (for tests and debugging); empty when the backend
   // does not keep it.
   virtual std::vector<float> valueOf(const std::string& name) const { return {}; }
+  // One line on what was compiled and how long it took (empty for the interpreter).
+  virtual std::string describe() const { return ""; }
 };
+
+struct BackendOptions {
+  std::string isa = "native";   // native, avx512, avx2: caps the generated code's ISA
+  std::string kernelCacheDir;   // where compiled kernels are kept between runs; empty: none
+};
+
+// The default kernel cache: $Q3C_KERNEL_CACHE, else $XDG_CACHE_HOME/q3c/kernels, else
+// ~/.cache/q3c/kernels.
+std::string defaultKernelCacheDir();
 
 class Backend {
  public:
@@ -34,8 +45,9 @@ class Backend {
   virtual std::unique_ptr<Executable> compile(const ir::Graph& g, const WeightStore& weights) = 0;
 };
 
-// "interp" for now; throws q3c::Error listing the known names.
-std::unique_ptr<Backend> createBackend(const std::string& name);
+// "interp" (the reference), "llvm", or "jit" (the best kernel per op; for now the same as
+// llvm). Throws q3c::Error listing the known names.
+std::unique_ptr<Backend> createBackend(const std::string& name, const BackendOptions& opt = {});
 std::vector<std::string> backendNames();
 
 }  // namespace q3c

@@ -11,11 +11,15 @@ Session::Session(const Model& model, Backend& backend, int64_t contextLength, co
       exe_(backend.compile(graph ? *graph : model.graph, model.weights)),
       kv_(model.config.numLayers, model.config.numKvHeads, model.config.headDim, contextLength) {}
 
+void checkTokenIds(const std::vector<int32_t>& ids, int64_t vocabSize) {
+  for (int32_t id : ids)
+    if (id < 0 || id >= vocabSize)
+      throw Error("token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(vocabSize - 1) + ")");
+}
+
 const float* Session::forward(const std::vector<int32_t>& ids) {
   if (ids.empty()) throw Error("no tokens to process");
-  for (int32_t id : ids)
-    if (id < 0 || id >= vocabSize())
-      throw Error("token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(vocabSize() - 1) + ")");
+  checkTokenIds(ids, vocabSize());
   return exe_->run(ids.data(), static_cast<int64_t>(ids.size()), kv_);
 }
 

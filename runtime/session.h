@@ -30,6 +30,9 @@ class Session {
   KvCache kv_;
 };
 
+// Throws q3c::Error naming the first id outside 0 .. vocabSize-1.
+void checkTokenIds(const std::vector<int32_t>& ids, int64_t vocabSize);
+
 struct GenerateOptions {
   int64_t maxNew = 32;
   bool stopAtEos = true;

@@ -11,25 +11,23 @@ namespace q3c::tools {
 
 void addEvalCommand(CLI::App& app) {
   struct Opts {
-    std::string dir, out, backend = "interp";
+    std::string dir, out;
     IdsInput ids;
     PipelineFlags pipeline;
+    BackendFlags backend{"jit"};
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("eval", "Run one forward pass over a prompt and write the logits of every position");
   cmd->add_option("MODEL_DIR", o->dir, "Hugging Face model directory")->required();
   o->ids.addOptions(*cmd);
   cmd->add_option("--out", o->out, "output .safetensors file (tensor 'logits', F32 [T, vocab])")->required();
-  cmd->add_option("--backend", o->backend, "backend: " + [] {
-    std::string s;
-    for (const auto& n : backendNames()) s += (s.empty() ? "" : ", ") + n;
-    return s;
-  }())->capture_default_str();
+  o->backend.addOptions(*cmd);
   o->pipeline.addOptions(*cmd);
   cmd->callback([o] {
     std::vector<int32_t> ids = o->ids.read();
     Model model = Model::load(o->dir);
-    auto backend = createBackend(o->backend);
+    checkTokenIds(ids, model.config.vocabSize);
+    auto backend = o->backend.create();
     ir::Graph graph = o->pipeline.apply(model.graph, backend->runsPassesByDefault());
     Session session(model, *backend, static_cast<int64_t>(ids.size()), &graph);
     int64_t t0 = nowNs();
@@ -39,7 +37,8 @@ void addEvalCommand(CLI::App& app) {
     OwnedTensor t{ir::DType::F32, {T, V}, std::vector<uint8_t>(static_cast<size_t>(T * V) * 4)};
     std::memcpy(t.bytes.data(), logits, t.bytes.size());
     writeSafetensors(o->out, {{"logits", std::move(t)}});
-    std::cerr << "eval: " << T << " tokens in " << secs << " s with " << o->backend << ", wrote " << o->out << "\n";
+    if (std::string d = session.executable().describe(); !d.empty()) std::cerr << d << "\n";
+    std::cerr << "eval: " << T << " tokens in " << secs << " s with " << o->backend.backend << ", wrote " << o->out << "\n";
   });
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/backend.h"
 #include "ir/graph.h"
 
 namespace q3c::tools {
@@ -14,6 +15,8 @@ void addEvalCommand(CLI::App& app);
 void addGenerateCommand(CLI::App& app);
 void addDumpIrCommand(CLI::App& app);
 void addSynthCommand(CLI::App& app);
+void addTokenizeCommands(CLI::App& app);  // tokenize, detokenize
+void addTemplateCommand(CLI::App& app);
 void addOptCommand(CLI::App& app);
 
 // Token ids given as `--ids "1 2 3"` or `--ids-file F` (whitespace or comma separated).
@@ -21,6 +24,14 @@ struct IdsInput {
   std::string ids, file;
   void addOptions(CLI::App& cmd);
   std::vector<int32_t> read() const;
+};
+
+// --backend, --isa, --kernel-cache: which backend compiles the graph, and how.
+struct BackendFlags {
+  std::string backend, isa = "native", kernelCache;
+  explicit BackendFlags(std::string defaultBackend) : backend(std::move(defaultBackend)) {}
+  void addOptions(CLI::App& cmd);
+  std::unique_ptr<Backend> create() const;
 };
 
 // Pass-pipeline flags shared by eval, generate, dump-ir and opt.

@@ -45,6 +45,23 @@ std::vector<int32_t> IdsInput::read() const {
   return out;
 }
 
+void BackendFlags::addOptions(CLI::App& cmd) {
+  std::string names;
+  for (const auto& n : backendNames()) names += (names.empty() ? "" : ", ") + n;
+  cmd.add_option("--backend", backend, "backend: " + names + " (interp: the fp32 reference, unfused)")->capture_default_str();
+  cmd.add_option("--isa", isa, "cap the generated code: native, avx512, avx2")->capture_default_str();
+  cmd.add_option("--kernel-cache", kernelCache,
+                 "directory of compiled kernels kept between runs, or 'none' (default: $Q3C_KERNEL_CACHE, "
+                 "else ~/.cache/q3c/kernels)");
+}
+
+std::unique_ptr<Backend> BackendFlags::create() const {
+  BackendOptions opt;
+  opt.isa = isa;
+  opt.kernelCacheDir = kernelCache == "none" ? "" : kernelCache.empty() ? defaultKernelCacheDir() : kernelCache;
+  return createBackend(backend, opt);
+}
+
 void PipelineFlags::addOptions(CLI::App& cmd) {
   cmd.add_option("--passes", passes, "run exactly these passes, comma-separated, in this order");
   cmd.add_option("--disable-pass", disable, "skip these passes (comma-separated)");

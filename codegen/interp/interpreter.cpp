@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "codegen/constants.h"
 #include "codegen/interp/reference_ops.h"
 #include "frontend/error.h"
 #include "ir/rope.h"
@@ -14,35 +15,12 @@ namespace {
 
 using ir::OpKind;
 
-// A constant tensor: a mapped weight, or one computed at load (folded, concatenated).
-struct Constant {
-  const uint8_t* data = nullptr;
-  ir::DType dtype = ir::DType::F32;
-  std::vector<uint8_t> owned;
-};
-
 class InterpExecutable : public Executable {
  public:
-  InterpExecutable(const ir::Graph& g, const WeightStore& weights) : g_(g) {
-    ir::verify(g_);
-    constants_.resize(g_.values().size());
-    for (const ir::Node& n : g_.nodes()) {
-      switch (n.op) {
-        case OpKind::Weight: {
-          const TensorView* t = weights.find(n.attrString("name"));
-          if (!t) throw Error("graph names weight '" + n.attrString("name") + "', which the model does not have");
-          constants_[n.result] = std::make_unique<Constant>(Constant{t->data, t->dtype, {}});
-          break;
-        }
-        case OpKind::ScaleCols: foldScaleCols(n); break;
-        case OpKind::ConcatRows: foldConcatRows(n); break;
-        case OpKind::Rope:
-        case OpKind::QkvRopeKv:
-          invFreq_[n.result] = ir::ropeInvFreq(ir::RopeParams::fromNode(n), headDim(n));
-          break;
-        default: break;
-      }
-    }
+  InterpExecutable(const ir::Graph& g, const WeightStore& weights) : g_(g), constants_((ir::verify(g_), g_), weights) {
+    for (const ir::Node& n : g_.nodes())
+      if (n.op == OpKind::Rope || n.op == OpKind::QkvRopeKv)
+        invFreq_[n.result] = ir::ropeInvFreq(ir::RopeParams::fromNode(n), headDim(n));
     if (g_.outputs().size() != 1) throw Error("interp runs graphs with one output");
   }
 
@@ -69,7 +47,7 @@ class InterpExecutable : public Executable {
 
  private:
   ir::Graph g_;
-  std::vector<std::unique_ptr<Constant>> constants_;  // per value, for constants
+  ConstantTable constants_;
   std::map<ir::ValueId, std::vector<float>> invFreq_;
   std::vector<std::vector<float>> owned_;  // per value: storage the interpreter allocated
   std::vector<float*> data_;              // per value: where its f32 elements are
@@ -77,51 +55,7 @@ class InterpExecutable : public Executable {
 
   int64_t headDim(const ir::Node& n) const { return g_.value(n.result).type.shape[2].value; }
 
-  const Constant& constant(ir::ValueId v) const {
-    if (!constants_[v]) throw Error("%" + g_.value(v).name + " is used as a weight but is not a constant");
-    return *constants_[v];
-  }
-
-  std::vector<float> widened(ir::ValueId v) const {
-    const Constant& c = constant(v);
-    std::vector<float> out(static_cast<size_t>(g_.value(v).type.numel(0, 0)));
-    ref::widen(c.data, c.dtype, static_cast<int64_t>(out.size()), out.data());
-    return out;
-  }
-
-  void setOwnedConstant(ir::ValueId v, std::vector<uint8_t> bytes, ir::DType dtype) {
-    auto c = std::make_unique<Constant>();
-    c->owned = std::move(bytes);
-    c->data = c->owned.data();
-    c->dtype = dtype;
-    constants_[v] = std::move(c);
-  }
-
-  void foldScaleCols(const ir::Node& n) {
-    std::vector<float> w = widened(n.operands[0]), g = widened(n.operands[1]);
-    const size_t K = g.size();
-    for (size_t i = 0; i < w.size(); ++i) w[i] *= g[i % K];
-    std::vector<uint8_t> bytes(w.size() * 4);
-    std::memcpy(bytes.data(), w.data(), bytes.size());
-    setOwnedConstant(n.result, std::move(bytes), ir::DType::F32);
-  }
-
-  void foldConcatRows(const ir::Node& n) {
-    const ir::DType dt = g_.value(n.result).type.dtype;
-    std::vector<uint8_t> bytes;
-    for (ir::ValueId v : n.operands) {
-      const Constant& c = constant(v);
-      const size_t numel = static_cast<size_t>(g_.value(v).type.numel(0, 0));
-      if (c.dtype == dt) {
-        bytes.insert(bytes.end(), c.data, c.data + numel * ir::dtypeSize(dt));
-      } else {  // mixed dtypes: widen to f32
-        std::vector<float> w = widened(v);
-        const uint8_t* p = reinterpret_cast<const uint8_t*>(w.data());
-        bytes.insert(bytes.end(), p, p + w.size() * 4);
-      }
-    }
-    setOwnedConstant(n.result, std::move(bytes), dt);
-  }
+  const ConstantData& constant(ir::ValueId v) const { return constants_.at(v); }
 
   float* allocate(ir::ValueId v, int64_t T, int64_t C) {
     owned_[v].resize(static_cast<size_t>(g_.value(v).type.numel(T, C)));
@@ -132,7 +66,7 @@ class InterpExecutable : public Executable {
   // norm vectors; matmul weights are read in place).
   const float* f32Operand(ir::ValueId v, int64_t T, int64_t C) {
     if (data_[v]) return data_[v];
-    const Constant& c = constant(v);
+    const ConstantData& c = constant(v);
     float* out = allocate(v, T, C);
     ref::widen(c.data, c.dtype, g_.value(v).type.numel(T, C), out);
     return out;
@@ -154,7 +88,7 @@ class InterpExecutable : public Executable {
                    static_cast<float>(n.attrFloat("norm_eps")), normed.data());
       x = normed.data();
     }
-    const Constant& w = constant(n.operands[1]);
+    const ConstantData& w = constant(n.operands[1]);
     std::vector<float> out(static_cast<size_t>(M * N));
     ref::matmul(x, M, K, w.data, w.dtype, N, out.data());
     return out;
@@ -173,7 +107,7 @@ class InterpExecutable : public Executable {
       case OpKind::ConcatRows:
         return;  // constants, ready since compile
       case OpKind::Embed: {
-        const Constant& table = constant(n.operands[0]);
+        const ConstantData& table = constant(n.operands[0]);
         ref::embed(table.data, table.dtype, lastDim(type), ids, T, allocate(n.result, T, C));
         return;
       }

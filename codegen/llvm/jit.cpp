@@ -1,0 +1,149 @@
+#include "codegen/llvm/jit.h"
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Target/TargetOptions.h>
+#include <llvm/TargetParser/Host.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "frontend/error.h"
+
+namespace q3c::llvmgen {
+
+namespace {
+
+constexpr const char* kCodeVersion = "q3c-kernels-1";  // bump when generated code changes
+
+std::string message(llvm::Error e) { return llvm::toString(std::move(e)); }
+
+std::string hexHash(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+double msSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+struct Jit::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> lljit;
+  std::unique_ptr<llvm::TargetMachine> tm;
+};
+
+Jit::Jit(const Target& target, std::string cacheDir) : impl_(new Impl), target_(target), cacheDir_(std::move(cacheDir)) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  auto jit = llvm::orc::LLJITBuilder().create();
+  if (!jit) throw Error("LLVM JIT: " + message(jit.takeError()));
+  impl_->lljit = std::move(*jit);
+  // Kernels call expf, cos, ... from the C library of this process.
+  auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(impl_->lljit->getDataLayout().getGlobalPrefix());
+  if (!gen) throw Error("LLVM JIT: " + message(gen.takeError()));
+  impl_->lljit->getMainJITDylib().addGenerator(std::move(*gen));
+
+  std::string triple = llvm::sys::getProcessTriple(), err;
+  const llvm::Target* t = llvm::TargetRegistry::lookupTarget(triple, err);
+  if (!t) throw Error("LLVM: no target for " + triple + ": " + err);
+  llvm::TargetOptions opts;
+  impl_->tm.reset(t->createTargetMachine(triple, target.cpu, target.features, opts, llvm::Reloc::PIC_, std::nullopt,
+                                         llvm::CodeGenOptLevel::Aggressive));
+  if (!impl_->tm) throw Error("LLVM: cannot create a target machine for " + target.cpu);
+  if (!cacheDir_.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cacheDir_, ec);
+    if (ec) cacheDir_.clear();  // no cache rather than no JIT
+  }
+}
+
+Jit::~Jit() = default;
+
+KernelFn Jit::kernel(const std::string& name, const std::string& cacheKey,
+                     const std::function<void(llvm::Module&, const std::string&)>& build) {
+  const std::string key = hexHash(std::string(kCodeVersion) + "\n" + target_.key() + "\n" + name + "\n" + cacheKey);
+  const std::string symbol = name + "_" + key;
+  const std::string path = cacheDir_.empty() ? "" : cacheDir_ + "/" + key + ".o";
+  std::unique_ptr<llvm::MemoryBuffer> object;
+  if (!path.empty()) {
+    auto cached = llvm::MemoryBuffer::getFile(path);
+    if (cached) {
+      object = std::move(*cached);
+      ++stats_.fromCache;
+    }
+  }
+  if (!object) {
+    auto t0 = std::chrono::steady_clock::now();
+    llvm::LLVMContext ctx;
+    llvm::Module m(symbol, ctx);
+    m.setTargetTriple(impl_->tm->getTargetTriple().str());
+    m.setDataLayout(impl_->tm->createDataLayout());
+    build(m, symbol);
+    std::string verifyErrors;
+    llvm::raw_string_ostream vs(verifyErrors);
+    if (llvm::verifyModule(m, &vs)) throw Error("internal error: invalid LLVM IR for " + symbol + ": " + vs.str());
+    stats_.buildMs += msSince(t0);
+
+    t0 = std::chrono::steady_clock::now();
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(impl_->tm.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(m, mam);
+    stats_.optimizeMs += msSince(t0);
+
+    t0 = std::chrono::steady_clock::now();
+    llvm::SmallVector<char, 0> buffer;
+    llvm::raw_svector_ostream os(buffer);
+    llvm::legacy::PassManager pm;
+    if (impl_->tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+      throw Error("LLVM: the target cannot emit object files");
+    pm.run(m);
+    stats_.codegenMs += msSince(t0);
+    ++stats_.compiled;
+    if (!path.empty()) {  // write then rename, so a concurrent reader never sees half a file
+      std::string tmp = path + ".tmp" + std::to_string(getpid());
+      std::ofstream(tmp, std::ios::binary).write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      std::error_code ec;
+      std::filesystem::rename(tmp, path, ec);
+    }
+    object = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(buffer.data(), buffer.size()), symbol);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  if (auto e = impl_->lljit->addObjectFile(std::move(object))) throw Error("LLVM JIT: " + message(std::move(e)));
+  auto addr = impl_->lljit->lookup(symbol);
+  if (!addr) throw Error("LLVM JIT: " + message(addr.takeError()));
+  stats_.linkMs += msSince(t0);
+  return addr->toPtr<KernelFn>();
+}
+
+}  // namespace q3c::llvmgen

@@ -1,0 +1,49 @@
+// Compiles LLVM modules to machine code for a Target and links them into this process (ORC),
+// with an on-disk object cache keyed by target and kernel, so a second start compiles nothing.
+// No LLVM types in this header: including it costs nothing.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "codegen/llvm/target.h"
+
+namespace llvm {
+class Module;
+class LLVMContext;
+}  // namespace llvm
+
+namespace q3c::llvmgen {
+
+using KernelFn = void (*)(void** ptrs, int64_t T, int64_t past);
+
+struct JitStats {
+  int compiled = 0, fromCache = 0;
+  double buildMs = 0, optimizeMs = 0, codegenMs = 0, linkMs = 0;
+};
+
+class Jit {
+ public:
+  // cacheDir empty: no disk cache.
+  Jit(const Target& target, std::string cacheDir);
+  ~Jit();
+
+  // Returns the kernel named `name` (made unique with a hash of `cacheKey`): from the cache when
+  // it was compiled before for this target, else built by `build` into a fresh module (which
+  // must define a function with the symbol it is given), optimized at O3 and compiled.
+  KernelFn kernel(const std::string& name, const std::string& cacheKey,
+                  const std::function<void(llvm::Module&, const std::string& symbol)>& build);
+
+  const JitStats& stats() const { return stats_; }
+  const Target& target() const { return target_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Target target_;
+  std::string cacheDir_;
+  JitStats stats_;
+};
+
+}  // namespace q3c::llvmgen

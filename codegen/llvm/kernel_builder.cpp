@@ -1,0 +1,144 @@
+#include "codegen/llvm/kernel_builder.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+namespace q3c::llvmgen {
+
+using llvm::Value;
+
+KernelBuilder::KernelBuilder(llvm::Module& m, const std::string& symbol, const Target& target)
+    : m_(m), ctx_(m.getContext()), b_(ctx_), vw_(target.vectorWidth) {
+  auto* type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getInt64Ty()}, false);
+  fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, m);
+  fn_->addFnAttr("target-cpu", target.cpu);
+  fn_->addFnAttr("target-features", target.features);
+  fn_->addFnAttr("prefer-vector-width", std::to_string(vw_ * 32));  // zmm on Intel too
+  fn_->addFnAttr(llvm::Attribute::NoUnwind);
+  auto args = fn_->arg_begin();
+  ptrs_ = &*args++;
+  T_ = &*args++;
+  past_ = &*args;
+  entry_ = llvm::BasicBlock::Create(ctx_, "entry", fn_);
+  b_.SetInsertPoint(entry_);
+  llvm::FastMathFlags fmf;
+  fmf.setAllowContract();  // fmul + fadd may become one FMA
+  b_.setFastMathFlags(fmf);
+}
+
+Value* KernelBuilder::ptr(int i) { return b_.CreateLoad(b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getPtrTy(), ptrs_, i)); }
+
+void KernelBuilder::loop(Value* begin, Value* end, int64_t step, const std::function<void(Value*)>& body) {
+  loopCarry(begin, end, step, {}, [&](Value* iv, const std::vector<Value*>&) {
+    body(iv);
+    return std::vector<Value*>{};
+  });
+}
+
+std::vector<Value*> KernelBuilder::loopCarry(
+    Value* begin, Value* end, int64_t step, std::vector<Value*> init,
+    const std::function<std::vector<Value*>(Value*, const std::vector<Value*>&)>& body) {
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  auto* header = llvm::BasicBlock::Create(ctx_, "loop", fn_);
+  auto* bodyBlock = llvm::BasicBlock::Create(ctx_, "body", fn_);
+  auto* exit = llvm::BasicBlock::Create(ctx_, "exit", fn_);
+  b_.CreateBr(header);
+  b_.SetInsertPoint(header);
+  llvm::PHINode* iv = b_.CreatePHI(i64(), 2, "i");
+  iv->addIncoming(begin, pre);
+  std::vector<llvm::PHINode*> phis;
+  std::vector<Value*> current;
+  for (Value* v : init) {
+    llvm::PHINode* p = b_.CreatePHI(v->getType(), 2);
+    p->addIncoming(v, pre);
+    phis.push_back(p);
+    current.push_back(p);
+  }
+  b_.CreateCondBr(b_.CreateICmpSLT(iv, end), bodyBlock, exit);
+  b_.SetInsertPoint(bodyBlock);
+  std::vector<Value*> next = body(iv, current);
+  Value* ivNext = b_.CreateAdd(iv, i(step));
+  llvm::BasicBlock* latch = b_.GetInsertBlock();
+  iv->addIncoming(ivNext, latch);
+  for (size_t k = 0; k < phis.size(); ++k) phis[k]->addIncoming(next[k], latch);
+  b_.CreateBr(header);
+  b_.SetInsertPoint(exit);
+  return current;  // the phis: their value when the loop exits
+}
+
+Value* KernelBuilder::gep(Value* base, Value* index, llvm::Type* elem) {
+  return b_.CreateGEP(elem ? elem : f32(), base, index);
+}
+
+Value* KernelBuilder::loadScalar(Value* base, Value* index, ir::DType dtype) {
+  switch (dtype) {
+    case ir::DType::F32:
+      return b_.CreateAlignedLoad(f32(), gep(base, index), llvm::Align(1));
+    case ir::DType::BF16: {
+      Value* bits = b_.CreateAlignedLoad(b_.getInt16Ty(), gep(base, index, b_.getInt16Ty()), llvm::Align(1));
+      return b_.CreateBitCast(b_.CreateShl(b_.CreateZExt(bits, b_.getInt32Ty()), 16), f32());
+    }
+    case ir::DType::F16:
+      return b_.CreateFPExt(b_.CreateAlignedLoad(b_.getHalfTy(), gep(base, index, b_.getHalfTy()), llvm::Align(1)), f32());
+    case ir::DType::I32:
+      break;
+  }
+  return nullptr;
+}
+
+Value* KernelBuilder::loadVector(Value* base, Value* index, ir::DType dtype) {
+  switch (dtype) {
+    case ir::DType::F32:
+      return b_.CreateAlignedLoad(vf32(), gep(base, index), llvm::Align(1));
+    case ir::DType::BF16: {
+      auto* vi16 = llvm::FixedVectorType::get(b_.getInt16Ty(), vw_);
+      auto* vi32 = llvm::FixedVectorType::get(b_.getInt32Ty(), vw_);
+      Value* bits = b_.CreateAlignedLoad(vi16, gep(base, index, b_.getInt16Ty()), llvm::Align(1));
+      return b_.CreateBitCast(b_.CreateShl(b_.CreateZExt(bits, vi32), b_.CreateVectorSplat(vw_, b_.getInt32(16))), vf32());
+    }
+    case ir::DType::F16: {
+      auto* vh = llvm::FixedVectorType::get(b_.getHalfTy(), vw_);
+      return b_.CreateFPExt(b_.CreateAlignedLoad(vh, gep(base, index, b_.getHalfTy()), llvm::Align(1)), vf32());
+    }
+    case ir::DType::I32:
+      break;
+  }
+  return nullptr;
+}
+
+void KernelBuilder::storeScalar(Value* v, Value* base, Value* index) {
+  b_.CreateAlignedStore(v, gep(base, index), llvm::Align(1));
+}
+
+void KernelBuilder::storeVector(Value* v, Value* base, Value* index) {
+  b_.CreateAlignedStore(v, gep(base, index), llvm::Align(1));
+}
+
+Value* KernelBuilder::hsum(Value* vec) {
+  auto* r = llvm::cast<llvm::Instruction>(b_.CreateFAddReduce(f(0.0f), vec));
+  llvm::FastMathFlags fmf;
+  fmf.setAllowReassoc();  // a tree of adds, not lane by lane
+  r->setFastMathFlags(fmf);
+  return r;
+}
+
+Value* KernelBuilder::fma(Value* a, Value* b, Value* c) {
+  return b_.CreateIntrinsic(llvm::Intrinsic::fma, {a->getType()}, {a, b, c});
+}
+
+Value* KernelBuilder::call(const char* name, llvm::Type* type, std::vector<Value*> args) {
+  std::vector<llvm::Type*> types;
+  for (Value* a : args) types.push_back(a->getType());
+  llvm::FunctionCallee f = m_.getOrInsertFunction(name, llvm::FunctionType::get(type, types, false));
+  return b_.CreateCall(f, args);
+}
+
+Value* KernelBuilder::expf(Value* x) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x); }
+
+Value* KernelBuilder::stackArray(int64_t n) {
+  llvm::IRBuilder<> at(entry_, entry_->begin());
+  return at.CreateAlloca(f32(), at.getInt64(static_cast<uint64_t>(n)));
+}
+
+void KernelBuilder::finish() { b_.CreateRetVoid(); }
+
+}  // namespace q3c::llvmgen

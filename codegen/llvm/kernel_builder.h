@@ -1,0 +1,71 @@
+// Helpers for writing kernels with IRBuilder: the kernel signature, loops, and vector loads that
+// widen any weight dtype to f32. Only codegen/llvm sources include this (it pulls in LLVM).
+#pragma once
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <functional>
+#include <string>
+
+#include "codegen/llvm/target.h"
+#include "ir/types.h"
+
+namespace q3c::llvmgen {
+
+// One kernel being written: `void name(void** ptrs, int64_t T, int64_t past)`.
+class KernelBuilder {
+ public:
+  KernelBuilder(llvm::Module& m, const std::string& symbol, const Target& target);
+
+  llvm::IRBuilder<>& b() { return b_; }
+  llvm::LLVMContext& ctx() { return ctx_; }
+  llvm::Module& module() { return m_; }
+  int vw() const { return vw_; }  // floats per vector
+
+  llvm::Value* T() const { return T_; }
+  llvm::Value* past() const { return past_; }
+  llvm::Value* ptr(int i);  // ptrs[i]
+
+  // Types and constants.
+  llvm::Type* f32() { return b_.getFloatTy(); }
+  llvm::Type* i64() { return b_.getInt64Ty(); }
+  llvm::VectorType* vf32() { return llvm::FixedVectorType::get(f32(), vw_); }
+  llvm::Value* i(int64_t v) { return b_.getInt64(static_cast<uint64_t>(v)); }
+  llvm::Value* f(float v) { return llvm::ConstantFP::get(f32(), v); }
+  llvm::Value* zeroVec() { return llvm::ConstantAggregateZero::get(vf32()); }
+  llvm::Value* splat(llvm::Value* s) { return b_.CreateVectorSplat(vw_, s); }
+
+  // for (iv = begin; iv < end; iv += step) body(iv)
+  void loop(llvm::Value* begin, llvm::Value* end, int64_t step, const std::function<void(llvm::Value*)>& body);
+  // Same, carrying values from one iteration to the next; returns their final values.
+  std::vector<llvm::Value*> loopCarry(llvm::Value* begin, llvm::Value* end, int64_t step,
+                                      std::vector<llvm::Value*> init,
+                                      const std::function<std::vector<llvm::Value*>(llvm::Value*, const std::vector<llvm::Value*>&)>& body);
+
+  // Element `index` of an array of `dtype` at `base`, widened to f32 (scalar or vw-vector).
+  llvm::Value* loadScalar(llvm::Value* base, llvm::Value* index, ir::DType dtype);
+  llvm::Value* loadVector(llvm::Value* base, llvm::Value* index, ir::DType dtype);
+  void storeScalar(llvm::Value* v, llvm::Value* base, llvm::Value* index);  // f32
+  void storeVector(llvm::Value* v, llvm::Value* base, llvm::Value* index);  // f32 x vw
+  llvm::Value* gep(llvm::Value* base, llvm::Value* index, llvm::Type* elem = nullptr);
+
+  llvm::Value* hsum(llvm::Value* vec);             // sum of the lanes
+  llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* c);  // a*b+c, vector or scalar
+  llvm::Value* call(const char* intrinsicName, llvm::Type* type, std::vector<llvm::Value*> args);
+  llvm::Value* expf(llvm::Value* x);  // scalar
+  // A stack array of n f32, allocated once at the kernel's entry.
+  llvm::Value* stackArray(int64_t n);
+
+  void finish();  // ret void
+
+ private:
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  llvm::Function* fn_;
+  llvm::BasicBlock* entry_;
+  int vw_;
+  llvm::Value *ptrs_, *T_, *past_;
+};
+
+}  // namespace q3c::llvmgen

@@ -1,0 +1,83 @@
+#include "codegen/llvm/kernels.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+#include "frontend/error.h"
+
+namespace q3c::llvmgen {
+
+using ir::OpKind;
+using llvm::Value;
+
+std::string attrsKey(const ir::Node& n) {
+  std::string s = ir::opInfo(n.op).name;
+  for (const auto& [k, v] : n.attrs) {
+    if (k == "arena_offset" || k == "layer") continue;  // placement and cache slot come as pointers
+    s += " " + k + "=";
+    if (auto* i = std::get_if<int64_t>(&v)) s += std::to_string(*i);
+    else if (auto* d = std::get_if<double>(&v)) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", *d);
+      s += buf;
+    } else s += std::get<std::string>(v);
+  }
+  return s;
+}
+
+ir::DType dtypeOf(const ir::Graph& g, const ConstantTable& constants, ir::ValueId v) {
+  return constants.has(v) ? constants.at(v).dtype : g.value(v).type.dtype;
+}
+
+int64_t rowsPerToken(const ir::TensorType& t) {
+  int64_t r = 1;
+  for (size_t i = 0; i + 1 < t.shape.size(); ++i) r *= t.shape[i].isConst() ? t.shape[i].value : 1;
+  return r;
+}
+
+Value* emitDot(KernelBuilder& kb, Value* a, Value* ai, ir::DType ad, Value* b, Value* bi, ir::DType bd, int64_t n) {
+  auto& B = kb.b();
+  const int64_t vw = kb.vw(), full = n / vw * vw;
+  Value* sum = kb.f(0.0f);
+  if (full > 0) {
+    Value* acc = kb.loopCarry(kb.i(0), kb.i(full), vw, {kb.zeroVec()}, [&](Value* k, const std::vector<Value*>& c) {
+      return std::vector<Value*>{kb.fma(kb.loadVector(a, B.CreateAdd(ai, k), ad), kb.loadVector(b, B.CreateAdd(bi, k), bd), c[0])};
+    })[0];
+    sum = kb.hsum(acc);
+  }
+  if (full < n)
+    sum = kb.loopCarry(kb.i(full), kb.i(n), 1, {sum}, [&](Value* k, const std::vector<Value*>& c) {
+      return std::vector<Value*>{kb.fma(kb.loadScalar(a, B.CreateAdd(ai, k), ad), kb.loadScalar(b, B.CreateAdd(bi, k), bd), c[0])};
+    })[0];
+  return sum;
+}
+
+void emitRmsNormInPlace(KernelBuilder& kb, Value* x, Value* xi, int64_t n, float eps, Value* w, ir::DType wd) {
+  auto& B = kb.b();
+  Value* ss = emitDot(kb, x, xi, ir::DType::F32, x, xi, ir::DType::F32, n);
+  Value* mean = B.CreateFAdd(B.CreateFDiv(ss, kb.f(static_cast<float>(n))), kb.f(eps));
+  Value* inv = B.CreateFDiv(kb.f(1.0f), B.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, mean));
+  kb.loop(kb.i(0), kb.i(n), 1, [&](Value* d) {
+    Value* at = B.CreateAdd(xi, d);
+    Value* v = B.CreateFMul(kb.loadScalar(x, at, ir::DType::F32), inv);
+    if (w) v = B.CreateFMul(kb.loadScalar(w, d, wd), v);
+    kb.storeScalar(v, x, at);
+  });
+}
+
+KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants) {
+  switch (n.op) {
+    case OpKind::MatMul:
+    case OpKind::MatMulAdd:
+    case OpKind::MatMulSwiglu:
+      return planMatMul(g, n, constants);
+    case OpKind::QkvRopeKv:
+      return planQkvRopeKv(g, n, constants);
+    case OpKind::Attention:
+    case OpKind::FlashAttention:
+      return planAttention(g, n);
+    default:
+      return planElementwise(g, n, constants);
+  }
+}
+
+}  // namespace q3c::llvmgen

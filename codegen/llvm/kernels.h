@@ -1,0 +1,50 @@
+// Kernel plans: for one node of the fused graph, what the generated function computes, which
+// pointers it receives, and the key under which identical kernels (every layer's) are shared.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "codegen/constants.h"
+#include "codegen/llvm/kernel_builder.h"
+#include "ir/graph.h"
+
+namespace q3c::llvmgen {
+
+// What ptrs[i] of a kernel call points to.
+struct ArgRef {
+  enum Kind { Value, KCache, VCache, Scratch, Ids } kind;
+  ir::ValueId value = -1;  // Value: that value's buffer
+  int64_t layer = 0;       // KCache, VCache: the layer's cache base
+};
+
+struct KernelPlan {
+  std::string name;  // readable, e.g. "matmul_add_bf16_4096x2560"
+  std::string key;   // everything the generated code depends on
+  std::vector<ArgRef> args;
+  int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T
+  std::function<void(KernelBuilder&)> emit;
+};
+
+// The plan for a run-time node; throws q3c::Error for an op the backend cannot compile.
+KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
+
+// Families, one file each.
+KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
+KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
+KernelPlan planAttention(const ir::Graph& g, const ir::Node& n);
+KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
+
+// Shared pieces.
+std::string attrsKey(const ir::Node& n);  // attributes that shape the code, printed
+ir::DType dtypeOf(const ir::Graph& g, const ConstantTable& constants, ir::ValueId v);
+int64_t rowsPerToken(const ir::TensorType& t);  // product of the constant dims but the last
+// sum_{i<n} a[ai + i] * b[bi + i] with both arrays widened from their dtypes.
+llvm::Value* emitDot(KernelBuilder& kb, llvm::Value* a, llvm::Value* ai, ir::DType ad, llvm::Value* b, llvm::Value* bi,
+                     ir::DType bd, int64_t n);
+// Normalizes n floats at x[xi..] in place (RMS with eps), scaling by w (dtype wd) if given.
+void emitRmsNormInPlace(KernelBuilder& kb, llvm::Value* x, llvm::Value* xi, int64_t n, float eps, llvm::Value* w,
+                        ir::DType wd);
+
+}  // namespace q3c::llvmgen

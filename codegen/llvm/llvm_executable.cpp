@@ -1,0 +1,181 @@
+// Runs a compiled graph: one generated kernel call per run-time node, every activation at its
+// place in one arena (the memory plan's offsets, scaled by T), the KV cache owned by the
+// runtime. A decode step allocates nothing.
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "codegen/constants.h"
+#include "codegen/llvm/jit.h"
+#include "codegen/llvm/kernels.h"
+#include "codegen/llvm/llvm_backend.h"
+#include "frontend/error.h"
+
+namespace q3c {
+
+namespace {
+
+using ir::OpKind;
+using llvmgen::ArgRef;
+
+struct Location {
+  enum Kind { Arena, Constant, Alias, Cache, Ids } kind = Arena;
+  int64_t offsetPerToken = 0;  // Arena: bytes per token of T
+  ir::ValueId alias = -1;
+  int64_t layer = 0;
+  int slot = 0;
+};
+
+struct Step {
+  llvmgen::KernelFn fn;
+  std::vector<ArgRef> args;
+  std::vector<void*> ptrs;
+};
+
+struct AlignedFree {
+  void operator()(void* p) const { std::free(p); }
+};
+
+class LlvmExecutable : public Executable {
+ public:
+  LlvmExecutable(const ir::Graph& g, const WeightStore& weights, const BackendOptions& opt)
+      : g_(verified(g)), constants_(g_, weights) {
+    auto start = std::chrono::steady_clock::now();
+    llvmgen::Target target = llvmgen::Target::detect(opt.isa);
+    jit_ = std::make_unique<llvmgen::Jit>(target, opt.kernelCacheDir);
+    llvmgen::Jit& jit = *jit_;
+    locate();
+    std::map<std::string, llvmgen::KernelFn> byKey;
+    int kernelNodes = 0;
+    for (const ir::Node& n : g_.nodes()) {
+      if (!needsKernel(n)) continue;
+      llvmgen::KernelPlan plan = llvmgen::planKernel(g_, n, constants_);
+      llvmgen::KernelFn& fn = byKey[plan.name + "\n" + plan.key];
+      if (!fn)
+        fn = jit.kernel("q3c_" + plan.name, plan.key, [&](llvm::Module& m, const std::string& symbol) {
+          llvmgen::KernelBuilder kb(m, symbol, target);
+          plan.emit(kb);
+        });
+      scratchPerToken_ = std::max(scratchPerToken_, plan.scratchFloatsPerToken);
+      steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size())});
+      ++kernelNodes;
+    }
+    const llvmgen::JitStats& s = jit.stats();
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "llvm %s (%s): %d kernel calls, %zu distinct kernels (%d compiled, %d from cache) in %.0f ms",
+                  target.isa.c_str(), target.cpu.c_str(), kernelNodes, byKey.size(), s.compiled, s.fromCache, ms);
+    summary_ = buf;
+  }
+
+  const float* run(const int32_t* ids, int64_t T, KvCache& kv) override {
+    const int64_t past = kv.length(), C = past + T;
+    if (C > kv.capacity())
+      throw Error("context full: " + std::to_string(C) + " positions needed, the KV cache holds " +
+                  std::to_string(kv.capacity()));
+    reserve(T);
+    for (Step& s : steps_) {
+      for (size_t i = 0; i < s.args.size(); ++i) s.ptrs[i] = resolve(s.args[i], ids, T, kv);
+      s.fn(s.ptrs.data(), T, past);
+    }
+    kv.setLength(C);
+    lastT_ = T;
+    return static_cast<const float*>(resolve({ArgRef::Value, g_.outputs()[0]}, ids, T, kv));
+  }
+
+  std::vector<float> valueOf(const std::string& name) const override {
+    ir::ValueId v = g_.findValue(name);
+    if (v < 0 || v != g_.outputs()[0] || !arena_) return {};  // other values may share arena space
+    const float* p = reinterpret_cast<const float*>(arena_.get() + loc_[v].offsetPerToken * lastT_);
+    return std::vector<float>(p, p + g_.value(v).type.numel(lastT_, 0));
+  }
+
+  std::string describe() const override { return summary_; }
+
+ private:
+  ir::Graph g_;
+  ConstantTable constants_;
+  std::unique_ptr<llvmgen::Jit> jit_;  // owns the code the steps call
+  std::vector<Location> loc_;
+  std::vector<Step> steps_;
+  int64_t arenaPerToken_ = 0, scratchPerToken_ = 0;
+  std::unique_ptr<uint8_t[], AlignedFree> arena_;
+  std::unique_ptr<float[], AlignedFree> scratch_;
+  int64_t reservedT_ = 0, lastT_ = 0;
+  std::string summary_;
+
+  static const ir::Graph& verified(const ir::Graph& g) {
+    ir::verify(g);
+    if (g.outputs().size() != 1) throw Error("llvm runs graphs with one output");
+    return g;
+  }
+
+  bool needsKernel(const ir::Node& n) const {
+    const Location& l = loc_[n.result];
+    return n.op == OpKind::KvAppend || (l.kind == Location::Arena);
+  }
+
+  void locate() {
+    loc_.assign(g_.values().size(), {});
+    bool planned = g_.attrs.count("arena_bytes_per_token") != 0;
+    int64_t next = 0;
+    for (const ir::Node& n : g_.nodes()) {
+      Location& l = loc_[n.result];
+      if (n.op == OpKind::Input) l.kind = Location::Ids;
+      else if (constants_.has(n.result) || n.op == OpKind::Weight || n.op == OpKind::ScaleCols || n.op == OpKind::ConcatRows)
+        l.kind = Location::Constant;
+      else if (n.op == OpKind::Reshape) l = {Location::Alias, 0, n.operands[0]};
+      else if (n.op == OpKind::KvAppend || n.op == OpKind::KvRead)
+        l = {Location::Cache, 0, -1, n.attrInt("layer"), n.attrString("slot") == "k" ? 0 : 1};
+      else {
+        const ir::TensorType& t = g_.value(n.result).type;
+        int64_t bytes = (t.numel(1, 0) * 4 + 63) / 64 * 64;
+        if (t.shape.empty() || t.shape[0].kind != ir::Dim::T) throw Error("llvm: %" + g_.value(n.result).name + " is not [T, ...]");
+        if (planned && n.hasAttr("arena_offset")) {
+          l.offsetPerToken = n.attrInt("arena_offset");
+        } else {  // no memory plan: every value its own place
+          l.offsetPerToken = next;
+        }
+        next += bytes;
+        arenaPerToken_ = std::max(arenaPerToken_, l.offsetPerToken + bytes);
+      }
+    }
+  }
+
+  void reserve(int64_t T) {
+    if (T <= reservedT_) return;
+    arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, static_cast<size_t>(arenaPerToken_ * T + 64))));
+    scratch_.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>((scratchPerToken_ * T + 16) * 4 + 64) / 64 * 64)));
+    if (!arena_ || !scratch_) throw Error("out of memory for activations of " + std::to_string(T) + " tokens");
+    reservedT_ = T;
+  }
+
+  void* resolve(const ArgRef& a, const int32_t* ids, int64_t T, KvCache& kv) const {
+    switch (a.kind) {
+      case ArgRef::Ids: return const_cast<int32_t*>(ids);
+      case ArgRef::Scratch: return scratch_.get();
+      case ArgRef::KCache: return kv.slot(a.layer, 0);
+      case ArgRef::VCache: return kv.slot(a.layer, 1);
+      case ArgRef::Value: break;
+    }
+    const Location& l = loc_[a.value];
+    switch (l.kind) {
+      case Location::Arena: return arena_.get() + l.offsetPerToken * T;
+      case Location::Constant: return const_cast<uint8_t*>(constants_.at(a.value).data);
+      case Location::Alias: return resolve({ArgRef::Value, l.alias}, ids, T, kv);
+      case Location::Cache: return kv.slot(l.layer, l.slot);
+      case Location::Ids: return const_cast<int32_t*>(ids);
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Executable> LlvmBackend::compile(const ir::Graph& g, const WeightStore& weights) {
+  return std::make_unique<LlvmExecutable>(g, weights, opt_);
+}
+
+}  // namespace q3c

@@ -1,0 +1,141 @@
+// The matmul family: matmul, matmul_add (residual epilogue), matmul_swiglu (SiLU(gate)*up
+// epilogue), each with an optional RMSNorm prologue. Specialized on K, N, weight dtype and the
+// vector width. Loop nest: blocks of NR weight rows outside, input rows inside, so a block of
+// weights is read from memory once and reused for every token in cache; K innermost in
+// vectors, NR independent accumulators.
+#include <llvm/IR/Intrinsics.h>
+
+#include "codegen/llvm/kernels.h"
+
+namespace q3c::llvmgen {
+
+using ir::OpKind;
+using llvm::Value;
+
+namespace {
+
+constexpr int kRows = 4;  // weight rows per block (accumulators in flight)
+
+struct MatMulShape {
+  OpKind op;
+  int64_t K, N;       // N: rows of the weight (2I for swiglu)
+  int64_t rowsPerT;   // input rows per token
+  ir::DType wType, gType = ir::DType::F32;
+  bool norm = false, normWeight = false;
+  float eps = 0;
+};
+
+// Writes: for every input row m, the product with weight rows [n, n + rows) (and, for swiglu,
+// their up rows n + N/2 ...), through the epilogue.
+void emitBlock(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* w, Value* out, Value* res, Value* inv,
+               Value* M, Value* n, int rows) {
+  auto& B = kb.b();
+  const bool swiglu = s.op == OpKind::MatMulSwiglu;
+  const int64_t vw = kb.vw(), full = s.K / vw * vw, outN = swiglu ? s.N / 2 : s.N;
+  std::vector<Value*> wRow;  // element index of each weight row used
+  for (int r = 0; r < rows; ++r) wRow.push_back(B.CreateMul(B.CreateAdd(n, kb.i(r)), kb.i(s.K)));
+  if (swiglu)
+    for (int r = 0; r < rows; ++r) wRow.push_back(B.CreateMul(B.CreateAdd(n, kb.i(r + s.N / 2)), kb.i(s.K)));
+  const size_t accs = wRow.size();
+  kb.loop(kb.i(0), M, 1, [&](Value* m) {
+    Value* xRow = B.CreateMul(m, kb.i(s.K));
+    std::vector<Value*> sums(accs, kb.f(0.0f));
+    if (full > 0) {
+      std::vector<Value*> init(accs, kb.zeroVec());
+      std::vector<Value*> acc = kb.loopCarry(kb.i(0), kb.i(full), vw, init, [&](Value* k, const std::vector<Value*>& c) {
+        Value* xv = kb.loadVector(x, B.CreateAdd(xRow, k), ir::DType::F32);
+        std::vector<Value*> next;
+        for (size_t r = 0; r < accs; ++r) next.push_back(kb.fma(xv, kb.loadVector(w, B.CreateAdd(wRow[r], k), s.wType), c[r]));
+        return next;
+      });
+      for (size_t r = 0; r < accs; ++r) sums[r] = kb.hsum(acc[r]);
+    }
+    if (full < s.K)
+      sums = kb.loopCarry(kb.i(full), kb.i(s.K), 1, sums, [&](Value* k, const std::vector<Value*>& c) {
+        Value* xs = kb.loadScalar(x, B.CreateAdd(xRow, k), ir::DType::F32);
+        std::vector<Value*> next;
+        for (size_t r = 0; r < accs; ++r) next.push_back(kb.fma(xs, kb.loadScalar(w, B.CreateAdd(wRow[r], k), s.wType), c[r]));
+        return next;
+      });
+    Value* rowScale = inv ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
+    for (int r = 0; r < rows; ++r) {
+      Value* at = B.CreateAdd(B.CreateMul(m, kb.i(outN)), B.CreateAdd(n, kb.i(r)));
+      Value* v = rowScale ? B.CreateFMul(sums[r], rowScale) : sums[r];
+      if (s.op == OpKind::MatMulAdd) v = B.CreateFAdd(v, kb.loadScalar(res, at, ir::DType::F32));
+      if (swiglu) {
+        Value* up = rowScale ? B.CreateFMul(sums[rows + r], rowScale) : sums[rows + r];
+        Value* silu = B.CreateFDiv(v, B.CreateFAdd(kb.f(1.0f), kb.expf(B.CreateFNeg(v))));
+        v = B.CreateFMul(silu, up);
+      }
+      kb.storeScalar(v, out, at);
+    }
+  });
+}
+
+}  // namespace
+
+KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants) {
+  const ir::TensorType& xt = g.value(n.operands[0]).type;
+  const ir::TensorType& wt = g.value(n.operands[1]).type;
+  MatMulShape s;
+  s.op = n.op;
+  s.K = wt.shape[1].value;
+  s.N = wt.shape[0].value;
+  s.rowsPerT = rowsPerToken(xt);
+  s.wType = dtypeOf(g, constants, n.operands[1]);
+  s.norm = n.hasAttr("norm_eps");
+  s.normWeight = static_cast<int>(n.operands.size()) == ir::opInfo(n.op).numOperands + 1;
+  if (s.norm) s.eps = static_cast<float>(n.attrFloat("norm_eps"));
+  if (s.normWeight) s.gType = dtypeOf(g, constants, n.operands.back());
+
+  KernelPlan p;
+  p.name = std::string(ir::opInfo(n.op).name) + "_" + ir::dtypeName(s.wType) + "_" + std::to_string(s.K) + "x" +
+           std::to_string(s.N);
+  p.key = attrsKey(n) + " K=" + std::to_string(s.K) + " N=" + std::to_string(s.N) + " rows=" + std::to_string(s.rowsPerT) +
+          " w=" + ir::dtypeName(s.wType) + " g=" + (s.normWeight ? ir::dtypeName(s.gType) : "none");
+  // ptrs: x, w, out, [residual], [norm weight], scratch
+  p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[1]}, {ArgRef::Value, n.result}};
+  if (n.op == OpKind::MatMulAdd) p.args.push_back({ArgRef::Value, n.operands[2]});
+  if (s.normWeight) p.args.push_back({ArgRef::Value, n.operands.back()});
+  p.args.push_back({ArgRef::Scratch});
+  // Scratch: the row scales, and the input rows times the norm weight.
+  p.scratchFloatsPerToken = s.norm ? s.rowsPerT * (1 + (s.normWeight ? s.K : 0)) : 0;
+  p.emit = [s, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
+    auto& B = kb.b();
+    int a = 0;
+    Value* x = kb.ptr(a++);
+    Value* w = kb.ptr(a++);
+    Value* out = kb.ptr(a++);
+    Value* res = hasRes ? kb.ptr(a++) : nullptr;
+    Value* g = s.normWeight ? kb.ptr(a++) : nullptr;
+    Value* scratch = kb.ptr(a++);
+    Value* M = B.CreateMul(kb.T(), kb.i(s.rowsPerT));
+    Value* inv = nullptr;
+    if (s.norm) {  // prologue: one reciprocal RMS per row; with a weight, x*g staged in scratch
+      inv = scratch;
+      Value* xs = g ? kb.gep(scratch, M) : nullptr;
+      kb.loop(kb.i(0), M, 1, [&](Value* m) {
+        Value* row = B.CreateMul(m, kb.i(s.K));
+        Value* ss = emitDot(kb, x, row, ir::DType::F32, x, row, ir::DType::F32, s.K);
+        Value* mean = B.CreateFAdd(B.CreateFDiv(ss, kb.f(static_cast<float>(s.K))), kb.f(s.eps));
+        kb.storeScalar(B.CreateFDiv(kb.f(1.0f), B.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, mean)), inv, m);
+        if (g)
+          kb.loop(kb.i(0), kb.i(s.K), 1, [&](Value* k) {
+            Value* at = B.CreateAdd(row, k);
+            kb.storeScalar(B.CreateFMul(kb.loadScalar(x, at, ir::DType::F32), kb.loadScalar(g, k, s.gType)), xs, at);
+          });
+      });
+      if (g) x = xs;
+    }
+    const int64_t blocks = s.op == OpKind::MatMulSwiglu ? s.N / 2 : s.N;
+    const int64_t full = blocks / kRows * kRows;
+    if (full > 0)
+      kb.loop(kb.i(0), kb.i(full), kRows, [&](Value* n) { emitBlock(kb, s, x, w, out, res, inv, M, n, kRows); });
+    if (full < blocks)
+      kb.loop(kb.i(full), kb.i(blocks), 1, [&](Value* n) { emitBlock(kb, s, x, w, out, res, inv, M, n, 1); });
+    kb.finish();
+  };
+  return p;
+}
+
+}  // namespace q3c::llvmgen

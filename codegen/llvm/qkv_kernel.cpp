@@ -1,0 +1,160 @@
+// qkv_rope_kv: one kernel from the attention input to q and the KV cache. The product of each
+// head's D weight rows lands in a stack buffer; the epilogue normalizes it (q_norm / k_norm),
+// rotates it (RoPE with this model's inverse frequencies baked in), and stores q to the output,
+// k and v to the cache rows of positions past .. past+T-1.
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/Intrinsics.h>
+
+#include "codegen/llvm/kernels.h"
+#include "ir/rope.h"
+
+namespace q3c::llvmgen {
+
+using llvm::Value;
+
+namespace {
+
+struct QkvShape {
+  int64_t K, H, KV, D;
+  ir::DType wType, qnType, knType, gType = ir::DType::F32;
+  bool norm = false, normWeight = false;
+  float normEps = 0, headEps = 0, attentionFactor = 1;
+  std::vector<float> invFreq;
+};
+
+}  // namespace
+
+KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants) {
+  QkvShape s;
+  const ir::TensorType& q = g.value(n.result).type;
+  s.K = g.value(n.operands[1]).type.shape[1].value;
+  s.H = n.attrInt("heads");
+  s.KV = n.attrInt("kv_heads");
+  s.D = q.shape[2].value;
+  s.wType = dtypeOf(g, constants, n.operands[1]);
+  s.qnType = dtypeOf(g, constants, n.operands[2]);
+  s.knType = dtypeOf(g, constants, n.operands[3]);
+  s.norm = n.hasAttr("norm_eps");
+  s.normWeight = n.operands.size() == 5;
+  if (s.norm) s.normEps = static_cast<float>(n.attrFloat("norm_eps"));
+  if (s.normWeight) s.gType = dtypeOf(g, constants, n.operands[4]);
+  s.headEps = static_cast<float>(n.attrFloat("eps"));
+  ir::RopeParams rope = ir::RopeParams::fromNode(n);
+  s.attentionFactor = static_cast<float>(rope.attentionFactor);
+  s.invFreq = ir::ropeInvFreq(rope, s.D);
+
+  KernelPlan p;
+  p.name = "qkv_rope_kv_" + std::string(ir::dtypeName(s.wType)) + "_" + std::to_string(s.K) + "x" +
+           std::to_string((s.H + 2 * s.KV) * s.D);
+  p.key = attrsKey(n) + " K=" + std::to_string(s.K) + " D=" + std::to_string(s.D) + " w=" + ir::dtypeName(s.wType) +
+          " qn=" + ir::dtypeName(s.qnType) + " kn=" + ir::dtypeName(s.knType) +
+          " g=" + (s.normWeight ? ir::dtypeName(s.gType) : "none");
+  const int64_t layer = n.attrInt("layer");
+  p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[1]}, {ArgRef::Value, n.operands[2]},
+            {ArgRef::Value, n.operands[3]}, {ArgRef::Value, n.result},      {ArgRef::KCache, -1, layer},
+            {ArgRef::VCache, -1, layer}};
+  if (s.normWeight) p.args.push_back({ArgRef::Value, n.operands[4]});
+  p.args.push_back({ArgRef::Scratch});
+  // Scratch per token: row scale, x*g, cos and sin of each frequency.
+  p.scratchFloatsPerToken = 1 + (s.normWeight ? s.K : 0) + s.D;
+  p.emit = [s](KernelBuilder& kb) {
+    auto& B = kb.b();
+    Value* x = kb.ptr(0);
+    Value* w = kb.ptr(1);
+    Value* qn = kb.ptr(2);
+    Value* kn = kb.ptr(3);
+    Value* qOut = kb.ptr(4);
+    Value* kCache = kb.ptr(5);
+    Value* vCache = kb.ptr(6);
+    Value* g = s.normWeight ? kb.ptr(7) : nullptr;
+    Value* scratch = kb.ptr(s.normWeight ? 8 : 7);
+    Value* T = kb.T();
+    const int64_t half = s.D / 2;
+    Value* inv = scratch;                                  // [T]
+    Value* xs = kb.gep(scratch, T);                        // [T, K] when weighted
+    Value* cosT = kb.gep(xs, s.normWeight ? B.CreateMul(T, kb.i(s.K)) : kb.i(0));  // [T, D/2]
+    Value* sinT = kb.gep(cosT, B.CreateMul(T, kb.i(half)));                         // [T, D/2]
+
+    // The model's inverse frequencies, as a constant array in the kernel.
+    auto* freqType = llvm::ArrayType::get(kb.f32(), half);
+    std::vector<llvm::Constant*> freqs;
+    for (float f : s.invFreq) freqs.push_back(llvm::ConstantFP::get(kb.f32(), f));
+    auto* freqTable = new llvm::GlobalVariable(kb.module(), freqType, true, llvm::GlobalValue::InternalLinkage,
+                                               llvm::ConstantArray::get(freqType, freqs), "inv_freq");
+
+    kb.loop(kb.i(0), T, 1, [&](Value* m) {
+      Value* row = B.CreateMul(m, kb.i(s.K));
+      if (s.norm) {
+        Value* ss = emitDot(kb, x, row, ir::DType::F32, x, row, ir::DType::F32, s.K);
+        Value* mean = B.CreateFAdd(B.CreateFDiv(ss, kb.f(static_cast<float>(s.K))), kb.f(s.normEps));
+        kb.storeScalar(B.CreateFDiv(kb.f(1.0f), B.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, mean)), inv, m);
+        if (g)
+          kb.loop(kb.i(0), kb.i(s.K), 1, [&](Value* k) {
+            Value* at = B.CreateAdd(row, k);
+            kb.storeScalar(B.CreateFMul(kb.loadScalar(x, at, ir::DType::F32), kb.loadScalar(g, k, s.gType)), xs, at);
+          });
+      }
+      // cos/sin of (past + m) * inv_freq: the angle rounded to f32 as transformers does, the
+      // cosine taken in double and rounded once.
+      Value* pos = B.CreateSIToFP(B.CreateAdd(kb.past(), m), kb.f32());
+      kb.loop(kb.i(0), kb.i(half), 1, [&](Value* i) {
+        Value* angle = B.CreateFMul(kb.loadScalar(freqTable, i, ir::DType::F32), pos);
+        Value* wide = B.CreateFPExt(angle, B.getDoubleTy());
+        Value* c = B.CreateFPTrunc(B.CreateUnaryIntrinsic(llvm::Intrinsic::cos, wide), kb.f32());
+        Value* sn = B.CreateFPTrunc(B.CreateUnaryIntrinsic(llvm::Intrinsic::sin, wide), kb.f32());
+        Value* at = B.CreateAdd(B.CreateMul(m, kb.i(half)), i);
+        kb.storeScalar(B.CreateFMul(c, kb.f(s.attentionFactor)), cosT, at);
+        kb.storeScalar(B.CreateFMul(sn, kb.f(s.attentionFactor)), sinT, at);
+      });
+    });
+    Value* input = g ? xs : x;
+    Value* head = kb.stackArray(s.D);
+
+    // One head's D outputs for token m, weight rows [headBase, headBase + D).
+    auto product = [&](Value* m, Value* headBase) {
+      Value* row = B.CreateMul(m, kb.i(s.K));
+      Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
+      kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
+        Value* wRow = B.CreateMul(B.CreateAdd(headBase, d), kb.i(s.K));
+        Value* v = emitDot(kb, input, row, ir::DType::F32, w, wRow, s.wType, s.K);
+        kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, head, d);
+      });
+    };
+    // Normalize with `normW`, rotate, and store at dst[dstIndex ..].
+    auto normRopeStore = [&](Value* m, Value* normW, ir::DType normType, Value* dst, Value* dstIndex) {
+      emitRmsNormInPlace(kb, head, kb.i(0), s.D, s.headEps, normW, normType);
+      kb.loop(kb.i(0), kb.i(half), 1, [&](Value* i) {
+        Value* at = B.CreateAdd(B.CreateMul(m, kb.i(half)), i);
+        Value* c = kb.loadScalar(cosT, at, ir::DType::F32);
+        Value* sn = kb.loadScalar(sinT, at, ir::DType::F32);
+        Value* a = kb.loadScalar(head, i, ir::DType::F32);
+        Value* b = kb.loadScalar(head, B.CreateAdd(i, kb.i(half)), ir::DType::F32);
+        kb.storeScalar(B.CreateFSub(B.CreateFMul(a, c), B.CreateFMul(b, sn)), dst, B.CreateAdd(dstIndex, i));
+        kb.storeScalar(B.CreateFAdd(B.CreateFMul(b, c), B.CreateFMul(a, sn)), dst,
+                       B.CreateAdd(dstIndex, B.CreateAdd(i, kb.i(half))));
+      });
+    };
+    kb.loop(kb.i(0), T, 1, [&](Value* m) {
+      Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
+      kb.loop(kb.i(0), kb.i(s.H), 1, [&](Value* h) {
+        product(m, B.CreateMul(h, kb.i(s.D)));
+        normRopeStore(m, qn, s.qnType, qOut, B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)));
+      });
+      kb.loop(kb.i(0), kb.i(s.KV), 1, [&](Value* h) {
+        product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H)), kb.i(s.D)));
+        normRopeStore(m, kn, s.knType, kCache, B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D))));
+      });
+      kb.loop(kb.i(0), kb.i(s.KV), 1, [&](Value* h) {
+        product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H + s.KV)), kb.i(s.D)));
+        Value* dst = B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D)));
+        kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
+          kb.storeScalar(kb.loadScalar(head, d, ir::DType::F32), vCache, B.CreateAdd(dst, d));
+        });
+      });
+    });
+    kb.finish();
+  };
+  return p;
+}
+
+}  // namespace q3c::llvmgen

@@ -1,0 +1,150 @@
+// The LLVM backend against the oracles: transformers' logits (golden files) and the reference
+// interpreter on the same graph, at every ISA this machine can run, fused and unfused, and on
+// shapes the golden files do not have.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "codegen/backend.h"
+#include "frontend/synth.h"
+#include "passes/pass_manager.h"
+#include "runtime/session.h"
+#include "tests/test_support.h"
+
+namespace q3c {
+namespace {
+
+constexpr double kTolerance = 1e-4;  // relative to max |logit|, the bound
+
+ir::Graph pipeline(const ir::Graph& g, std::vector<std::string> passes = {}) {
+  passes::PipelineOptions opt;
+  opt.passes = std::move(passes);
+  std::ostringstream log;
+  return passes::runPipeline(g, opt, log);
+}
+
+std::unique_ptr<Backend> llvmBackend(const std::string& isa, const std::string& cache = "") {
+  BackendOptions opt;
+  opt.isa = isa;
+  opt.kernelCacheDir = cache;
+  return createBackend("llvm", opt);
+}
+
+// Logits of a prefill of `ids` then decode steps over `next`.
+std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
+                       const std::vector<int32_t>& next) {
+  Session s(m, b, static_cast<int64_t>(ids.size() + next.size()), &g);
+  const int64_t V = m.config.vocabSize;
+  const float* p = s.forward(ids);
+  std::vector<float> out(p, p + ids.size() * V);
+  for (int32_t id : next) {
+    p = s.forward({id});
+    out.insert(out.end(), p, p + V);
+  }
+  return out;
+}
+
+std::vector<std::string> isas() {
+  std::vector<std::string> out = {"native", "avx2"};
+  try {
+    llvmBackend("avx512")->compile(ir::Graph{}, WeightStore{});
+  } catch (const std::exception& e) {
+    if (std::string(e.what()).find("no AVX-512") != std::string::npos) return out;
+  }
+  out.push_back("avx512");
+  return out;
+}
+
+TEST(LlvmBackend, MatchesTransformersOnEveryGoldenCaseAtEveryIsa) {
+  for (const std::string& name : test::goldenModels()) {
+    std::string dir = (test::goldenDir() / name).string();
+    Model m = Model::load(dir);
+    ir::Graph fused = pipeline(m.graph);
+    WeightStore ref = WeightStore::open(dir + "/reference.safetensors");
+    for (const std::string& isa : isas()) {
+      auto backend = llvmBackend(isa);
+      for (int len : {1, 3, 5, 9, 37, 50, 64, 160, 200, 240}) {
+        const TensorView* idsT = ref.find("L" + std::to_string(len) + ".input_ids");
+        if (!idsT) continue;
+        std::vector<int32_t> ids = test::tensorI32(*idsT);
+        std::vector<float> want = test::tensorF32(*ref.find("L" + std::to_string(len) + ".logits"));
+        Session s(m, *backend, len, &fused);
+        const float* p = s.forward(ids);
+        double err = test::relativeError(std::vector<float>(p, p + want.size()), want);
+        EXPECT_LE(err, kTolerance) << name << " L" << len << " --isa " << isa;
+        if (isa == "native") std::printf("[ llvm ] %s L%d logits rel err %.3g\n", name.c_str(), len, err);
+
+        // Greedy continuation up to the first near-tie, with the KV cache.
+        std::vector<int32_t> greedy = test::tensorI32(*ref.find("L" + std::to_string(len) + ".greedy"));
+        std::vector<float> margin = test::tensorF32(*ref.find("L" + std::to_string(len) + ".greedy_margin"));
+        Session g(m, *backend, len + 24, &fused);
+        GenerateOptions opt;
+        opt.maxNew = 24;
+        opt.stopAtEos = false;
+        std::vector<int32_t> got = generateGreedy(g, ids, m.eosIds, opt);
+        for (size_t i = 0; i < greedy.size() && margin[i] > kTolerance * test::maxAbs(want); ++i)
+          ASSERT_EQ(got[i], greedy[i]) << name << " L" << len << " step " << i << " --isa " << isa;
+      }
+    }
+  }
+}
+
+TEST(LlvmBackend, MatchesTheInterpreterFusedUnfusedAndPassByPass) {
+  auto interp = createBackend("interp");
+  std::vector<int32_t> ids = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7};
+  std::vector<int32_t> next = {9, 3, 2};
+  for (const std::string& name : test::goldenModels()) {
+    Model m = Model::load((test::goldenDir() / name).string());
+    std::vector<float> want = run(m, *interp, m.graph, ids, next);
+    std::vector<std::pair<std::string, ir::Graph>> graphs = {{"unfused", m.graph}, {"default pipeline", pipeline(m.graph)}};
+    for (const passes::PassInfo& p : passes::allPasses()) graphs.push_back({p.name, pipeline(m.graph, {p.name})});
+    for (std::string isa : {"native", "avx2"}) {
+      auto backend = llvmBackend(isa);
+      for (const auto& [what, g] : graphs)
+        EXPECT_LE(test::relativeError(run(m, *backend, g, ids, next), want), kTolerance) << name << " " << what << " " << isa;
+    }
+  }
+}
+
+TEST(LlvmBackend, OddShapesAndLongPromptsMatchTheInterpreter) {
+  // Multi-query, head_dim 48, hidden != heads x head_dim, K and N not multiples of 16, YaRN x8.
+  test::TempDir tmp;
+  SynthShape s{"odd", 515, 100, 212, 2, 6, 1, 48, 4096, false, 1};
+  s.ropeType = "yarn";
+  s.ropeFactor = 8.0;
+  s.ropeOriginalMax = 128;
+  SynthOptions opt;
+  opt.shape = s;
+  opt.outDir = tmp.path().string();
+  synthesizeModel(opt);
+  Model m = Model::load(opt.outDir);
+  std::vector<int32_t> ids(1050);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 13) % 515);
+  auto interp = createBackend("interp");
+  std::vector<float> want = run(m, *interp, m.graph, ids, {1, 2, 3});
+  for (std::string isa : {"native", "avx2"}) {
+    auto backend = llvmBackend(isa);
+    double err = test::relativeError(run(m, *backend, pipeline(m.graph), ids, {1, 2, 3}), want);
+    EXPECT_LE(err, kTolerance) << isa;
+    EXPECT_LE(test::relativeError(run(m, *backend, m.graph, ids, {1, 2, 3}), want), kTolerance) << "unfused " << isa;
+  }
+}
+
+TEST(LlvmBackend, LayersShareKernelsAndTheDiskCacheSkipsCompilation) {
+  test::TempDir cache;
+  Model m = Model::load((test::goldenDir() / "tiny-f32-tied").string());
+  ir::Graph g = pipeline(m.graph);
+  auto first = llvmBackend("native", cache.path().string())->compile(g, m.weights);
+  // 3 layers x 5 kernels (qkv_rope_kv, flash_attention, o_proj+residual, gate/up+swiglu,
+  // down+residual) + embed + lm_head = 17 calls; the layers share theirs: 7 distinct kernels.
+  EXPECT_NE(first->describe().find("17 kernel calls, 7 distinct kernels (7 compiled, 0 from cache)"), std::string::npos)
+      << first->describe();
+  auto second = llvmBackend("native", cache.path().string())->compile(g, m.weights);
+  EXPECT_NE(second->describe().find("(0 compiled, 7 from cache)"), std::string::npos) << second->describe();
+  // Another ISA is another kernel.
+  auto avx2 = llvmBackend("avx2", cache.path().string())->compile(g, m.weights);
+  EXPECT_NE(avx2->describe().find("(7 compiled, 0 from cache)"), std::string::npos) << avx2->describe();
+}
+
+}  // namespace
+}  // namespace q3c
