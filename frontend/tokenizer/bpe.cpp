@@ -20,7 +20,7 @@ size_t slotOf(uint64_t key, size_t mask) {
 
 }  // namespace
 
-BpeModel::BpeModel(std::vector<std::string> tokens, const std::vector<BpeMerge>& merges, const std::string& origin)
+BpeModel::BpeModel(TokenTable tokens, const std::vector<BpeMerge>& merges, const std::string& origin)
     : tokens_(std::move(tokens)), mergeCount_(merges.size()) {
   byteToken_.fill(-1);
   for (size_t id = 0; id < tokens_.size(); ++id)

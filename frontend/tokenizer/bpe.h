@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "frontend/tokenizer/token_table.h"
+
 namespace q3c {
 
 struct BpeMerge {
@@ -19,12 +21,12 @@ class BpeModel {
   BpeModel() = default;
   // tokens[id] = the token's bytes; merges[rank] = the pair merged at that rank and its result.
   // Throws q3c::Error (prefixed by `origin`) when an id is out of range or a byte has no token.
-  BpeModel(std::vector<std::string> tokens, const std::vector<BpeMerge>& merges, const std::string& origin);
+  BpeModel(TokenTable tokens, const std::vector<BpeMerge>& merges, const std::string& origin);
 
   size_t vocabSize() const { return tokens_.size(); }
   size_t mergeCount() const { return mergeCount_; }
-  const std::string& tokenBytes(int32_t id) const { return tokens_[static_cast<size_t>(id)]; }
-  const std::vector<std::string>& tokens() const { return tokens_; }
+  std::string_view tokenBytes(int32_t id) const { return tokens_[static_cast<size_t>(id)]; }
+  const TokenTable& tokens() const { return tokens_; }
 
   // Appends the ids of one piece (non-empty bytes).
   void encode(std::string_view piece, std::vector<int32_t>& out) const;
@@ -46,7 +48,7 @@ class BpeModel {
   };
   const MergeSlot* findMerge(int32_t left, int32_t right) const;
 
-  std::vector<std::string> tokens_;
+  TokenTable tokens_;
   std::array<int32_t, 256> byteToken_{};
   std::vector<MergeSlot> mergeTable_;
   size_t mergeCount_ = 0;

@@ -5,7 +5,7 @@
 namespace q3c {
 
 std::string StreamDecoder::push(int32_t id) {
-  const std::string& bytes = tokenizer_->tokenBytes(id);  // checks the id
+  std::string_view bytes = tokenizer_->tokenBytes(id);  // checks the id
   if (skipSpecial_ && tokenizer_->isSpecial(id)) return {};
   pending_ += bytes;
   std::string out;

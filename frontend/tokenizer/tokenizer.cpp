@@ -62,11 +62,11 @@ Tokenizer Tokenizer::fromJson(std::string_view json, const std::string& origin) 
   return Tokenizer(parseTokenizerJson(json, origin), origin);
 }
 
-Tokenizer::Tokenizer(const TokenizerSpec& spec, std::string origin)
+Tokenizer::Tokenizer(TokenizerSpec spec, std::string origin)
     : origin_(std::move(origin)),
       normalizer_(spec.normalizer),
       pretokenizer_(spec.pretokenizer),
-      bpe_(spec.vocab, spec.merges, origin_),
+      bpe_(std::move(spec.vocab), spec.merges, origin_),
       added_(spec.addedTokens),
       rawAdded_(spec.addedTokens, false),
       normalizedAdded_(spec.addedTokens, true),
@@ -74,13 +74,11 @@ Tokenizer::Tokenizer(const TokenizerSpec& spec, std::string origin)
       cache_(std::make_unique<WordCache>()) {
   size_t n = bpe_.vocabSize();
   for (const auto& a : added_) n = std::max(n, static_cast<size_t>(a.id) + 1);
-  idBytes_.assign(n, std::string());
   idKind_.assign(n, 0);
-  for (size_t id = 0; id < bpe_.vocabSize(); ++id) idBytes_[id] = bpe_.tokenBytes(static_cast<int32_t>(id));
   for (const auto& a : added_) {
-    // Hugging Face passes added tokens through the ByteLevel decoder too.
-    idBytes_[static_cast<size_t>(a.id)] = byte_level::decodeToken(a.content);
     idKind_[static_cast<size_t>(a.id)] = a.special ? 2 : 1;
+    // Hugging Face passes added tokens through the ByteLevel decoder too.
+    addedBytes_[a.id] = byte_level::decodeToken(a.content);
   }
   // The normalized ones are matched after normalization: normalize their content the same way.
   for (auto& a : added_)
@@ -149,9 +147,9 @@ void Tokenizer::encodePieces(std::string_view text, std::vector<int32_t>& out, s
 }
 
 void Tokenizer::checkId(int32_t id) const {
-  if (id < 0 || static_cast<size_t>(id) >= idBytes_.size())
+  if (id < 0 || static_cast<size_t>(id) >= idKind_.size())
     throw Error("token id " + std::to_string(id) + " is outside the vocabulary of " + origin_ + " (0.." +
-                std::to_string(idBytes_.size() - 1) + ")");
+                std::to_string(idKind_.size() - 1) + ")");
 }
 
 std::string Tokenizer::decode(std::span<const int32_t> ids, bool skipSpecialTokens) const {
@@ -159,14 +157,15 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool skipSpecialToke
   for (int32_t id : ids) {
     checkId(id);
     if (skipSpecialTokens && idKind_[static_cast<size_t>(id)] == 2) continue;
-    bytes += idBytes_[static_cast<size_t>(id)];
+    bytes.append(tokenBytes(id));
   }
   return utf8::isValid(bytes) ? bytes : utf8::lossy(bytes);
 }
 
-const std::string& Tokenizer::tokenBytes(int32_t id) const {
+std::string_view Tokenizer::tokenBytes(int32_t id) const {
   checkId(id);
-  return idBytes_[static_cast<size_t>(id)];
+  if (idKind_[static_cast<size_t>(id)] != 0) return addedBytes_.find(id)->second;
+  return static_cast<size_t>(id) < bpe_.vocabSize() ? bpe_.tokenBytes(id) : std::string_view();
 }
 
 bool Tokenizer::isSpecial(int32_t id) const {

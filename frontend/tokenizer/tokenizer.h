@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "frontend/tokenizer/added_tokens.h"
@@ -42,7 +43,7 @@ class Tokenizer {
   // From the text of a tokenizer.json; `origin` names it in errors.
   static Tokenizer fromJson(std::string_view json, const std::string& origin);
 
-  Tokenizer(const TokenizerSpec& spec, std::string origin);
+  Tokenizer(TokenizerSpec spec, std::string origin);
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
@@ -55,9 +56,9 @@ class Tokenizer {
   // Throws q3c::Error for an id outside the vocabulary.
   std::string decode(std::span<const int32_t> ids, bool skipSpecialTokens = false) const;
   // The raw bytes of one token as the decoder sees them (what a stream decoder accumulates).
-  const std::string& tokenBytes(int32_t id) const;
+  std::string_view tokenBytes(int32_t id) const;
 
-  size_t vocabSize() const { return idBytes_.size(); }
+  size_t vocabSize() const { return idKind_.size(); }
   bool isSpecial(int32_t id) const;
   bool isAdded(int32_t id) const;
   // The id of an added token's content, or of a vocabulary token with exactly these bytes.
@@ -78,8 +79,8 @@ class Tokenizer {
   BpeModel bpe_;
   std::vector<AddedToken> added_;
   AddedTokenMatcher rawAdded_, normalizedAdded_;
-  std::vector<std::string> idBytes_;        // what each id decodes to
   std::vector<uint8_t> idKind_;             // 0 vocab, 1 added, 2 added special
+  std::unordered_map<int32_t, std::string> addedBytes_;  // what added tokens decode to
   std::unique_ptr<std::mutex> cacheMutex_;
   std::unique_ptr<WordCache> cache_;
   TokenizerLoadInfo loadInfo_;

@@ -69,13 +69,14 @@ class TokenizerJsonReader {
       idOf.emplace(it.key(), static_cast<int32_t>(id));
     }
     if (idOf.size() != vocab.size()) fail("vocab has repeated tokens");
-    spec.vocab.assign(static_cast<size_t>(maxId + 1), std::string());
+    std::vector<std::string> byId(static_cast<size_t>(maxId + 1));
     std::vector<bool> seen(static_cast<size_t>(maxId + 1));
     for (auto [token, id] : idOf) {
       if (seen[static_cast<size_t>(id)]) fail("vocab gives id " + std::to_string(id) + " to two tokens");
       seen[static_cast<size_t>(id)] = true;
-      spec.vocab[static_cast<size_t>(id)] = byte_level::decodeToken(token);
+      byId[static_cast<size_t>(id)] = byte_level::decodeToken(token);
     }
+    for (const auto& t : byId) spec.vocab.push_back(t);
 
     const json& merges = model["merges"];
     spec.merges.reserve(merges.size());

@@ -9,13 +9,14 @@
 #include "frontend/tokenizer/bpe.h"
 #include "frontend/tokenizer/normalizer.h"
 #include "frontend/tokenizer/pretokenizer.h"
+#include "frontend/tokenizer/token_table.h"
 
 namespace q3c {
 
 struct TokenizerSpec {
   std::vector<NormalForm> normalizer;
   std::vector<PretokenizerStep> pretokenizer;
-  std::vector<std::string> vocab;  // id → token bytes (raw, not byte-level characters)
+  TokenTable vocab;                // id → token bytes (raw, not byte-level characters)
   std::vector<BpeMerge> merges;    // by rank
   std::vector<AddedToken> addedTokens;
 };
