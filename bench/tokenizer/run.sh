@@ -19,3 +19,9 @@ trap 'rm -rf "$work"' EXIT
 # One thread for Hugging Face too: no rayon pool, no parallel encode.
 RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false node bench/tokenizer/hf_bench.mjs "$NODE_PREFIX" "$JSON" "$work/text.txt" "$work/hf_ids.txt"
 "$BUILD/tokenizer_bench" "$JSON" --text "$work/text.txt" --compare-ids "$work/hf_ids.txt"
+
+# Correctness beside speed: random strings through both tokenizers. Differences are expected only
+# for characters that Unicode assigned after version 14 (see docs/tokenizer.md), so they are
+# reported, not fatal.
+node bench/tokenizer/hf_fuzz.mjs "$NODE_PREFIX" "$JSON" "$work/fuzz.jsonl" 5000 1 >/dev/null
+("$BUILD/tokenizer_bench" "$JSON" --check "$work/fuzz.jsonl" || true) | tail -1

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench_text.h"
 #include "frontend/tokenizer/tokenizer.h"
 
@@ -29,6 +31,23 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
+// Compares q3c's ids with the {"text", "ids"} lines that hf_fuzz.mjs wrote.
+int checkJsonLines(const std::string& json, const std::string& file) {
+  q3c::Tokenizer tok = q3c::Tokenizer::load(json);
+  std::istringstream in(readFile(file));
+  size_t total = 0, bad = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line);
+    std::string text = j["text"].get<std::string>();
+    ++total;
+    if (tok.encode(text) == j["ids"].get<std::vector<int32_t>>()) continue;
+    if (++bad <= 100) std::printf("differs: %s\n", line.c_str());
+  }
+  std::printf("check: %zu of %zu strings give Hugging Face's ids\n", total - bad, total);
+  return bad ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,7 +55,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: tokenizer_bench TOKENIZER_JSON [--mb N] [--write-text F] [--text F] [--ids-out F] [--compare-ids F] [--runs N]\n");
     return 2;
   }
-  std::string json = argv[1], writeText, textFile, idsOut, compareIds;
+  std::string json = argv[1], writeText, textFile, idsOut, compareIds, check;
   double mb = 8;
   int runs = 3;
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -47,12 +66,14 @@ int main(int argc, char** argv) {
     else if (k == "--ids-out") idsOut = v;
     else if (k == "--compare-ids") compareIds = v;
     else if (k == "--runs") runs = std::stoi(v);
+    else if (k == "--check") check = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
   }
   try {
+    if (!check.empty()) return checkJsonLines(json, check);
     std::string text = textFile.empty() ? q3c::bench::mixedText(static_cast<size_t>(mb * 1e6)) : readFile(textFile);
     if (!writeText.empty()) {
       std::ofstream(writeText, std::ios::binary) << text;
