@@ -53,3 +53,33 @@ TEST(ChatVectorsFile, TemplateIsTheCurrentOne) {
 
 }  // namespace
 }  // namespace q3c
+
+namespace q3c {
+namespace {
+
+// Conversations that are not in the shared vectors (random, made by make_jinja_cases.py with
+// Jinja2 as the oracle): tools, tool calls with dict and string arguments, reasoning_content,
+// earlier turns' thinking, tool responses in a row, \r\n, empty and null content.
+const nlohmann::ordered_json& moreChats() {
+  static const nlohmann::ordered_json c = nlohmann::ordered_json::parse(
+      test::readText(std::filesystem::path(__FILE__).parent_path() / "chat_cases.json"));
+  return c;
+}
+
+class MoreChats : public ::testing::TestWithParam<int> {};
+
+TEST_P(MoreChats, RenderLikeJinja2AndRoundTrip) {
+  const auto& c = moreChats()[static_cast<size_t>(GetParam())];
+  ChatTemplate tmpl(test::readText(test::templatePath()), "qwen3-chat-template.jinja");
+  std::string text = tmpl.render(c["messages"], optionsOf(c));
+  EXPECT_EQ(text, c["text"].get<std::string>());
+  Q3C_REQUIRE_TOKENIZER();
+  std::vector<int32_t> ids = test::qwen3()->encode(text);
+  EXPECT_EQ(test::qwen3()->decode(ids), text);
+  EXPECT_EQ(ids.front(), 151644);  // <|im_start|>, parsed as one token
+}
+
+INSTANTIATE_TEST_SUITE_P(Random, MoreChats, ::testing::Range(0, static_cast<int>(moreChats().size())));
+
+}  // namespace
+}  // namespace q3c

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Writes jinja_cases.json: templates and variables with the text Jinja2 renders for them in the
 environment transformers uses for chat templates (ImmutableSandboxedEnvironment, trim_blocks,
-lstrip_blocks, loopcontrols, its own tojson). jinja_test.cpp checks q3c renders the same text.
+lstrip_blocks, loopcontrols, its own tojson); jinja_test.cpp checks q3c renders the same text.
+Also writes chat_cases.json: random conversations (tools, tool calls, reasoning, odd white space)
+through Qwen3's template from ../shared, for chat_vectors_test.cpp.
 Run it again (Jinja2 3.1 needed) after adding cases; the JSON is committed so tests need no Python."""
 import json
 import os
+import random
 
 from jinja2.ext import loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -104,6 +107,59 @@ CASES = [
 ]
 
 
+def random_conversations(count, seed):
+    rng = random.Random(seed)
+    texts = ["Hello", "  spaced  ", "\nleading newline", "trailing\n", "多语言 ✅", "<tool_response>\nx\n</tool_response>",
+             "a'b\"c\\d", "", "line1\r\nline2", "What is 2+2? /no_think"]
+
+    def content():
+        return rng.choice(texts + [rng.choice(texts) + " " + rng.choice(texts)])
+
+    def assistant():
+        m = {"role": "assistant"}
+        r = rng.random()
+        if r < 0.3:
+            m["content"] = "<think>\n" + content() + "\n</think>\n\n" + content()
+        elif r < 0.4:
+            m["content"], m["reasoning_content"] = content(), content()
+        elif r < 0.5:
+            m["content"] = None
+        else:
+            m["content"] = content()
+        if rng.random() < 0.3:
+            calls = []
+            for _ in range(rng.randint(1, 3)):
+                args = ({"q": content(), "n": rng.randint(0, 9), "f": 1.5, "ok": True, "nested": {"l": [1, None, "x"]}}
+                        if rng.random() < 0.6 else json.dumps({"q": content()}))
+                call = {"name": rng.choice(["search", "get_time"]), "arguments": args}
+                calls.append({"type": "function", "function": call} if rng.random() < 0.8 else call)
+            m["tool_calls"] = calls
+        return m
+
+    out = []
+    while len(out) < count:
+        msgs = [{"role": "system", "content": content()}] if rng.random() < 0.5 else []
+        for _ in range(rng.randint(1, 6)):
+            r = rng.random()
+            if r < 0.4:
+                msgs.append({"role": "user", "content": content()})
+            elif r < 0.75:
+                msgs.append(assistant())
+            elif r < 0.9:
+                msgs.append({"role": "tool", "content": content()})
+            else:
+                msgs.append({"role": "system", "content": content()})
+        case = {"messages": msgs, "add_generation_prompt": rng.random() < 0.6}
+        if rng.random() < 0.5:
+            case["tools"] = [{"type": "function", "function": {
+                "name": "search", "description": "Find ✅ things",
+                "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}]
+        if rng.random() < 0.7:
+            case["enable_thinking"] = rng.random() < 0.5
+        out.append(case)
+    return out
+
+
 def main():
     out = []
     for template, variables in CASES:
@@ -113,6 +169,20 @@ def main():
         json.dump(out, f, ensure_ascii=False, indent=1)
         f.write("\n")
     print(f"wrote {len(out)} cases to {path}")
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    shared = os.environ.get("Q3C_SHARED_DIR", os.path.join(here, "..", "..", "..", "shared"))
+    with open(os.path.join(shared, "tokenizer", "qwen3-chat-template.jinja"), encoding="utf-8") as f:
+        qwen3 = env.from_string(f.read())
+    chats = random_conversations(80, 5)
+    for c in chats:
+        c["text"] = qwen3.render(messages=c["messages"], tools=c.get("tools"), add_generation_prompt=c["add_generation_prompt"],
+                                 **({"enable_thinking": c["enable_thinking"]} if "enable_thinking" in c else {}))
+    path = os.path.join(here, "chat_cases.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(chats, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"wrote {len(chats)} conversations to {path}")
 
 
 if __name__ == "__main__":
