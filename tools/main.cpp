@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   q3c::tools::addGenerateCommand(app);
   q3c::tools::addDumpIrCommand(app);
   q3c::tools::addSynthCommand(app);
+  q3c::tools::addTokenizeCommands(app);
+  q3c::tools::addTemplateCommand(app);
   q3c::tools::addOptCommand(app);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
