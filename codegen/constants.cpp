@@ -1,6 +1,7 @@
 #include "codegen/constants.h"
 
 #include <cstring>
+#include <set>
 
 #include "codegen/interp/reference_ops.h"
 #include "frontend/error.h"
@@ -9,39 +10,64 @@ namespace q3c {
 
 using ir::OpKind;
 
-ConstantTable::ConstantTable(const ir::Graph& g, const WeightStore& weights) : g_(g), table_(g.values().size()) {
+namespace {
+
+int64_t rowsOf(const ir::TensorType& t) { return t.shape.size() == 2 ? t.shape[0].value : 1; }
+
+void ownBytes(ConstantData& c, std::vector<uint8_t> bytes, int64_t rows) {
+  auto storage = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  c.parts = {{storage->data(), rows, storage}};
+  c.data = storage->data();
+}
+
+}  // namespace
+
+ConstantTable::ConstantTable(const ir::Graph& g, const WeightStore& weights, bool contiguous)
+    : g_(g), table_(g.values().size()) {
   for (const ir::Node& n : g.nodes()) {
+    const ir::TensorType& type = g.value(n.result).type;
     auto c = std::make_unique<ConstantData>();
     if (n.op == OpKind::Weight) {
       const TensorView* t = weights.find(n.attrString("name"));
       if (!t) throw Error("graph names weight '" + n.attrString("name") + "', which the model does not have");
-      c->data = t->data;
       c->dtype = t->dtype;
+      c->data = t->data;
+      c->parts = {{t->data, rowsOf(type), nullptr}};
     } else if (n.op == OpKind::ScaleCols) {
       std::vector<float> w = widened(n.operands[0]), s = widened(n.operands[1]);
       for (size_t i = 0; i < w.size(); ++i) w[i] *= s[i % s.size()];
-      c->owned.resize(w.size() * 4);
-      std::memcpy(c->owned.data(), w.data(), c->owned.size());
+      std::vector<uint8_t> bytes(w.size() * 4);
+      std::memcpy(bytes.data(), w.data(), bytes.size());
+      ownBytes(*c, std::move(bytes), rowsOf(type));
     } else if (n.op == OpKind::ConcatRows) {
-      c->dtype = g.value(n.result).type.dtype;
-      for (ir::ValueId v : n.operands) {
-        const ConstantData& part = at(v);
-        if (part.dtype == c->dtype) {
-          const size_t bytes = static_cast<size_t>(g.value(v).type.numel(0, 0) * ir::dtypeSize(part.dtype));
-          c->owned.insert(c->owned.end(), part.data, part.data + bytes);
-        } else {  // mixed dtypes widen to f32
-          std::vector<float> w = widened(v);
-          const uint8_t* p = reinterpret_cast<const uint8_t*>(w.data());
-          c->owned.insert(c->owned.end(), p, p + w.size() * 4);
+      c->dtype = type.dtype;
+      bool sameDtype = true;
+      for (ir::ValueId v : n.operands) sameDtype = sameDtype && at(v).dtype == c->dtype;
+      if (sameDtype && !contiguous) {
+        for (ir::ValueId v : n.operands) c->parts.insert(c->parts.end(), at(v).parts.begin(), at(v).parts.end());
+      } else {
+        std::vector<uint8_t> bytes;
+        for (ir::ValueId v : n.operands) {
+          if (at(v).dtype == c->dtype) {
+            for (const ConstantPart& p : at(v).parts) {
+              const size_t partBytes = static_cast<size_t>(p.rows * type.shape[1].value * ir::dtypeSize(c->dtype));
+              bytes.insert(bytes.end(), p.data, p.data + partBytes);
+            }
+          } else {  // mixed dtypes widen to f32
+            std::vector<float> w = widened(v);
+            const uint8_t* p = reinterpret_cast<const uint8_t*>(w.data());
+            bytes.insert(bytes.end(), p, p + w.size() * 4);
+          }
         }
+        ownBytes(*c, std::move(bytes), rowsOf(type));
       }
     } else {
       continue;
     }
-    if (!c->owned.empty()) c->data = c->owned.data();
     table_[n.result] = std::move(c);
   }
-  // Keep only what a run-time node reads: folded pieces of a concatenation are not needed.
+  // Constants only other constants read are not needed once those are built (their data
+  // lives on in the parts that reference it).
   std::vector<bool> read(table_.size(), false);
   for (const ir::Node& n : g.nodes())
     if (n.op != OpKind::ScaleCols && n.op != OpKind::ConcatRows)
@@ -55,17 +81,38 @@ const ConstantData& ConstantTable::at(ir::ValueId v) const {
   return *table_[v];
 }
 
+const uint8_t* ConstantTable::contiguous(ir::ValueId v) const {
+  const ConstantData& c = at(v);
+  if (c.data) return c.data;
+  copies_.resize(table_.size());
+  if (!copies_[v]) {
+    auto bytes = std::make_unique<std::vector<uint8_t>>();
+    const int64_t rowBytes = g_.value(v).type.shape[1].value * ir::dtypeSize(c.dtype);
+    for (const ConstantPart& p : c.parts) bytes->insert(bytes->end(), p.data, p.data + p.rows * rowBytes);
+    copies_[v] = std::move(bytes);
+  }
+  return copies_[v]->data();
+}
+
 size_t ConstantTable::ownedBytes() const {
+  std::set<const std::vector<uint8_t>*> seen;
   size_t n = 0;
   for (const auto& c : table_)
-    if (c) n += c->owned.size();
+    if (c)
+      for (const ConstantPart& p : c->parts)
+        if (p.storage && seen.insert(p.storage.get()).second) n += p.storage->size();
   return n;
 }
 
 std::vector<float> ConstantTable::widened(ir::ValueId v) const {
   const ConstantData& c = at(v);
+  const int64_t cols = g_.value(v).type.numel(0, 0) / std::max<int64_t>(1, rowsOf(g_.value(v).type));
   std::vector<float> out(static_cast<size_t>(g_.value(v).type.numel(0, 0)));
-  ref::widen(c.data, c.dtype, static_cast<int64_t>(out.size()), out.data());
+  int64_t row = 0;
+  for (const ConstantPart& p : c.parts) {
+    ref::widen(p.data, c.dtype, p.rows * cols, out.data() + row * cols);
+    row += p.rows;
+  }
   return out;
 }
 

@@ -1,5 +1,7 @@
 // The graph's constants, ready for kernels: mapped weights as they are, and the load-time ops
-// (scale_cols, concat_rows) evaluated once. Shared by every backend.
+// evaluated once. scale_cols makes a new f32 tensor; concat_rows of same-dtype parts is kept as
+// a list of row ranges (parts) instead of a copy, because copying gigabytes of weights at load
+// is slow (first-touch page faults) and doubles memory; kernels read the parts in place.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -10,24 +12,33 @@
 
 namespace q3c {
 
+struct ConstantPart {
+  const uint8_t* data;
+  int64_t rows;  // rows of the [N, K] tensor this part holds (1 for a vector)
+  std::shared_ptr<const std::vector<uint8_t>> storage;  // keeps computed data alive
+};
+
 struct ConstantData {
-  const uint8_t* data = nullptr;  // points into the mapped file or into `owned`
   ir::DType dtype = ir::DType::F32;
-  std::vector<uint8_t> owned;
+  std::vector<ConstantPart> parts;  // in row order; one part when contiguous
+  const uint8_t* data = nullptr;    // the whole tensor when it is contiguous, else null
 };
 
 class ConstantTable {
  public:
-  // Evaluates every constant of `g`; intermediates that no kernel reads are dropped again.
-  ConstantTable(const ir::Graph& g, const WeightStore& weights);
+  // `contiguous`: also copy concatenations into one buffer (for backends that need it).
+  ConstantTable(const ir::Graph& g, const WeightStore& weights, bool contiguous);
 
   bool has(ir::ValueId v) const { return v < static_cast<ir::ValueId>(table_.size()) && table_[v] != nullptr; }
   const ConstantData& at(ir::ValueId v) const;
-  size_t ownedBytes() const;  // memory the evaluated constants take
+  // The whole tensor in one buffer: the data itself, or a copy made once of its parts.
+  const uint8_t* contiguous(ir::ValueId v) const;
+  size_t ownedBytes() const;  // memory taken by computed constants
 
  private:
   const ir::Graph& g_;
   std::vector<std::unique_ptr<ConstantData>> table_;
+  mutable std::vector<std::unique_ptr<std::vector<uint8_t>>> copies_;  // contiguous() of split constants
   std::vector<float> widened(ir::ValueId v) const;
 };
 

@@ -17,7 +17,7 @@ using ir::OpKind;
 
 class InterpExecutable : public Executable {
  public:
-  InterpExecutable(const ir::Graph& g, const WeightStore& weights) : g_(g), constants_((ir::verify(g_), g_), weights) {
+  InterpExecutable(const ir::Graph& g, const WeightStore& weights) : g_(g), constants_((ir::verify(g_), g_), weights, /*contiguous=*/true) {
     for (const ir::Node& n : g_.nodes())
       if (n.op == OpKind::Rope || n.op == OpKind::QkvRopeKv)
         invFreq_[n.result] = ir::ropeInvFreq(ir::RopeParams::fromNode(n), headDim(n));

@@ -64,6 +64,24 @@ void emitRmsNormInPlace(KernelBuilder& kb, Value* x, Value* xi, int64_t n, float
   });
 }
 
+std::vector<WeightSegment> weightSegments(const ConstantTable& constants, ir::ValueId w, std::vector<ArgRef>& args) {
+  std::vector<WeightSegment> segs;
+  int64_t start = 0;
+  const auto& parts = constants.at(w).parts;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    segs.push_back({static_cast<int>(args.size()), start, parts[i].rows});
+    args.push_back({ArgRef::ConstantPart, w, static_cast<int64_t>(i)});
+    start += parts[i].rows;
+  }
+  return segs;
+}
+
+const WeightSegment& segmentOf(const std::vector<WeightSegment>& segs, int64_t row) {
+  for (const WeightSegment& s : segs)
+    if (row >= s.start && row < s.start + s.rows) return s;
+  throw Error("internal error: weight row " + std::to_string(row) + " is in no part");
+}
+
 KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants) {
   switch (n.op) {
     case OpKind::MatMul:

@@ -14,10 +14,20 @@ namespace q3c::llvmgen {
 
 // What ptrs[i] of a kernel call points to.
 struct ArgRef {
-  enum Kind { Value, KCache, VCache, Scratch, Ids } kind;
-  ir::ValueId value = -1;  // Value: that value's buffer
-  int64_t layer = 0;       // KCache, VCache: the layer's cache base
+  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids } kind;
+  ir::ValueId value = -1;  // Value: that value's buffer; ConstantPart: the constant
+  int64_t layer = 0;       // KCache, VCache: the layer's cache base; ConstantPart: part index
 };
+
+// Rows [start, start + rows) of a weight, found at ptrs[arg] (row 0 of the part).
+struct WeightSegment {
+  int arg;
+  int64_t start, rows;
+};
+// Adds one ConstantPart argument per part of constant `w` to `args`; returns the segments.
+std::vector<WeightSegment> weightSegments(const ConstantTable& constants, ir::ValueId w, std::vector<ArgRef>& args);
+// The segment holding row `row`.
+const WeightSegment& segmentOf(const std::vector<WeightSegment>& segs, int64_t row);
 
 struct KernelPlan {
   std::string name;  // readable, e.g. "matmul_add_bf16_4096x2560"

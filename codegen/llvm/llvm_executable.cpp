@@ -40,7 +40,7 @@ struct AlignedFree {
 class LlvmExecutable : public Executable {
  public:
   LlvmExecutable(const ir::Graph& g, const WeightStore& weights, const BackendOptions& opt)
-      : g_(verified(g)), constants_(g_, weights) {
+      : g_(verified(g)), constants_(g_, weights, /*contiguous=*/false) {
     auto start = std::chrono::steady_clock::now();
     llvmgen::Target target = llvmgen::Target::detect(opt.isa);
     jit_ = std::make_unique<llvmgen::Jit>(target, opt.kernelCacheDir);
@@ -158,12 +158,13 @@ class LlvmExecutable : public Executable {
       case ArgRef::Scratch: return scratch_.get();
       case ArgRef::KCache: return kv.slot(a.layer, 0);
       case ArgRef::VCache: return kv.slot(a.layer, 1);
+      case ArgRef::ConstantPart: return const_cast<uint8_t*>(constants_.at(a.value).parts[a.layer].data);
       case ArgRef::Value: break;
     }
     const Location& l = loc_[a.value];
     switch (l.kind) {
       case Location::Arena: return arena_.get() + l.offsetPerToken * T;
-      case Location::Constant: return const_cast<uint8_t*>(constants_.at(a.value).data);
+      case Location::Constant: return const_cast<uint8_t*>(constants_.contiguous(a.value));
       case Location::Alias: return resolve({ArgRef::Value, l.alias}, ids, T, kv);
       case Location::Cache: return kv.slot(l.layer, l.slot);
       case Location::Ids: return const_cast<int32_t*>(ids);

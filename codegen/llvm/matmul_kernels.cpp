@@ -5,6 +5,8 @@
 // vectors, NR independent accumulators.
 #include <llvm/IR/Intrinsics.h>
 
+#include <algorithm>
+
 #include "codegen/llvm/kernels.h"
 
 namespace q3c::llvmgen {
@@ -25,17 +27,21 @@ struct MatMulShape {
   float eps = 0;
 };
 
-// Writes: for every input row m, the product with weight rows [n, n + rows) (and, for swiglu,
-// their up rows n + N/2 ...), through the epilogue.
-void emitBlock(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* w, Value* out, Value* res, Value* inv,
-               Value* M, Value* n, int rows) {
+// Where one accumulator's weight row starts: a part's base pointer and the element index of
+// the row inside it.
+using RowRef = std::function<std::pair<Value*, Value*>(Value* n, int r)>;
+
+// Writes, for every input row m, the product with weight rows n .. n+rows-1 (and, for swiglu,
+// their up rows) through the epilogue; `gate`/`up` locate the rows.
+void emitBlock(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Value* res, Value* inv, Value* M, Value* n,
+               int rows, const RowRef& gate, const RowRef& up) {
   auto& B = kb.b();
   const bool swiglu = s.op == OpKind::MatMulSwiglu;
   const int64_t vw = kb.vw(), full = s.K / vw * vw, outN = swiglu ? s.N / 2 : s.N;
-  std::vector<Value*> wRow;  // element index of each weight row used
-  for (int r = 0; r < rows; ++r) wRow.push_back(B.CreateMul(B.CreateAdd(n, kb.i(r)), kb.i(s.K)));
+  std::vector<std::pair<Value*, Value*>> wRow;  // (base, element index) of each weight row used
+  for (int r = 0; r < rows; ++r) wRow.push_back(gate(n, r));
   if (swiglu)
-    for (int r = 0; r < rows; ++r) wRow.push_back(B.CreateMul(B.CreateAdd(n, kb.i(r + s.N / 2)), kb.i(s.K)));
+    for (int r = 0; r < rows; ++r) wRow.push_back(up(n, r));
   const size_t accs = wRow.size();
   kb.loop(kb.i(0), M, 1, [&](Value* m) {
     Value* xRow = B.CreateMul(m, kb.i(s.K));
@@ -45,7 +51,8 @@ void emitBlock(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* w, Valu
       std::vector<Value*> acc = kb.loopCarry(kb.i(0), kb.i(full), vw, init, [&](Value* k, const std::vector<Value*>& c) {
         Value* xv = kb.loadVector(x, B.CreateAdd(xRow, k), ir::DType::F32);
         std::vector<Value*> next;
-        for (size_t r = 0; r < accs; ++r) next.push_back(kb.fma(xv, kb.loadVector(w, B.CreateAdd(wRow[r], k), s.wType), c[r]));
+        for (size_t r = 0; r < accs; ++r)
+          next.push_back(kb.fma(xv, kb.loadVector(wRow[r].first, B.CreateAdd(wRow[r].second, k), s.wType), c[r]));
         return next;
       });
       for (size_t r = 0; r < accs; ++r) sums[r] = kb.hsum(acc[r]);
@@ -54,7 +61,8 @@ void emitBlock(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* w, Valu
       sums = kb.loopCarry(kb.i(full), kb.i(s.K), 1, sums, [&](Value* k, const std::vector<Value*>& c) {
         Value* xs = kb.loadScalar(x, B.CreateAdd(xRow, k), ir::DType::F32);
         std::vector<Value*> next;
-        for (size_t r = 0; r < accs; ++r) next.push_back(kb.fma(xs, kb.loadScalar(w, B.CreateAdd(wRow[r], k), s.wType), c[r]));
+        for (size_t r = 0; r < accs; ++r)
+          next.push_back(kb.fma(xs, kb.loadScalar(wRow[r].first, B.CreateAdd(wRow[r].second, k), s.wType), c[r]));
         return next;
       });
     Value* rowScale = inv ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
@@ -63,13 +71,22 @@ void emitBlock(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* w, Valu
       Value* v = rowScale ? B.CreateFMul(sums[r], rowScale) : sums[r];
       if (s.op == OpKind::MatMulAdd) v = B.CreateFAdd(v, kb.loadScalar(res, at, ir::DType::F32));
       if (swiglu) {
-        Value* up = rowScale ? B.CreateFMul(sums[rows + r], rowScale) : sums[rows + r];
+        Value* upSum = rowScale ? B.CreateFMul(sums[rows + r], rowScale) : sums[rows + r];
         Value* silu = B.CreateFDiv(v, B.CreateFAdd(kb.f(1.0f), kb.expf(B.CreateFNeg(v))));
-        v = B.CreateFMul(silu, up);
+        v = B.CreateFMul(silu, upSum);
       }
       kb.storeScalar(v, out, at);
     }
   });
+}
+
+// Output columns [a, b) in blocks of kRows (then one by one), each row read from its part.
+void emitRange(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Value* res, Value* inv, Value* M, int64_t a,
+               int64_t b, const RowRef& gate, const RowRef& up) {
+  const int64_t full = a + (b - a) / kRows * kRows;
+  if (full > a)
+    kb.loop(kb.i(a), kb.i(full), kRows, [&](Value* n) { emitBlock(kb, s, x, out, res, inv, M, n, kRows, gate, up); });
+  if (full < b) kb.loop(kb.i(full), kb.i(b), 1, [&](Value* n) { emitBlock(kb, s, x, out, res, inv, M, n, 1, gate, up); });
 }
 
 }  // namespace
@@ -93,18 +110,19 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
            std::to_string(s.N);
   p.key = attrsKey(n) + " K=" + std::to_string(s.K) + " N=" + std::to_string(s.N) + " rows=" + std::to_string(s.rowsPerT) +
           " w=" + ir::dtypeName(s.wType) + " g=" + (s.normWeight ? ir::dtypeName(s.gType) : "none");
-  // ptrs: x, w, out, [residual], [norm weight], scratch
-  p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[1]}, {ArgRef::Value, n.result}};
+  // ptrs: x, out, [residual], [norm weight], scratch, then one per weight part
+  p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.result}};
   if (n.op == OpKind::MatMulAdd) p.args.push_back({ArgRef::Value, n.operands[2]});
   if (s.normWeight) p.args.push_back({ArgRef::Value, n.operands.back()});
   p.args.push_back({ArgRef::Scratch});
+  std::vector<WeightSegment> segs = weightSegments(constants, n.operands[1], p.args);
+  for (const WeightSegment& seg : segs) p.key += " part=" + std::to_string(seg.rows);
   // Scratch: the row scales, and the input rows times the norm weight.
   p.scratchFloatsPerToken = s.norm ? s.rowsPerT * (1 + (s.normWeight ? s.K : 0)) : 0;
-  p.emit = [s, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
+  p.emit = [s, segs, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
     auto& B = kb.b();
     int a = 0;
     Value* x = kb.ptr(a++);
-    Value* w = kb.ptr(a++);
     Value* out = kb.ptr(a++);
     Value* res = hasRes ? kb.ptr(a++) : nullptr;
     Value* g = s.normWeight ? kb.ptr(a++) : nullptr;
@@ -127,12 +145,28 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       });
       if (g) x = xs;
     }
-    const int64_t blocks = s.op == OpKind::MatMulSwiglu ? s.N / 2 : s.N;
-    const int64_t full = blocks / kRows * kRows;
-    if (full > 0)
-      kb.loop(kb.i(0), kb.i(full), kRows, [&](Value* n) { emitBlock(kb, s, x, w, out, res, inv, M, n, kRows); });
-    if (full < blocks)
-      kb.loop(kb.i(full), kb.i(blocks), 1, [&](Value* n) { emitBlock(kb, s, x, w, out, res, inv, M, n, 1); });
+    std::vector<Value*> base;
+    for (const WeightSegment& seg : segs) base.push_back(kb.ptr(seg.arg));
+    // Row `row` of the weight, known to lie in segment `seg`, as (base, element index).
+    auto rowIn = [&](size_t seg, Value* row) {
+      return std::make_pair(base[seg], B.CreateMul(B.CreateSub(row, kb.i(segs[seg].start)), kb.i(s.K)));
+    };
+    // Cut the output columns where a gate row or an up row crosses into another part.
+    const int64_t cols = s.op == OpKind::MatMulSwiglu ? s.N / 2 : s.N, upOffset = cols;
+    std::vector<int64_t> cuts = {0, cols};
+    for (const WeightSegment& seg : segs) {
+      if (seg.start > 0 && seg.start < cols) cuts.push_back(seg.start);
+      if (s.op == OpKind::MatMulSwiglu && seg.start > upOffset && seg.start < s.N) cuts.push_back(seg.start - upOffset);
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    for (size_t c = 0; c + 1 < cuts.size(); ++c) {
+      const size_t gateSeg = &segmentOf(segs, cuts[c]) - segs.data();
+      const size_t upSeg = s.op == OpKind::MatMulSwiglu ? &segmentOf(segs, cuts[c] + upOffset) - segs.data() : 0;
+      RowRef gate = [&, gateSeg](Value* n, int r) { return rowIn(gateSeg, B.CreateAdd(n, kb.i(r))); };
+      RowRef up = [&, upSeg](Value* n, int r) { return rowIn(upSeg, B.CreateAdd(n, kb.i(r + upOffset))); };
+      emitRange(kb, s, x, out, res, inv, M, cuts[c], cuts[c + 1], gate, up);
+    }
     kb.finish();
   };
   return p;

@@ -50,24 +50,43 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
           " qn=" + ir::dtypeName(s.qnType) + " kn=" + ir::dtypeName(s.knType) +
           " g=" + (s.normWeight ? ir::dtypeName(s.gType) : "none");
   const int64_t layer = n.attrInt("layer");
-  p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[1]}, {ArgRef::Value, n.operands[2]},
-            {ArgRef::Value, n.operands[3]}, {ArgRef::Value, n.result},      {ArgRef::KCache, -1, layer},
-            {ArgRef::VCache, -1, layer}};
+  // ptrs: x, q_norm, k_norm, q out, k cache, v cache, [norm weight], scratch, weight part(s)
+  p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[2]}, {ArgRef::Value, n.operands[3]},
+            {ArgRef::Value, n.result},      {ArgRef::KCache, -1, layer},    {ArgRef::VCache, -1, layer}};
   if (s.normWeight) p.args.push_back({ArgRef::Value, n.operands[4]});
   p.args.push_back({ArgRef::Scratch});
+  // q, k and v rows each read from one part when the parts fall on those boundaries (the usual
+  // stacked q/k/v weights); otherwise the weight is read as one contiguous copy.
+  std::vector<ArgRef> partArgs = p.args;
+  std::vector<WeightSegment> segs = weightSegments(constants, n.operands[1], partArgs);
+  const int64_t bounds[4] = {0, s.H * s.D, (s.H + s.KV) * s.D, (s.H + 2 * s.KV) * s.D};
+  std::vector<WeightSegment> ranges;  // the segment for q, k and v rows
+  for (int r = 0; r < 3; ++r) {
+    const WeightSegment& seg = segmentOf(segs, bounds[r]);
+    ranges.push_back(seg);
+    if (bounds[r + 1] > seg.start + seg.rows) ranges.clear();
+    if (ranges.empty()) break;
+  }
+  if (ranges.size() == 3) {
+    p.args = partArgs;
+    for (const WeightSegment& seg : segs) p.key += " part=" + std::to_string(seg.rows);
+  } else {
+    ranges.assign(3, {static_cast<int>(p.args.size()), 0, bounds[3]});
+    p.args.push_back({ArgRef::Value, n.operands[1]});
+    p.key += " contiguous";
+  }
   // Scratch per token: row scale, x*g, cos and sin of each frequency.
   p.scratchFloatsPerToken = 1 + (s.normWeight ? s.K : 0) + s.D;
-  p.emit = [s](KernelBuilder& kb) {
+  p.emit = [s, ranges](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
-    Value* w = kb.ptr(1);
-    Value* qn = kb.ptr(2);
-    Value* kn = kb.ptr(3);
-    Value* qOut = kb.ptr(4);
-    Value* kCache = kb.ptr(5);
-    Value* vCache = kb.ptr(6);
-    Value* g = s.normWeight ? kb.ptr(7) : nullptr;
-    Value* scratch = kb.ptr(s.normWeight ? 8 : 7);
+    Value* qn = kb.ptr(1);
+    Value* kn = kb.ptr(2);
+    Value* qOut = kb.ptr(3);
+    Value* kCache = kb.ptr(4);
+    Value* vCache = kb.ptr(5);
+    Value* g = s.normWeight ? kb.ptr(6) : nullptr;
+    Value* scratch = kb.ptr(s.normWeight ? 7 : 6);
     Value* T = kb.T();
     const int64_t half = s.D / 2;
     Value* inv = scratch;                                  // [T]
@@ -110,12 +129,14 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     Value* input = g ? xs : x;
     Value* head = kb.stackArray(s.D);
 
-    // One head's D outputs for token m, weight rows [headBase, headBase + D).
-    auto product = [&](Value* m, Value* headBase) {
+    // One head's D outputs for token m: weight rows [headBase, headBase + D) of q, k or v.
+    auto product = [&](Value* m, Value* headBase, int which) {
+      Value* w = kb.ptr(ranges[which].arg);
+      Value* local = B.CreateSub(headBase, kb.i(ranges[which].start));
       Value* row = B.CreateMul(m, kb.i(s.K));
       Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
       kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
-        Value* wRow = B.CreateMul(B.CreateAdd(headBase, d), kb.i(s.K));
+        Value* wRow = B.CreateMul(B.CreateAdd(local, d), kb.i(s.K));
         Value* v = emitDot(kb, input, row, ir::DType::F32, w, wRow, s.wType, s.K);
         kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, head, d);
       });
@@ -137,15 +158,15 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     kb.loop(kb.i(0), T, 1, [&](Value* m) {
       Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
       kb.loop(kb.i(0), kb.i(s.H), 1, [&](Value* h) {
-        product(m, B.CreateMul(h, kb.i(s.D)));
+        product(m, B.CreateMul(h, kb.i(s.D)), 0);
         normRopeStore(m, qn, s.qnType, qOut, B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)));
       });
       kb.loop(kb.i(0), kb.i(s.KV), 1, [&](Value* h) {
-        product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H)), kb.i(s.D)));
+        product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H)), kb.i(s.D)), 1);
         normRopeStore(m, kn, s.knType, kCache, B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D))));
       });
       kb.loop(kb.i(0), kb.i(s.KV), 1, [&](Value* h) {
-        product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H + s.KV)), kb.i(s.D)));
+        product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H + s.KV)), kb.i(s.D)), 2);
         Value* dst = B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D)));
         kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
           kb.storeScalar(kb.loadScalar(head, d, ir::DType::F32), vCache, B.CreateAdd(dst, d));
