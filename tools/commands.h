@@ -18,6 +18,7 @@ void addSynthCommand(CLI::App& app);
 void addTokenizeCommands(CLI::App& app);  // tokenize, detokenize
 void addTemplateCommand(CLI::App& app);
 void addOptCommand(CLI::App& app);
+void addBenchCommand(CLI::App& app);
 
 // Token ids given as `--ids "1 2 3"` or `--ids-file F` (whitespace or comma separated).
 struct IdsInput {

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   q3c::tools::addTokenizeCommands(app);
   q3c::tools::addTemplateCommand(app);
   q3c::tools::addOptCommand(app);
+  q3c::tools::addBenchCommand(app);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     std::string names;

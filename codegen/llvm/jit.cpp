@@ -7,6 +7,7 @@
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/TargetRegistry.h>
+#include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
@@ -45,12 +46,48 @@ double msSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
+// The size of the code in an object file (one kernel per object), for the profiler map.
+uint64_t codeSize(const llvm::MemoryBuffer& object) {
+  auto file = llvm::object::ObjectFile::createObjectFile(object.getMemBufferRef());
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return 0;
+  }
+  uint64_t size = 0;
+  for (const llvm::object::SectionRef& section : (*file)->sections())
+    if (section.isText()) size += section.getSize();
+  return size;
+}
+
+// perf and other profilers read /tmp/perf-PID.map to name JIT-compiled code.
+class PerfMap {
+ public:
+  void add(uint64_t addr, uint64_t size, const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!file_) file_ = std::fopen(("/tmp/perf-" + std::to_string(getpid()) + ".map").c_str(), "a");
+    if (!file_) return;
+    std::fprintf(file_, "%llx %llx %s\n", static_cast<unsigned long long>(addr), static_cast<unsigned long long>(size),
+                 name.c_str());
+    std::fflush(file_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::FILE* file_ = nullptr;
+};
+
+PerfMap& perfMap() {
+  static PerfMap map;
+  return map;
+}
+
 }  // namespace
 
 struct Jit::Impl {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
   std::unique_ptr<llvm::TargetMachine> tm;
 };
+
 
 Jit::Jit(const Target& target, std::string cacheDir) : impl_(new Impl), target_(target), cacheDir_(std::move(cacheDir)) {
   static std::once_flag once;
@@ -139,10 +176,12 @@ KernelFn Jit::kernel(const std::string& name, const std::string& cacheKey,
     object = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(buffer.data(), buffer.size()), symbol);
   }
   auto t0 = std::chrono::steady_clock::now();
+  const uint64_t size = codeSize(*object);
   if (auto e = impl_->lljit->addObjectFile(std::move(object))) throw Error("LLVM JIT: " + message(std::move(e)));
   auto addr = impl_->lljit->lookup(symbol);
   if (!addr) throw Error("LLVM JIT: " + message(addr.takeError()));
   stats_.linkMs += msSince(t0);
+  perfMap().add(addr->getValue(), size, symbol);
   return addr->toPtr<KernelFn>();
 }
 
