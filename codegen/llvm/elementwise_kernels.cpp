@@ -71,29 +71,17 @@ KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const Constant
       const float af = static_cast<float>(rope.attentionFactor);
       const int64_t heads = rows, half = last / 2;
       valueArgs({n.operands[0], n.result});
+      p.args.push_back({ArgRef::Scratch});
+      p.scratchFloatsPerToken = last;  // cos and sin tables
       p.emit = [=](KernelBuilder& kb) {
         auto& B = kb.b();
-        Value *x = kb.ptr(0), *out = kb.ptr(1);
-        auto* type = llvm::ArrayType::get(kb.f32(), half);
-        std::vector<llvm::Constant*> fs;
-        for (float f : inv) fs.push_back(llvm::ConstantFP::get(kb.f32(), f));
-        auto* table = new llvm::GlobalVariable(kb.module(), type, true, llvm::GlobalValue::InternalLinkage,
-                                               llvm::ConstantArray::get(type, fs), "inv_freq");
+        Value *x = kb.ptr(0), *out = kb.ptr(1), *cosT = kb.ptr(2);
+        Value* sinT = kb.gep(cosT, B.CreateMul(kb.T(), kb.i(half)));
+        emitRopeTables(kb, inv, af, cosT, sinT);
         kb.loop(kb.i(0), kb.T(), 1, [&](Value* t) {
-          Value* pos = B.CreateSIToFP(B.CreateAdd(kb.past(), t), kb.f32());
-          kb.loop(kb.i(0), kb.i(half), 1, [&](Value* i) {
-            Value* wide = B.CreateFPExt(B.CreateFMul(kb.loadScalar(table, i, ir::DType::F32), pos), B.getDoubleTy());
-            Value* c = B.CreateFMul(B.CreateFPTrunc(B.CreateUnaryIntrinsic(llvm::Intrinsic::cos, wide), kb.f32()), kb.f(af));
-            Value* s = B.CreateFMul(B.CreateFPTrunc(B.CreateUnaryIntrinsic(llvm::Intrinsic::sin, wide), kb.f32()), kb.f(af));
-            kb.loop(kb.i(0), kb.i(heads), 1, [&](Value* h) {
-              Value* base = B.CreateMul(B.CreateAdd(B.CreateMul(t, kb.i(heads)), h), kb.i(last));
-              Value* ia = B.CreateAdd(base, i);
-              Value* ib = B.CreateAdd(ia, kb.i(half));
-              Value* a = kb.loadScalar(x, ia, ir::DType::F32);
-              Value* b = kb.loadScalar(x, ib, ir::DType::F32);
-              kb.storeScalar(B.CreateFSub(B.CreateFMul(a, c), B.CreateFMul(b, s)), out, ia);
-              kb.storeScalar(B.CreateFAdd(B.CreateFMul(b, c), B.CreateFMul(a, s)), out, ib);
-            });
+          kb.loop(kb.i(0), kb.i(heads), 1, [&](Value* h) {
+            Value* base = B.CreateMul(B.CreateAdd(B.CreateMul(t, kb.i(heads)), h), kb.i(last));
+            emitRotateHead(kb, x, base, out, base, cosT, sinT, t, half);
           });
         });
         kb.finish();

@@ -82,6 +82,58 @@ const WeightSegment& segmentOf(const std::vector<WeightSegment>& segs, int64_t r
   throw Error("internal error: weight row " + std::to_string(row) + " is in no part");
 }
 
+Value* emitNormPrologue(KernelBuilder& kb, Value* x, Value* M, int64_t K, float eps, Value* inv, Value* g,
+                        ir::DType gType, Value* xs) {
+  auto& B = kb.b();
+  kb.loop(kb.i(0), M, 1, [&](Value* m) {
+    Value* row = B.CreateMul(m, kb.i(K));
+    Value* ss = emitDot(kb, x, row, ir::DType::F32, x, row, ir::DType::F32, K);
+    Value* mean = B.CreateFAdd(B.CreateFDiv(ss, kb.f(static_cast<float>(K))), kb.f(eps));
+    kb.storeScalar(B.CreateFDiv(kb.f(1.0f), B.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, mean)), inv, m);
+    if (g)
+      kb.loop(kb.i(0), kb.i(K), 1, [&](Value* k) {
+        Value* at = B.CreateAdd(row, k);
+        kb.storeScalar(B.CreateFMul(kb.loadScalar(x, at, ir::DType::F32), kb.loadScalar(g, k, gType)), xs, at);
+      });
+  });
+  return g ? xs : x;
+}
+
+void emitRopeTables(KernelBuilder& kb, const std::vector<float>& invFreq, float attentionFactor, Value* cosT, Value* sinT) {
+  auto& B = kb.b();
+  const int64_t half = static_cast<int64_t>(invFreq.size());
+  auto* type = llvm::ArrayType::get(kb.f32(), half);
+  std::vector<llvm::Constant*> freqs;
+  for (float f : invFreq) freqs.push_back(llvm::ConstantFP::get(kb.f32(), f));
+  auto* table = new llvm::GlobalVariable(kb.module(), type, true, llvm::GlobalValue::InternalLinkage,
+                                         llvm::ConstantArray::get(type, freqs), "inv_freq");
+  kb.loop(kb.i(0), kb.T(), 1, [&](Value* t) {
+    Value* pos = B.CreateSIToFP(B.CreateAdd(kb.past(), t), kb.f32());
+    kb.loop(kb.i(0), kb.i(half), 1, [&](Value* i) {
+      Value* wide = B.CreateFPExt(B.CreateFMul(kb.loadScalar(table, i, ir::DType::F32), pos), B.getDoubleTy());
+      Value* at = B.CreateAdd(B.CreateMul(t, kb.i(half)), i);
+      Value* c = B.CreateFPTrunc(B.CreateUnaryIntrinsic(llvm::Intrinsic::cos, wide), kb.f32());
+      Value* sn = B.CreateFPTrunc(B.CreateUnaryIntrinsic(llvm::Intrinsic::sin, wide), kb.f32());
+      kb.storeScalar(B.CreateFMul(c, kb.f(attentionFactor)), cosT, at);
+      kb.storeScalar(B.CreateFMul(sn, kb.f(attentionFactor)), sinT, at);
+    });
+  });
+}
+
+void emitRotateHead(KernelBuilder& kb, Value* src, Value* srcIndex, Value* dst, Value* dstIndex, Value* cosT, Value* sinT,
+                    Value* tableRow, int64_t half) {
+  auto& B = kb.b();
+  kb.loop(kb.i(0), kb.i(half), 1, [&](Value* i) {
+    Value* at = B.CreateAdd(B.CreateMul(tableRow, kb.i(half)), i);
+    Value* c = kb.loadScalar(cosT, at, ir::DType::F32);
+    Value* sn = kb.loadScalar(sinT, at, ir::DType::F32);
+    Value* a = kb.loadScalar(src, B.CreateAdd(srcIndex, i), ir::DType::F32);
+    Value* b = kb.loadScalar(src, B.CreateAdd(srcIndex, B.CreateAdd(i, kb.i(half))), ir::DType::F32);
+    kb.storeScalar(B.CreateFSub(B.CreateFMul(a, c), B.CreateFMul(b, sn)), dst, B.CreateAdd(dstIndex, i));
+    kb.storeScalar(B.CreateFAdd(B.CreateFMul(b, c), B.CreateFMul(a, sn)), dst, B.CreateAdd(dstIndex, B.CreateAdd(i, kb.i(half))));
+  });
+}
+
 KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants) {
   switch (n.op) {
     case OpKind::MatMul:

@@ -57,4 +57,18 @@ llvm::Value* emitDot(KernelBuilder& kb, llvm::Value* a, llvm::Value* ai, ir::DTy
 void emitRmsNormInPlace(KernelBuilder& kb, llvm::Value* x, llvm::Value* xi, int64_t n, float eps, llvm::Value* w,
                         ir::DType wd);
 
+// RMSNorm prologue of the matmul family: inv[m] = 1/rms(x row m) for m < M; with a norm
+// weight g, also xs[m, k] = x[m, k] * g[k]. Returns the input the product should read.
+llvm::Value* emitNormPrologue(KernelBuilder& kb, llvm::Value* x, llvm::Value* M, int64_t K, float eps, llvm::Value* inv,
+                              llvm::Value* g, ir::DType gType, llvm::Value* xs);
+// cos and sin (times attentionFactor) of position (past + t) * invFreq[i] for t < T, into
+// cosT and sinT, [T, invFreq.size()] each: the angle rounded to f32 as transformers does, the
+// cosine taken in double and rounded once.
+void emitRopeTables(KernelBuilder& kb, const std::vector<float>& invFreq, float attentionFactor, llvm::Value* cosT,
+                    llvm::Value* sinT);
+// Rotate-half RoPE of one head: dst[i], dst[i + half] from src[i], src[i + half] with the
+// table row `tableRow` of cosT/sinT.
+void emitRotateHead(KernelBuilder& kb, llvm::Value* src, llvm::Value* srcIndex, llvm::Value* dst, llvm::Value* dstIndex,
+                    llvm::Value* cosT, llvm::Value* sinT, llvm::Value* tableRow, int64_t half);
+
 }  // namespace q3c::llvmgen

@@ -131,19 +131,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     Value* inv = nullptr;
     if (s.norm) {  // prologue: one reciprocal RMS per row; with a weight, x*g staged in scratch
       inv = scratch;
-      Value* xs = g ? kb.gep(scratch, M) : nullptr;
-      kb.loop(kb.i(0), M, 1, [&](Value* m) {
-        Value* row = B.CreateMul(m, kb.i(s.K));
-        Value* ss = emitDot(kb, x, row, ir::DType::F32, x, row, ir::DType::F32, s.K);
-        Value* mean = B.CreateFAdd(B.CreateFDiv(ss, kb.f(static_cast<float>(s.K))), kb.f(s.eps));
-        kb.storeScalar(B.CreateFDiv(kb.f(1.0f), B.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, mean)), inv, m);
-        if (g)
-          kb.loop(kb.i(0), kb.i(s.K), 1, [&](Value* k) {
-            Value* at = B.CreateAdd(row, k);
-            kb.storeScalar(B.CreateFMul(kb.loadScalar(x, at, ir::DType::F32), kb.loadScalar(g, k, s.gType)), xs, at);
-          });
-      });
-      if (g) x = xs;
+      x = emitNormPrologue(kb, x, M, s.K, s.eps, inv, g, s.gType, g ? kb.gep(scratch, M) : nullptr);
     }
     std::vector<Value*> base;
     for (const WeightSegment& seg : segs) base.push_back(kb.ptr(seg.arg));

@@ -94,38 +94,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     Value* cosT = kb.gep(xs, s.normWeight ? B.CreateMul(T, kb.i(s.K)) : kb.i(0));  // [T, D/2]
     Value* sinT = kb.gep(cosT, B.CreateMul(T, kb.i(half)));                         // [T, D/2]
 
-    // The model's inverse frequencies, as a constant array in the kernel.
-    auto* freqType = llvm::ArrayType::get(kb.f32(), half);
-    std::vector<llvm::Constant*> freqs;
-    for (float f : s.invFreq) freqs.push_back(llvm::ConstantFP::get(kb.f32(), f));
-    auto* freqTable = new llvm::GlobalVariable(kb.module(), freqType, true, llvm::GlobalValue::InternalLinkage,
-                                               llvm::ConstantArray::get(freqType, freqs), "inv_freq");
-
-    kb.loop(kb.i(0), T, 1, [&](Value* m) {
-      Value* row = B.CreateMul(m, kb.i(s.K));
-      if (s.norm) {
-        Value* ss = emitDot(kb, x, row, ir::DType::F32, x, row, ir::DType::F32, s.K);
-        Value* mean = B.CreateFAdd(B.CreateFDiv(ss, kb.f(static_cast<float>(s.K))), kb.f(s.normEps));
-        kb.storeScalar(B.CreateFDiv(kb.f(1.0f), B.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, mean)), inv, m);
-        if (g)
-          kb.loop(kb.i(0), kb.i(s.K), 1, [&](Value* k) {
-            Value* at = B.CreateAdd(row, k);
-            kb.storeScalar(B.CreateFMul(kb.loadScalar(x, at, ir::DType::F32), kb.loadScalar(g, k, s.gType)), xs, at);
-          });
-      }
-      // cos/sin of (past + m) * inv_freq: the angle rounded to f32 as transformers does, the
-      // cosine taken in double and rounded once.
-      Value* pos = B.CreateSIToFP(B.CreateAdd(kb.past(), m), kb.f32());
-      kb.loop(kb.i(0), kb.i(half), 1, [&](Value* i) {
-        Value* angle = B.CreateFMul(kb.loadScalar(freqTable, i, ir::DType::F32), pos);
-        Value* wide = B.CreateFPExt(angle, B.getDoubleTy());
-        Value* c = B.CreateFPTrunc(B.CreateUnaryIntrinsic(llvm::Intrinsic::cos, wide), kb.f32());
-        Value* sn = B.CreateFPTrunc(B.CreateUnaryIntrinsic(llvm::Intrinsic::sin, wide), kb.f32());
-        Value* at = B.CreateAdd(B.CreateMul(m, kb.i(half)), i);
-        kb.storeScalar(B.CreateFMul(c, kb.f(s.attentionFactor)), cosT, at);
-        kb.storeScalar(B.CreateFMul(sn, kb.f(s.attentionFactor)), sinT, at);
-      });
-    });
+    if (s.norm) emitNormPrologue(kb, x, T, s.K, s.normEps, inv, g, s.gType, xs);
+    emitRopeTables(kb, s.invFreq, s.attentionFactor, cosT, sinT);
     Value* input = g ? xs : x;
     Value* head = kb.stackArray(s.D);
 
@@ -144,16 +114,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     // Normalize with `normW`, rotate, and store at dst[dstIndex ..].
     auto normRopeStore = [&](Value* m, Value* normW, ir::DType normType, Value* dst, Value* dstIndex) {
       emitRmsNormInPlace(kb, head, kb.i(0), s.D, s.headEps, normW, normType);
-      kb.loop(kb.i(0), kb.i(half), 1, [&](Value* i) {
-        Value* at = B.CreateAdd(B.CreateMul(m, kb.i(half)), i);
-        Value* c = kb.loadScalar(cosT, at, ir::DType::F32);
-        Value* sn = kb.loadScalar(sinT, at, ir::DType::F32);
-        Value* a = kb.loadScalar(head, i, ir::DType::F32);
-        Value* b = kb.loadScalar(head, B.CreateAdd(i, kb.i(half)), ir::DType::F32);
-        kb.storeScalar(B.CreateFSub(B.CreateFMul(a, c), B.CreateFMul(b, sn)), dst, B.CreateAdd(dstIndex, i));
-        kb.storeScalar(B.CreateFAdd(B.CreateFMul(b, c), B.CreateFMul(a, sn)), dst,
-                       B.CreateAdd(dstIndex, B.CreateAdd(i, kb.i(half))));
-      });
+      emitRotateHead(kb, head, kb.i(0), dst, dstIndex, cosT, sinT, m, half);
     };
     kb.loop(kb.i(0), T, 1, [&](Value* m) {
       Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
