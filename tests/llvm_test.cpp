@@ -107,9 +107,10 @@ TEST(LlvmBackend, MatchesTheInterpreterFusedUnfusedAndPassByPass) {
 }
 
 TEST(LlvmBackend, OddShapesAndLongPromptsMatchTheInterpreter) {
-  // Multi-query, head_dim 48, hidden != heads x head_dim, K and N not multiples of 16, YaRN x8.
+  // Multi-query, head_dim 40 (not a power of two, nor a multiple of the vector width), hidden !=
+  // heads x head_dim, K and N not multiples of 16, YaRN x8.
   test::TempDir tmp;
-  SynthShape s{"odd", 515, 100, 212, 2, 6, 1, 48, 4096, false, 1};
+  SynthShape s{"odd", 515, 100, 212, 2, 6, 1, 40, 4096, false, 1};
   s.ropeType = "yarn";
   s.ropeFactor = 8.0;
   s.ropeOriginalMax = 128;
