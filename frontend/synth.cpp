@@ -169,6 +169,15 @@ void writeText(const fs::path& path, const std::string& text) {
   if (!out) throw Error(path.string() + ": write failed");
 }
 
+void copyTokenizerFiles(const fs::path& from, const fs::path& to) {
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
+    if (!fs::exists(from / name)) continue;
+    std::error_code ec;
+    fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error((from / name).string() + ": cannot copy into " + to.string() + ": " + ec.message());
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> synthPresets() {
@@ -182,6 +191,8 @@ uint64_t synthesizeModel(const SynthOptions& opt) {
   if (p.shards < 1 || p.vocab < 1 || p.hidden < 1 || p.layers < 1 || p.heads < 1 || p.kvHeads < 1 || p.headDim < 2)
     throw Error("synth: invalid model shape");
   if (opt.dtype != ir::DType::BF16 && opt.dtype != ir::DType::F32) throw Error("synth writes bf16 or f32 weights");
+  if (!opt.tokenizerDir.empty() && !fs::is_directory(opt.tokenizerDir))
+    throw Error(opt.tokenizerDir + ": not a tokenizer directory");
   fs::path dir(opt.outDir);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -232,6 +243,7 @@ uint64_t synthesizeModel(const SynthOptions& opt) {
   }
   writeText(dir / "config.json", configJson(p, opt.dtype).dump(2) + "\n");
   writeText(dir / "generation_config.json", generationConfigJson().dump(2) + "\n");
+  if (!opt.tokenizerDir.empty()) copyTokenizerFiles(opt.tokenizerDir, dir);
   return total;
 }
 

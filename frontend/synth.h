@@ -30,6 +30,9 @@ struct SynthOptions {
   ir::DType dtype = ir::DType::BF16;
   uint64_t seed = 0;
   std::string outDir;
+  // A folder to copy tokenizer.json, tokenizer_config.json and generation_config.json from (those
+  // present; its generation_config.json replaces the synthesized one), so the model is complete.
+  std::string tokenizerDir;
   // Called now and then with bytes written so far and the total.
   std::function<void(uint64_t done, uint64_t total)> progress;
 };
