@@ -6,12 +6,13 @@
 #include "frontend/error.h"
 #include "frontend/synth.h"
 #include "tools/commands.h"
+#include "tools/model_source.h"
 
 namespace q3c::tools {
 
 void addSynthCommand(CLI::App& app) {
   struct Opts {
-    std::string preset, dtype = "bf16", out;
+    std::string preset, dtype = "bf16", out, tokenizer;
     uint64_t seed = 0;
     bool quiet = false;
   };
@@ -23,6 +24,9 @@ void addSynthCommand(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "weight dtype: bf16|f32")->capture_default_str();
   cmd->add_option("--seed", o->seed, "random seed")->capture_default_str();
   cmd->add_option("-o,--out", o->out, "output directory")->required();
+  cmd->add_option("--tokenizer", o->tokenizer,
+                  "copy tokenizer.json, tokenizer_config.json, generation_config.json from this folder, or 'none' "
+                  "(default: the repository's .cache/tokenizer when it exists)");
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     SynthOptions opt;
@@ -32,6 +36,7 @@ void addSynthCommand(CLI::App& app) {
     else throw Error("unknown --dtype '" + o->dtype + "' (bf16 or f32)");
     opt.seed = o->seed;
     opt.outDir = o->out;
+    opt.tokenizerDir = o->tokenizer == "none" ? "" : o->tokenizer.empty() ? findTokenizerDir().string() : o->tokenizer;
     const bool tty = isatty(fileno(stderr));
     if (!o->quiet)
       opt.progress = [tty](uint64_t done, uint64_t total) {

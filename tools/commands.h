@@ -19,6 +19,8 @@ void addTokenizeCommands(CLI::App& app);  // tokenize, detokenize
 void addTemplateCommand(CLI::App& app);
 void addOptCommand(CLI::App& app);
 void addBenchCommand(CLI::App& app);
+void addRunCommand(CLI::App& app);   // run, chat: tools/cmd_run.cpp, tools/cmd_chat.cpp
+void addChatCommand(CLI::App& app);
 
 // Token ids given as `--ids "1 2 3"` or `--ids-file F` (whitespace or comma separated).
 struct IdsInput {

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   q3c::tools::addTemplateCommand(app);
   q3c::tools::addOptCommand(app);
   q3c::tools::addBenchCommand(app);
+  q3c::tools::addRunCommand(app);
+  q3c::tools::addChatCommand(app);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     std::string names;

@@ -1,0 +1,37 @@
+#include "tools/chat_model.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "frontend/error.h"
+
+namespace q3c::tools {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<ChatModel> ChatModel::load(const std::string& dir) {
+  const int64_t t0 = nowNs();
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
+    if (!fs::is_regular_file(fs::path(dir) / f))
+      throw Error(dir + ": no " + f + " (run and chat need the model's tokenizer and chat template)");
+  Model model = Model::load(dir);
+  Tokenizer tokenizer = Tokenizer::load(dir);
+  ChatTemplate chatTemplate = ChatTemplate::load(dir);
+  auto m = std::make_unique<ChatModel>(dir, std::move(model), std::move(tokenizer), std::move(chatTemplate));
+  m->eosIds = m->model.eosIds;
+  if (m->eosIds.empty())
+    if (auto id = m->tokenizer.tokenId("<|im_end|>")) m->eosIds.push_back(*id);
+  m->loadSeconds = secondsSince(t0);
+  return m;
+}
+
+void ChatModel::openSession(const BackendFlags& backendFlags, const PipelineFlags& pipeline, int64_t contextLength) {
+  const int64_t t0 = nowNs();
+  session.reset();
+  backend = backendFlags.create();
+  graph = pipeline.apply(model.graph, backend->runsPassesByDefault());
+  session = std::make_unique<Session>(model, *backend, contextLength, &graph);
+  loadSeconds += secondsSince(t0);
+}
+
+}  // namespace q3c::tools
