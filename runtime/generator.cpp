@@ -71,14 +71,14 @@ GenerationResult Generator::generate(const std::vector<int32_t>& prompt, Sampler
                 std::to_string(capacity_) + " positions");
   checkTokenIds(prompt, session_.vocabSize());
 
-  // Reuse the cache when the prompt extends what it holds (and adds at least one token, whose
-  // logits start the answer); otherwise run the whole prompt again. The session can only be
-  // rewound to the start, so a prompt that shares just a prefix is run whole.
+  // Keep the cached positions the prompt shares with what the cache holds, and run the rest
+  // (at least one token, whose logits start the answer). Qwen3's template drops earlier turns'
+  // reasoning, so a new turn often shares only a prefix of the previous conversation.
   size_t reuse = commonPrefix(cached_, prompt);
-  if (session_.position() != static_cast<int64_t>(cached_.size()) || reuse < cached_.size() || reuse == prompt.size()) {
-    reset();
-    reuse = 0;
-  }
+  if (session_.position() != static_cast<int64_t>(cached_.size())) reuse = 0;
+  if (reuse == prompt.size()) --reuse;
+  session_.truncate(static_cast<int64_t>(reuse));
+  cached_.resize(reuse);
   const std::vector<int32_t> fresh(prompt.begin() + static_cast<ptrdiff_t>(reuse), prompt.end());
 
   GenerationResult r;

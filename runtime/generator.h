@@ -49,7 +49,7 @@ class Generator {
   Generator(Session& session, int64_t contextLength);
 
   // Generates an answer to `prompt` (the whole token sequence, e.g. the rendered conversation).
-  // When the prompt extends the tokens the cache already holds, only the new ones are run.
+  // The positions the prompt shares with what the cache holds are kept; only the rest is run.
   // Throws q3c::Error when the prompt does not fit the context.
   GenerationResult generate(const std::vector<int32_t>& prompt, Sampler& sampler, const GenerationOptions& options);
 

@@ -20,6 +20,11 @@ class Session {
   // Throws q3c::Error for an id outside the vocabulary or a full context.
   const float* forward(const std::vector<int32_t>& ids);
   void reset() { kv_.clear(); }
+  // Forgets every position from `n` on (the next tokens overwrite them); a chat whose template
+  // rewrote the end of the conversation keeps the prefix that did not change.
+  void truncate(int64_t n) {
+    if (n >= 0 && n < kv_.length()) kv_.setLength(n);
+  }
   int64_t position() const { return kv_.length(); }
   int64_t vocabSize() const { return model_.config.vocabSize; }
   Executable& executable() { return *exe_; }

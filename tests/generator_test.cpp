@@ -84,12 +84,21 @@ TEST_F(GeneratorTest, ANextTurnReusesTheCacheAndAnswersAsAFreshRun) {
   EXPECT_EQ(want.stats.cachedTokens, 0);
   EXPECT_EQ(second.tokens, want.tokens);
 
-  // A prompt that does not extend the cache (an edited turn) is run whole.
+  // A prompt that only shares a prefix (an edited turn, or reasoning the template dropped)
+  // keeps that prefix, runs the rest, and answers as a fresh run would.
   std::vector<int32_t> edited = prompt_;
   edited[3] = edited[3] == 1 ? 2 : 1;
   GenerationResult third = g.generate(edited, sampler, opt);
-  EXPECT_EQ(third.stats.cachedTokens, 0);
-  EXPECT_EQ(third.stats.promptTokens, static_cast<int64_t>(edited.size()));
+  EXPECT_EQ(third.stats.cachedTokens, 3);
+  EXPECT_EQ(third.stats.promptTokens, static_cast<int64_t>(edited.size()) - 3);
+  Session editedSession(*model_, *backend_, 256);
+  Generator editedFresh(editedSession, 256);
+  EXPECT_EQ(third.tokens, editedFresh.generate(edited, sampler, opt).tokens);
+
+  // The same prompt again: all but its last token come from the cache.
+  GenerationResult again = g.generate(edited, sampler, opt);
+  EXPECT_EQ(again.stats.cachedTokens, static_cast<int64_t>(edited.size()) - 1);
+  EXPECT_EQ(again.tokens, third.tokens);
 }
 
 TEST_F(GeneratorTest, EveryStopEndsTheAnswer) {

@@ -1,6 +1,9 @@
 // q3c bench: prefill and decode speed of a model (median of repeats), with the compile time,
 // and the memory read bandwidth measured in the same run so the decode figure has its bound.
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -48,7 +51,7 @@ void addBenchCommand(CLI::App& app) {
   struct Opts {
     std::string dir;
     int64_t prompt = 64, decode = 16, repeats = 3;
-    bool json = false;
+    bool json = false, lock = false;
     BackendFlags backend{"jit"};
     PipelineFlags pipeline;
   };
@@ -59,10 +62,15 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("-n,--decode", o->decode, "tokens to decode")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("-r,--repeats", o->repeats, "repeats (the median is reported)")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--json", o->json, "print one JSON object");
+  cmd->add_flag("--mlock", o->lock,
+                "lock the weights and buffers in memory, so the kernel cannot reclaim mapped weight pages between "
+                "repeats (this VM reclaims idle memory proactively)");
   o->backend.addOptions(*cmd);
   o->pipeline.addOptions(*cmd);
   cmd->callback([o] {
     Model model = Model::load(o->dir);
+    if (o->lock && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+      std::fprintf(stderr, "bench: mlockall failed (%s); measuring without it\n", std::strerror(errno));
     auto backend = o->backend.create();
     ir::Graph graph = o->pipeline.apply(model.graph, backend->runsPassesByDefault());
     int64_t t0 = nowNs();
