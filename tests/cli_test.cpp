@@ -13,6 +13,7 @@ namespace q3c {
 namespace {
 
 namespace fs = std::filesystem;
+using test::expectCleanFailure;
 using test::runQ3c;
 
 std::string golden(const std::string& model) { return (test::goldenDir() / model).string(); }
@@ -22,16 +23,6 @@ std::string idsOf(const std::string& model, const std::string& key) {
   std::string s;
   for (int32_t id : test::tensorI32(*ref.find(key))) s += (s.empty() ? "" : " ") + std::to_string(id);
   return s;
-}
-
-// A failure as the issue asks: non-zero exit, no signal, exactly one line on stderr.
-void expectCleanFailure(const test::RunResult& r, const std::string& needle, const std::string& what) {
-  EXPECT_NE(r.exitCode, 0) << what;
-  EXPECT_EQ(r.signal, 0) << what;
-  ASSERT_FALSE(r.err.empty()) << what;
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << what << ": stderr is not one line:\n" << r.err;
-  EXPECT_EQ(r.err.rfind("q3c: error: ", 0), 0u) << what << ": " << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << what << ": " << r.err;
 }
 
 TEST(Cli, HelpOnEveryCommand) {

@@ -20,6 +20,7 @@ namespace q3c {
 namespace {
 
 namespace fs = std::filesystem;
+using test::expectCleanFailure;
 using test::runQ3c;
 
 const fs::path kTokenizerDir = Q3C_TOKENIZER_DIR;
@@ -35,16 +36,6 @@ size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
-}
-
-// Stderr of a clean failure: exactly one line, "q3c: error: ...".
-void expectCleanFailure(const test::RunResult& r, const std::string& needle, const std::string& what) {
-  EXPECT_NE(r.exitCode, 0) << what;
-  EXPECT_EQ(r.signal, 0) << what;
-  ASSERT_FALSE(r.err.empty()) << what;
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << what << ": stderr is not one line:\n" << r.err;
-  EXPECT_EQ(r.err.rfind("q3c: error: ", 0), 0u) << what << ": " << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << what << ": " << r.err;
 }
 
 class RunCli : public ::testing::Test {

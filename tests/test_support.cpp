@@ -106,3 +106,16 @@ RunResult runQ3c(const std::string& args) {
 }
 
 }  // namespace q3c::test
+
+namespace q3c::test {
+
+void expectCleanFailure(const RunResult& r, const std::string& needle, const std::string& what) {
+  EXPECT_NE(r.exitCode, 0) << what;
+  EXPECT_EQ(r.signal, 0) << what;
+  ASSERT_FALSE(r.err.empty()) << what;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << what << ": stderr is not one line:\n" << r.err;
+  EXPECT_EQ(r.err.rfind("q3c: error: ", 0), 0u) << what << ": " << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << what << ": " << r.err;
+}
+
+}  // namespace q3c::test

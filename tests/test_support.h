@@ -43,4 +43,8 @@ struct RunResult {
 };
 RunResult runQ3c(const std::string& args);
 
+// A failure as a user should see it: non-zero exit, no signal, exactly one line on stderr,
+// "q3c: error: ..." containing `needle`. `what` names the case in messages.
+void expectCleanFailure(const RunResult& r, const std::string& needle, const std::string& what);
+
 }  // namespace q3c::test
