@@ -17,11 +17,11 @@ using ir::OpKind;
 
 class InterpExecutable : public Executable {
  public:
-  InterpExecutable(const ir::Graph& g, const WeightStore& weights) : g_(g), constants_((ir::verify(g_), g_), weights, /*contiguous=*/true) {
+  InterpExecutable(const ir::Graph& g, const WeightStore& weights)
+      : g_(verified(g)), constants_(g_, weights, /*contiguous=*/true) {
     for (const ir::Node& n : g_.nodes())
       if (n.op == OpKind::Rope || n.op == OpKind::QkvRopeKv)
         invFreq_[n.result] = ir::ropeInvFreq(ir::RopeParams::fromNode(n), headDim(n));
-    if (g_.outputs().size() != 1) throw Error("interp runs graphs with one output");
   }
 
   const float* run(const int32_t* ids, int64_t T, KvCache& kv) override {
@@ -46,6 +46,12 @@ class InterpExecutable : public Executable {
   }
 
  private:
+  static const ir::Graph& verified(const ir::Graph& g) {
+    ir::verify(g);
+    if (g.outputs().size() != 1) throw Error("interp runs graphs with one output");
+    return g;
+  }
+
   ir::Graph g_;
   ConstantTable constants_;
   std::map<ir::ValueId, std::vector<float>> invFreq_;
