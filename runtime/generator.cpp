@@ -86,12 +86,10 @@ GenerationResult Generator::generate(const std::vector<int32_t>& prompt, Sampler
   r.stats.promptTokens = static_cast<int64_t>(fresh.size());
   r.tokens.reserve(static_cast<size_t>(std::clamp<int64_t>(opt.maxNew, 0, capacity_)));
   sampler.begin(prompt);
-  const int64_t V = session_.vocabSize();
 
   const double start = now();
-  const float* logits = session_.forward(fresh);
+  const float* last = session_.prefill(fresh);
   cached_.insert(cached_.end(), fresh.begin(), fresh.end());
-  const float* last = logits + (static_cast<int64_t>(fresh.size()) - 1) * V;
   double firstToken = 0;
   for (;;) {
     if (static_cast<int64_t>(r.tokens.size()) >= opt.maxNew) { r.stop = StopReason::MaxTokens; break; }

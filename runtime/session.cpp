@@ -23,12 +23,23 @@ const float* Session::forward(const std::vector<int32_t>& ids) {
   return exe_->run(ids.data(), static_cast<int64_t>(ids.size()), kv_);
 }
 
+const float* Session::prefill(const std::vector<int32_t>& ids, int64_t chunk) {
+  if (ids.empty()) throw Error("no tokens to process");
+  checkTokenIds(ids, vocabSize());  // all of them before any chunk runs
+  const float* logits = nullptr;
+  size_t n = 0;
+  for (size_t at = 0; at < ids.size(); at += n) {
+    n = std::min(ids.size() - at, static_cast<size_t>(chunk));
+    logits = forward(std::vector<int32_t>(ids.begin() + static_cast<ptrdiff_t>(at), ids.begin() + static_cast<ptrdiff_t>(at + n)));
+  }
+  return logits + (static_cast<int64_t>(n) - 1) * vocabSize();
+}
+
 std::vector<int32_t> generateGreedy(Session& s, const std::vector<int32_t>& prompt, const std::vector<int32_t>& eos,
                                     const GenerateOptions& opt) {
   std::vector<int32_t> out;
   const int64_t V = s.vocabSize();
-  const float* logits = s.forward(prompt);
-  const float* last = logits + (static_cast<int64_t>(prompt.size()) - 1) * V;
+  const float* last = s.prefill(prompt);
   while (static_cast<int64_t>(out.size()) < opt.maxNew) {
     int32_t next = static_cast<int32_t>(std::max_element(last, last + V) - last);
     out.push_back(next);

@@ -19,6 +19,10 @@ class Session {
   // Feeds tokens (the prompt, or one sampled token) and returns their logits [ids.size(), vocab].
   // Throws q3c::Error for an id outside the vocabulary or a full context.
   const float* forward(const std::vector<int32_t>& ids);
+  // Feeds a prompt in chunks of at most `chunk` tokens and returns the logits of its last token
+  // only: activations (the [T, vocab] logits above all) stay bounded however long the prompt.
+  const float* prefill(const std::vector<int32_t>& ids, int64_t chunk = kPrefillChunk);
+  static constexpr int64_t kPrefillChunk = 256;
   void reset() { kv_.clear(); }
   // Forgets every position from `n` on (the next tokens overwrite them); a chat whose template
   // rewrote the end of the conversation keeps the prefix that did not change.

@@ -84,6 +84,26 @@ TEST(Session, LongPromptOnOddShapeMatchesAcrossChunking) {
   for (int64_t i = 0; i < 1100 * model.config.vocabSize; ++i) ASSERT_TRUE(std::isfinite(logits[i])) << i;
 }
 
+TEST(Session, ChunkedPrefillGivesTheLastTokensLogits) {
+  Model model = Model::load((test::goldenDir() / "tiny-yarn").string());
+  auto backend = createBackend("interp");
+  std::vector<int32_t> ids = randomIds(300, model.config.vocabSize, 11);
+  const int64_t V = model.config.vocabSize;
+  Session full(model, *backend, 300);
+  const float* all = full.forward(ids);
+  std::vector<float> want(all + 299 * V, all + 300 * V);
+  for (int64_t chunk : {int64_t(1), int64_t(7), Session::kPrefillChunk, int64_t(1000)}) {
+    Session s(model, *backend, 300);
+    const float* last = s.prefill(ids, chunk);
+    EXPECT_LE(test::relativeError(std::vector<float>(last, last + V), want), 1e-5) << "chunk " << chunk;
+    EXPECT_EQ(s.position(), 300);
+  }
+  Session bad(model, *backend, 300);
+  ids[250] = static_cast<int32_t>(V);  // rejected before the first chunk runs
+  EXPECT_THROW(bad.prefill(ids, 100), Error);
+  EXPECT_EQ(bad.position(), 0);
+}
+
 TEST(Session, RejectsTokensOutsideTheVocabulary) {
   Model model = Model::load((test::goldenDir() / "tiny-f32-tied").string());
   auto backend = createBackend("interp");
