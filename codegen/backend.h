@@ -9,6 +9,7 @@
 #include "frontend/weight_store.h"
 #include "ir/graph.h"
 #include "runtime/kv_cache.h"
+#include "runtime/thread_pool.h"
 
 namespace q3c {
 
@@ -17,8 +18,8 @@ class Executable {
   virtual ~Executable() = default;
   // Processes T new tokens at positions kv.length() .. kv.length()+T-1, appends their keys and
   // values, advances kv.length() by T, and returns the graph output (logits, [T, vocab]),
-  // valid until the next call.
-  virtual const float* run(const int32_t* ids, int64_t T, KvCache& kv) = 0;
+  // valid until the next call. Kernels that split into parts run on `pool` when given.
+  virtual const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool* pool = nullptr) = 0;
   // A named value of the last run as f32 (for tests and debugging); empty when the backend
   // does not keep it.
   virtual std::vector<float> valueOf(const std::string& name) const { return {}; }

@@ -6,10 +6,11 @@
 
 namespace q3c {
 
-Session::Session(const Model& model, Backend& backend, int64_t contextLength, const ir::Graph* graph)
+Session::Session(const Model& model, Backend& backend, int64_t contextLength, const ir::Graph* graph, int threads)
     : model_(model),
       exe_(backend.compile(graph ? *graph : model.graph, model.weights)),
-      kv_(model.config.numLayers, model.config.numKvHeads, model.config.headDim, contextLength) {}
+      kv_(model.config.numLayers, model.config.numKvHeads, model.config.headDim, contextLength),
+      pool_(threads) {}
 
 void checkTokenIds(const std::vector<int32_t>& ids, int64_t vocabSize) {
   for (int32_t id : ids)
@@ -20,7 +21,7 @@ void checkTokenIds(const std::vector<int32_t>& ids, int64_t vocabSize) {
 const float* Session::forward(const std::vector<int32_t>& ids) {
   if (ids.empty()) throw Error("no tokens to process");
   checkTokenIds(ids, vocabSize());
-  return exe_->run(ids.data(), static_cast<int64_t>(ids.size()), kv_);
+  return exe_->run(ids.data(), static_cast<int64_t>(ids.size()), kv_, &pool_);
 }
 
 const float* Session::prefill(const std::vector<int32_t>& ids, int64_t chunk) {

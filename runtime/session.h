@@ -12,9 +12,10 @@ namespace q3c {
 
 class Session {
  public:
-  // Compiles `graph` (default: the model's unfused graph) with `backend` and preallocates a KV
-  // cache of `contextLength` positions.
-  Session(const Model& model, Backend& backend, int64_t contextLength, const ir::Graph* graph = nullptr);
+  // Compiles `graph` (default: the model's unfused graph) with `backend`, preallocates a KV
+  // cache of `contextLength` positions, and starts `threads` threads (0: one per physical core).
+  Session(const Model& model, Backend& backend, int64_t contextLength, const ir::Graph* graph = nullptr,
+          int threads = 0);
 
   // Feeds tokens (the prompt, or one sampled token) and returns their logits [ids.size(), vocab].
   // Throws q3c::Error for an id outside the vocabulary or a full context.
@@ -31,12 +32,14 @@ class Session {
   }
   int64_t position() const { return kv_.length(); }
   int64_t vocabSize() const { return model_.config.vocabSize; }
+  int threads() const { return pool_.size(); }
   Executable& executable() { return *exe_; }
 
  private:
   const Model& model_;
   std::unique_ptr<Executable> exe_;
   KvCache kv_;
+  ThreadPool pool_;
 };
 
 // Throws q3c::Error naming the first id outside 0 .. vocabSize-1.

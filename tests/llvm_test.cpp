@@ -131,6 +131,26 @@ TEST(LlvmBackend, OddShapesAndLongPromptsMatchTheInterpreter) {
   }
 }
 
+TEST(LlvmBackend, ThreadsSplitTheWorkWithoutChangingOneBit) {
+  // Parts own disjoint output columns and heads, so every sum is the same on 1 and 3 threads.
+  Model m = Model::load((test::goldenDir() / "tiny-bf16-untied").string());
+  ir::Graph g = pipeline(m.graph);
+  auto backend = llvmBackend("native");
+  std::vector<int32_t> ids = {7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9};
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 2, 3}) {
+    Session s(m, *backend, 16, &g, threads);
+    EXPECT_EQ(s.threads(), threads);
+    const float* prefill = s.forward(ids);
+    std::vector<float> out(prefill, prefill + ids.size() * m.config.vocabSize);
+    const float* decode = s.forward({3});
+    out.insert(out.end(), decode, decode + m.config.vocabSize);
+    results.push_back(std::move(out));
+  }
+  EXPECT_EQ(results[0], results[1]);
+  EXPECT_EQ(results[0], results[2]);
+}
+
 TEST(LlvmBackend, LayersShareKernelsAndTheDiskCacheSkipsCompilation) {
   test::TempDir cache;
   Model m = Model::load((test::goldenDir() / "tiny-f32-tied").string());

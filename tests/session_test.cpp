@@ -3,6 +3,7 @@
 // head_dim not a power of two, YaRN with another factor, prompts over 1000 tokens).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <random>
 
@@ -102,6 +103,29 @@ TEST(Session, ChunkedPrefillGivesTheLastTokensLogits) {
   ids[250] = static_cast<int32_t>(V);  // rejected before the first chunk runs
   EXPECT_THROW(bad.prefill(ids, 100), Error);
   EXPECT_EQ(bad.position(), 0);
+}
+
+TEST(ThreadPool, EveryPartRunsOncePerDispatch) {
+  for (int threads : {1, 2, 4}) {
+    ThreadPool pool(threads);
+    ASSERT_EQ(pool.size(), threads);
+    std::vector<int64_t> counts(static_cast<size_t>(threads), 0);
+    struct Ctx {
+      std::vector<int64_t>* counts;
+      std::atomic<int> parts{0};
+    } ctx{&counts};
+    for (int rep = 0; rep < 2000; ++rep)
+      pool.run(
+          [](void* c, int part, int parts) {
+            auto* x = static_cast<Ctx*>(c);
+            (*x->counts)[static_cast<size_t>(part)] += 1;
+            x->parts.store(parts);
+          },
+          &ctx);
+    for (int64_t c : counts) EXPECT_EQ(c, 2000) << threads << " threads";
+    EXPECT_EQ(ctx.parts.load(), threads);
+  }
+  EXPECT_GE(ThreadPool::physicalCores(), 1);
 }
 
 TEST(Session, RejectsTokensOutsideTheVocabulary) {

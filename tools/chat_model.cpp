@@ -30,7 +30,7 @@ void ChatModel::openSession(const BackendFlags& backendFlags, const PipelineFlag
   session.reset();
   backend = backendFlags.create();
   graph = pipeline.apply(model.graph, backend->runsPassesByDefault());
-  session = std::make_unique<Session>(model, *backend, contextLength, &graph);
+  session = std::make_unique<Session>(model, *backend, contextLength, &graph, backendFlags.threads);
   loadSeconds += secondsSince(t0);
 }
 

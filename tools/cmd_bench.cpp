@@ -74,7 +74,7 @@ void addBenchCommand(CLI::App& app) {
     auto backend = o->backend.create();
     ir::Graph graph = o->pipeline.apply(model.graph, backend->runsPassesByDefault());
     int64_t t0 = nowNs();
-    Session session(model, *backend, o->prompt + o->decode, &graph);
+    Session session(model, *backend, o->prompt + o->decode, &graph, o->backend.threads);
     const double compileSecs = secondsSince(t0);
     std::vector<int32_t> prompt(static_cast<size_t>(o->prompt));
     for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 7919 + 11) % model.config.vocabSize);
@@ -91,16 +91,17 @@ void addBenchCommand(CLI::App& app) {
       prefill.push_back(static_cast<double>(o->prompt) / p);
       decode.push_back(static_cast<double>(o->decode) / d);
     }
-    const double bw1 = readBandwidth(1);
+    const int threads = session.threads();
+    const double bw1 = readBandwidth(threads);
     const double weightBytes = static_cast<double>(model.weights.totalBytes());
     const double pre = median(prefill), dec = median(decode);
-    const double boundTokS = bw1 * 1e9 / weightBytes;  // one thread reading every weight once per token
+    const double boundTokS = bw1 * 1e9 / weightBytes;  // every weight read once per token
     if (o->json) {
       std::printf("{\"backend\": \"%s\", \"prompt\": %lld, \"decode\": %lld, \"prefill_tokens_per_s\": %.3f, "
                   "\"decode_tokens_per_s\": %.3f, \"compile_s\": %.3f, \"bandwidth_gb_s\": %.2f, "
-                  "\"weight_bytes_per_token\": %.0f, \"threads\": 1}\n",
+                  "\"weight_bytes_per_token\": %.0f, \"threads\": %d}\n",
                   o->backend.backend.c_str(), static_cast<long long>(o->prompt), static_cast<long long>(o->decode), pre, dec,
-                  compileSecs, bw1, weightBytes);
+                  compileSecs, bw1, weightBytes, threads);
       return;
     }
     if (std::string d = session.executable().describe(); !d.empty()) std::printf("%s\n", d.c_str());
@@ -109,8 +110,8 @@ void addBenchCommand(CLI::App& app) {
                 static_cast<long long>(o->prompt));
     std::printf("decode        %8.2f tok/s  (median of %lld, %lld tokens)\n", dec, static_cast<long long>(o->repeats),
                 static_cast<long long>(o->decode));
-    std::printf("bound         %8.2f tok/s  = %.1f GB/s read bandwidth (1 thread, this run) / %.2f GB of weights per token\n",
-                boundTokS, bw1, weightBytes * 1e-9);
+    std::printf("bound         %8.2f tok/s  = %.1f GB/s read bandwidth (%d threads, this run) / %.2f GB of weights per token\n",
+                boundTokS, bw1, threads, weightBytes * 1e-9);
   });
 }
 

@@ -29,7 +29,7 @@ void addEvalCommand(CLI::App& app) {
     checkTokenIds(ids, model.config.vocabSize);
     auto backend = o->backend.create();
     ir::Graph graph = o->pipeline.apply(model.graph, backend->runsPassesByDefault());
-    Session session(model, *backend, static_cast<int64_t>(ids.size()), &graph);
+    Session session(model, *backend, static_cast<int64_t>(ids.size()), &graph, o->backend.threads);
     int64_t t0 = nowNs();
     const float* logits = session.forward(ids);
     double secs = secondsSince(t0);

@@ -35,7 +35,7 @@ void addGenerateCommand(CLI::App& app) {
     checkTokenIds(prompt, model.config.vocabSize);
     auto backend = o->backend.create();
     ir::Graph graph = o->pipeline.apply(model.graph, backend->runsPassesByDefault());
-    Session session(model, *backend, static_cast<int64_t>(prompt.size()) + o->maxNew, &graph);
+    Session session(model, *backend, static_cast<int64_t>(prompt.size()) + o->maxNew, &graph, o->backend.threads);
     double loadSecs = secondsSince(t0);
     if (std::string d = session.executable().describe(); !d.empty()) std::fprintf(stderr, "%s\n", d.c_str());
 

@@ -32,6 +32,7 @@ struct IdsInput {
 // --backend, --isa, --kernel-cache: which backend compiles the graph, and how.
 struct BackendFlags {
   std::string backend, isa = "native", kernelCache;
+  int threads = 0;  // 0: one per physical core
   explicit BackendFlags(std::string defaultBackend) : backend(std::move(defaultBackend)) {}
   void addOptions(CLI::App& cmd);
   std::unique_ptr<Backend> create() const;

@@ -50,6 +50,8 @@ void BackendFlags::addOptions(CLI::App& cmd) {
   for (const auto& n : backendNames()) names += (names.empty() ? "" : ", ") + n;
   cmd.add_option("--backend", backend, "backend: " + names + " (interp: the fp32 reference, unfused)")->capture_default_str();
   cmd.add_option("--isa", isa, "cap the generated code: native, avx512, avx2")->capture_default_str();
+  cmd.add_option("-t,--threads", threads, "threads that run the kernels (default: one per physical core)")
+      ->check(CLI::NonNegativeNumber);
   cmd.add_option("--kernel-cache", kernelCache,
                  "directory of compiled kernels kept between runs, or 'none' (default: $Q3C_KERNEL_CACHE, "
                  "else ~/.cache/q3c/kernels)");

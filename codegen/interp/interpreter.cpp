@@ -24,7 +24,7 @@ class InterpExecutable : public Executable {
         invFreq_[n.result] = ir::ropeInvFreq(ir::RopeParams::fromNode(n), headDim(n));
   }
 
-  const float* run(const int32_t* ids, int64_t T, KvCache& kv) override {
+  const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool*) override {  // one thread: the reference
     const int64_t past = kv.length(), C = past + T;
     if (C > kv.capacity())
       throw Error("context full: " + std::to_string(C) + " positions needed, the KV cache holds " +

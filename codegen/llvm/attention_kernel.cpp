@@ -25,6 +25,7 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n) {
   p.key = attrsKey(n) + " H=" + std::to_string(H) + " KV=" + std::to_string(KV) + " D=" + std::to_string(D);
   p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[1]}, {ArgRef::Value, n.operands[2]},
             {ArgRef::Value, n.result}};
+  p.splits = true;  // parts take disjoint query heads
   p.emit = [=](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* qp = kb.ptr(0);
@@ -48,10 +49,11 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n) {
       });
     };
 
+    auto [h0, h1] = kb.partRange(H, 1);
     kb.loop(kb.i(0), T, 1, [&](Value* t) {
       Value* visible = B.CreateAdd(B.CreateAdd(kb.past(), t), one);
       Value* perSplit = B.CreateSDiv(B.CreateSub(B.CreateAdd(visible, nSplits), one), nSplits);
-      kb.loop(kb.i(0), kb.i(H), 1, [&](Value* h) {
+      kb.loop(h0, h1, 1, [&](Value* h) {
         Value* qi = B.CreateMul(B.CreateAdd(B.CreateMul(t, kb.i(H)), h), kb.i(D));
         Value* kvh = B.CreateSDiv(h, kb.i(H / KV));
         fill(merged, kb.f(0.0f));

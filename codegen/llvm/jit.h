@@ -16,7 +16,7 @@ class LLVMContext;
 
 namespace q3c::llvmgen {
 
-using KernelFn = void (*)(void** ptrs, int64_t T, int64_t past);
+using KernelFn = void (*)(void** ptrs, int64_t T, int64_t past, int64_t part, int64_t parts);
 
 struct JitStats {
   int compiled = 0, fromCache = 0;

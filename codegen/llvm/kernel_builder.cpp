@@ -8,7 +8,8 @@ using llvm::Value;
 
 KernelBuilder::KernelBuilder(llvm::Module& m, const std::string& symbol, const Target& target)
     : m_(m), ctx_(m.getContext()), b_(ctx_), vw_(target.vectorWidth) {
-  auto* type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getInt64Ty()}, false);
+  auto* type = llvm::FunctionType::get(
+      b_.getVoidTy(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty()}, false);
   fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, m);
   fn_->addFnAttr("target-cpu", target.cpu);
   fn_->addFnAttr("target-features", target.features);
@@ -17,12 +18,28 @@ KernelBuilder::KernelBuilder(llvm::Module& m, const std::string& symbol, const T
   auto args = fn_->arg_begin();
   ptrs_ = &*args++;
   T_ = &*args++;
-  past_ = &*args;
+  past_ = &*args++;
+  part_ = &*args++;
+  parts_ = &*args;
   entry_ = llvm::BasicBlock::Create(ctx_, "entry", fn_);
   b_.SetInsertPoint(entry_);
   llvm::FastMathFlags fmf;
   fmf.setAllowContract();  // fmul + fadd may become one FMA
   b_.setFastMathFlags(fmf);
+}
+
+std::pair<Value*, Value*> KernelBuilder::partRange(int64_t total, int64_t align) {
+  auto bound = [&](Value* p) {
+    Value* raw = b_.CreateSDiv(b_.CreateMul(i(total), p), parts_);
+    return b_.CreateMul(b_.CreateSDiv(raw, i(align)), i(align));
+  };
+  Value* next = b_.CreateAdd(part_, i(1));
+  Value* end = b_.CreateSelect(b_.CreateICmpEQ(next, parts_), i(total), bound(next));
+  return {bound(part_), end};
+}
+
+Value* KernelBuilder::partScratch(Value* base, int64_t perToken) {
+  return gep(base, b_.CreateMul(part_, b_.CreateMul(T_, i(perToken))));
 }
 
 Value* KernelBuilder::ptr(int i) { return b_.CreateLoad(b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getPtrTy(), ptrs_, i)); }

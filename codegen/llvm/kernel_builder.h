@@ -12,7 +12,9 @@
 
 namespace q3c::llvmgen {
 
-// One kernel being written: `void name(void** ptrs, int64_t T, int64_t past)`.
+// One kernel being written:
+//   void name(void** ptrs, int64_t T, int64_t past, int64_t part, int64_t parts)
+// A kernel that splits its work computes part `part` of `parts` (the others run on other threads).
 class KernelBuilder {
  public:
   KernelBuilder(llvm::Module& m, const std::string& symbol, const Target& target);
@@ -24,6 +26,13 @@ class KernelBuilder {
 
   llvm::Value* T() const { return T_; }
   llvm::Value* past() const { return past_; }
+  llvm::Value* part() const { return part_; }
+  llvm::Value* parts() const { return parts_; }
+  // [begin, end) of `total` items for this part, begin and end multiples of `align` (the last
+  // part ends at total).
+  std::pair<llvm::Value*, llvm::Value*> partRange(int64_t total, int64_t align);
+  // This part's own scratch: `perToken` floats per token of T after the base.
+  llvm::Value* partScratch(llvm::Value* base, int64_t perToken);
   llvm::Value* ptr(int i);  // ptrs[i]
 
   // Types and constants.
@@ -65,7 +74,7 @@ class KernelBuilder {
   llvm::Function* fn_;
   llvm::BasicBlock* entry_;
   int vw_;
-  llvm::Value *ptrs_, *T_, *past_;
+  llvm::Value *ptrs_, *T_, *past_, *part_, *parts_;
 };
 
 }  // namespace q3c::llvmgen

@@ -33,7 +33,8 @@ struct KernelPlan {
   std::string name;  // readable, e.g. "matmul_add_bf16_4096x2560"
   std::string key;   // everything the generated code depends on
   std::vector<ArgRef> args;
-  int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T
+  int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T and per part
+  bool splits = false;                // runs as parts on the thread pool (else once, as part 0 of 1)
   std::function<void(KernelBuilder&)> emit;
 };
 

@@ -31,6 +31,17 @@ struct Step {
   llvmgen::KernelFn fn;
   std::vector<ArgRef> args;
   std::vector<void*> ptrs;
+  bool splits;
+};
+
+// What a thread of the pool needs to run its part of one kernel call.
+struct Call {
+  const Step* step;
+  int64_t T, past;
+  static void run(void* self, int part, int parts) {
+    const Call& c = *static_cast<const Call*>(self);
+    c.step->fn(const_cast<void**>(c.step->ptrs.data()), c.T, c.past, part, parts);
+  }
 };
 
 struct AlignedFree {
@@ -58,7 +69,7 @@ class LlvmExecutable : public Executable {
           plan.emit(kb);
         });
       scratchPerToken_ = std::max(scratchPerToken_, plan.scratchFloatsPerToken);
-      steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size())});
+      steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
       ++kernelNodes;
     }
     const llvmgen::JitStats& s = jit.stats();
@@ -70,15 +81,21 @@ class LlvmExecutable : public Executable {
     summary_ = buf;
   }
 
-  const float* run(const int32_t* ids, int64_t T, KvCache& kv) override {
+  const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool* pool) override {
     const int64_t past = kv.length(), C = past + T;
     if (C > kv.capacity())
       throw Error("context full: " + std::to_string(C) + " positions needed, the KV cache holds " +
                   std::to_string(kv.capacity()));
-    reserve(T);
+    const int parts = pool ? pool->size() : 1;
+    reserve(T, parts);
     for (Step& s : steps_) {
       for (size_t i = 0; i < s.args.size(); ++i) s.ptrs[i] = resolve(s.args[i], ids, T, kv);
-      s.fn(s.ptrs.data(), T, past);
+      if (s.splits && parts > 1) {
+        Call call{&s, T, past};
+        pool->run(&Call::run, &call);
+      } else {
+        s.fn(s.ptrs.data(), T, past, 0, 1);
+      }
     }
     kv.setLength(C);
     lastT_ = T;
@@ -104,6 +121,7 @@ class LlvmExecutable : public Executable {
   std::unique_ptr<uint8_t[], AlignedFree> arena_;
   std::unique_ptr<float[], AlignedFree> scratch_;
   int64_t reservedT_ = 0, lastT_ = 0;
+  int reservedParts_ = 0;
   std::string summary_;
 
   static const ir::Graph& verified(const ir::Graph& g) {
@@ -144,12 +162,18 @@ class LlvmExecutable : public Executable {
     }
   }
 
-  void reserve(int64_t T) {
-    if (T <= reservedT_) return;
+  // Activations for T tokens and scratch for `parts` threads; grows only, so a decode step
+  // after a prefill allocates nothing.
+  void reserve(int64_t T, int parts) {
+    if (T <= reservedT_ && parts <= reservedParts_) return;
+    T = std::max(T, reservedT_);
+    parts = std::max(parts, reservedParts_);
     arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, static_cast<size_t>(arenaPerToken_ * T + 64))));
-    scratch_.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>((scratchPerToken_ * T + 16) * 4 + 64) / 64 * 64)));
+    const size_t scratchBytes = static_cast<size_t>((scratchPerToken_ * T * parts + 16) * 4);
+    scratch_.reset(static_cast<float*>(std::aligned_alloc(64, (scratchBytes + 63) / 64 * 64)));
     if (!arena_ || !scratch_) throw Error("out of memory for activations of " + std::to_string(T) + " tokens");
     reservedT_ = T;
+    reservedParts_ = parts;
   }
 
   void* resolve(const ArgRef& a, const int32_t* ids, int64_t T, KvCache& kv) const {

@@ -81,12 +81,13 @@ void emitBlock(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Va
 }
 
 // Output columns [a, b) in blocks of kRows (then one by one), each row read from its part.
-void emitRange(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Value* res, Value* inv, Value* M, int64_t a,
-               int64_t b, const RowRef& gate, const RowRef& up) {
-  const int64_t full = a + (b - a) / kRows * kRows;
-  if (full > a)
-    kb.loop(kb.i(a), kb.i(full), kRows, [&](Value* n) { emitBlock(kb, s, x, out, res, inv, M, n, kRows, gate, up); });
-  if (full < b) kb.loop(kb.i(full), kb.i(b), 1, [&](Value* n) { emitBlock(kb, s, x, out, res, inv, M, n, 1, gate, up); });
+void emitRange(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Value* res, Value* inv, Value* M, Value* a,
+               Value* b, const RowRef& gate, const RowRef& up) {
+  auto& B = kb.b();
+  b = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, a, b);
+  Value* full = B.CreateAdd(a, B.CreateMul(B.CreateSDiv(B.CreateSub(b, a), kb.i(kRows)), kb.i(kRows)));
+  kb.loop(a, full, kRows, [&](Value* n) { emitBlock(kb, s, x, out, res, inv, M, n, kRows, gate, up); });
+  kb.loop(full, b, 1, [&](Value* n) { emitBlock(kb, s, x, out, res, inv, M, n, 1, gate, up); });
 }
 
 }  // namespace
@@ -119,14 +120,16 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
   for (const WeightSegment& seg : segs) p.key += " part=" + std::to_string(seg.rows);
   // Scratch: the row scales, and the input rows times the norm weight.
   p.scratchFloatsPerToken = s.norm ? s.rowsPerT * (1 + (s.normWeight ? s.K : 0)) : 0;
-  p.emit = [s, segs, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
+  p.splits = true;  // parts take disjoint output columns
+  const int64_t scratchPerToken = p.scratchFloatsPerToken;
+  p.emit = [s, segs, scratchPerToken, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
     auto& B = kb.b();
     int a = 0;
     Value* x = kb.ptr(a++);
     Value* out = kb.ptr(a++);
     Value* res = hasRes ? kb.ptr(a++) : nullptr;
     Value* g = s.normWeight ? kb.ptr(a++) : nullptr;
-    Value* scratch = kb.ptr(a++);
+    Value* scratch = kb.partScratch(kb.ptr(a++), scratchPerToken);
     Value* M = B.CreateMul(kb.T(), kb.i(s.rowsPerT));
     Value* inv = nullptr;
     if (s.norm) {  // prologue: one reciprocal RMS per row; with a weight, x*g staged in scratch
@@ -148,12 +151,15 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     }
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    auto [lo, hi] = kb.partRange(cols, kRows);  // this thread's output columns
     for (size_t c = 0; c + 1 < cuts.size(); ++c) {
       const size_t gateSeg = &segmentOf(segs, cuts[c]) - segs.data();
       const size_t upSeg = s.op == OpKind::MatMulSwiglu ? &segmentOf(segs, cuts[c] + upOffset) - segs.data() : 0;
       RowRef gate = [&, gateSeg](Value* n, int r) { return rowIn(gateSeg, B.CreateAdd(n, kb.i(r))); };
       RowRef up = [&, upSeg](Value* n, int r) { return rowIn(upSeg, B.CreateAdd(n, kb.i(r + upOffset))); };
-      emitRange(kb, s, x, out, res, inv, M, cuts[c], cuts[c + 1], gate, up);
+      Value* a = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, kb.i(cuts[c]), lo);
+      Value* b = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, kb.i(cuts[c + 1]), hi);
+      emitRange(kb, s, x, out, res, inv, M, a, b, gate, up);
     }
     kb.finish();
   };

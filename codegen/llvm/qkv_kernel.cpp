@@ -77,7 +77,9 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   }
   // Scratch per token: row scale, x*g, cos and sin of each frequency.
   p.scratchFloatsPerToken = 1 + (s.normWeight ? s.K : 0) + s.D;
-  p.emit = [s, ranges](KernelBuilder& kb) {
+  p.splits = true;  // parts take disjoint heads (q, k and v heads counted together)
+  const int64_t scratchPerToken = p.scratchFloatsPerToken;
+  p.emit = [s, ranges, scratchPerToken](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
     Value* qn = kb.ptr(1);
@@ -86,7 +88,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     Value* kCache = kb.ptr(4);
     Value* vCache = kb.ptr(5);
     Value* g = s.normWeight ? kb.ptr(6) : nullptr;
-    Value* scratch = kb.ptr(s.normWeight ? 7 : 6);
+    Value* scratch = kb.partScratch(kb.ptr(s.normWeight ? 7 : 6), scratchPerToken);
     Value* T = kb.T();
     const int64_t half = s.D / 2;
     Value* inv = scratch;                                  // [T]
@@ -116,17 +118,27 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       emitRmsNormInPlace(kb, head, kb.i(0), s.D, s.headEps, normW, normType);
       emitRotateHead(kb, head, kb.i(0), dst, dstIndex, cosT, sinT, m, half);
     };
+    // This part's heads, numbered q heads, then k heads, then v heads.
+    auto [lo, hi] = kb.partRange(s.H + 2 * s.KV, 1);
+    auto clampTo = [&](int64_t first, int64_t count) {  // [first, first+count) ∩ [lo, hi), relative to first
+      Value* a = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, lo, kb.i(first));
+      Value* b = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, hi, kb.i(first + count));
+      return std::make_pair(B.CreateSub(a, kb.i(first)), B.CreateSub(b, kb.i(first)));
+    };
+    auto [q0, q1] = clampTo(0, s.H);
+    auto [k0, k1] = clampTo(s.H, s.KV);
+    auto [v0, v1] = clampTo(s.H + s.KV, s.KV);
     kb.loop(kb.i(0), T, 1, [&](Value* m) {
       Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
-      kb.loop(kb.i(0), kb.i(s.H), 1, [&](Value* h) {
+      kb.loop(q0, q1, 1, [&](Value* h) {
         product(m, B.CreateMul(h, kb.i(s.D)), 0);
         normRopeStore(m, qn, s.qnType, qOut, B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)));
       });
-      kb.loop(kb.i(0), kb.i(s.KV), 1, [&](Value* h) {
+      kb.loop(k0, k1, 1, [&](Value* h) {
         product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H)), kb.i(s.D)), 1);
         normRopeStore(m, kn, s.knType, kCache, B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D))));
       });
-      kb.loop(kb.i(0), kb.i(s.KV), 1, [&](Value* h) {
+      kb.loop(v0, v1, 1, [&](Value* h) {
         product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H + s.KV)), kb.i(s.D)), 2);
         Value* dst = B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D)));
         kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
