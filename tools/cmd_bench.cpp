@@ -58,9 +58,9 @@ void addBenchCommand(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure prefill and decode speed (median of repeats) beside the memory bandwidth");
   cmd->add_option("MODEL_DIR", o->dir, "Hugging Face model directory")->required();
-  cmd->add_option("-p,--prompt", o->prompt, "prompt tokens to prefill")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("-n,--decode", o->decode, "tokens to decode")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("-r,--repeats", o->repeats, "repeats (the median is reported)")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("-p,--prompt", o->prompt, "prompt tokens to prefill")->capture_default_str()->check(positiveInteger());
+  cmd->add_option("-n,--decode", o->decode, "tokens to decode")->capture_default_str()->check(positiveInteger());
+  cmd->add_option("-r,--repeats", o->repeats, "repeats (the median is reported)")->capture_default_str()->check(positiveInteger());
   cmd->add_flag("--json", o->json, "print one JSON object");
   cmd->add_flag("--mlock", o->lock,
                 "lock the weights and buffers in memory, so the kernel cannot reclaim mapped weight pages between "

@@ -49,10 +49,10 @@ void addChatCommand(CLI::App& app) {
   cmd->add_option("MODEL_DIR", o->dir,
                   "Hugging Face model directory with tokenizer.json (default: a demo model with random weights)");
   cmd->add_option("--system", o->system, "a system message that starts the conversation");
-  cmd->add_option("-n,--max-new", o->maxNew, "most tokens per answer")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("-n,--max-new", o->maxNew, "most tokens per answer")->capture_default_str()->check(positiveInteger());
   cmd->add_option("--max-context", o->maxContext, "KV cache positions: the longest conversation (capped at the model's limit)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positiveInteger());
   cmd->add_flag("--no-think", o->noThink, "non-thinking mode (enable_thinking=false)");
   cmd->add_flag("--hide-think", o->hideThink, "do not print the <think>...</think> reasoning");
   o->sampling.addOptions(*cmd);

@@ -21,7 +21,7 @@ void addGenerateCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("generate", "Greedy decoding from token ids, with the KV cache");
   cmd->add_option("MODEL_DIR", o->dir, "Hugging Face model directory")->required();
   o->ids.addOptions(*cmd);
-  cmd->add_option("--max-new,-n", o->maxNew, "number of new tokens")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-new,-n", o->maxNew, "number of new tokens")->capture_default_str()->check(positiveInteger());
   cmd->add_flag("--print-ids", o->printIds,
                 "print the new ids space-separated on one stdout line (the only output form until "
                 "the tokenizer lands)");

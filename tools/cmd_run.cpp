@@ -28,9 +28,9 @@ void addRunCommand(CLI::App& app) {
                   "Hugging Face model directory with tokenizer.json (default: a demo model with random weights)");
   cmd->add_option("-p,--prompt", o->prompt, "the user's message (/think and /no_think are passed to the template)")->required();
   cmd->add_option("--system", o->system, "a system message before it");
-  cmd->add_option("-n,--max-new", o->maxNew, "most tokens to generate")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("-n,--max-new", o->maxNew, "most tokens to generate")->capture_default_str()->check(positiveInteger());
   cmd->add_option("--max-context", o->maxContext, "KV cache positions (default: prompt + --max-new, up to the model's limit)")
-      ->check(CLI::PositiveNumber);
+      ->check(positiveInteger());
   cmd->add_flag("--no-think", o->noThink, "non-thinking mode (enable_thinking=false)");
   cmd->add_flag("--hide-think", o->hideThink, "do not print the <think>...</think> reasoning");
   o->sampling.addOptions(*cmd);

@@ -47,6 +47,12 @@ struct PipelineFlags {
   ir::Graph apply(const ir::Graph& g, bool byDefault) const;
 };
 
+// Option checks with a readable message (CLI11's own print the whole double range).
+CLI::Validator positiveInteger();
+CLI::Validator nonNegativeInteger();
+CLI::Validator nonNegativeNumber();
+CLI::Validator positiveNumber();
+
 double secondsSince(int64_t startNs);
 int64_t nowNs();
 

@@ -1,4 +1,6 @@
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -51,7 +53,7 @@ void BackendFlags::addOptions(CLI::App& cmd) {
   cmd.add_option("--backend", backend, "backend: " + names + " (interp: the fp32 reference, unfused)")->capture_default_str();
   cmd.add_option("--isa", isa, "cap the generated code: native, avx512, avx2")->capture_default_str();
   cmd.add_option("-t,--threads", threads, "threads that run the kernels (default: one per physical core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(nonNegativeInteger());
   cmd.add_option("--kernel-cache", kernelCache,
                  "directory of compiled kernels kept between runs, or 'none' (default: $Q3C_KERNEL_CACHE, "
                  "else ~/.cache/q3c/kernels)");
@@ -90,6 +92,38 @@ ir::Graph PipelineFlags::apply(const ir::Graph& g, bool byDefault) const {
   opt.timePasses = timePasses;
   return passes::runPipeline(g, opt, std::cerr);
 }
+
+namespace {
+CLI::Validator integerAtLeast(int64_t least, const std::string& what) {
+  return CLI::Validator(
+      [least, what](std::string& text) -> std::string {
+        int64_t v;
+        auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (r.ec != std::errc() || r.ptr != text.data() + text.size() || v < least)
+          return "must be " + what + ", got '" + text + "'";
+        return "";
+      },
+      what == "a positive integer" ? "POSITIVE" : "NON-NEGATIVE");
+}
+}  // namespace
+
+CLI::Validator realAbove(double least, bool inclusive, const std::string& what) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        char* end = nullptr;
+        double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !(inclusive ? v >= least : v > least) || !std::isfinite(v))
+          return "must be " + what + ", got '" + text + "'";
+        return "";
+      },
+      inclusive ? "NON-NEGATIVE" : "POSITIVE");
+}
+
+CLI::Validator nonNegativeNumber() { return realAbove(0, true, "a number >= 0"); }
+CLI::Validator positiveNumber() { return realAbove(0, false, "a number > 0"); }
+
+CLI::Validator positiveInteger() { return integerAtLeast(1, "a positive integer"); }
+CLI::Validator nonNegativeInteger() { return integerAtLeast(0, "a non-negative integer"); }
 
 int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "frontend/error.h"
+#include "tools/commands.h"
 
 namespace q3c::tools {
 
@@ -13,15 +14,15 @@ void SamplingFlags::addOptions(CLI::App& cmd) {
                  "thinking, non-thinking")
       ->check(CLI::IsMember({"config", "card", "thinking", "non-thinking"}))
       ->capture_default_str();
-  temperatureOpt_ = cmd.add_option("--temp,--temperature", temperature, "temperature (0: greedy)")->check(CLI::NonNegativeNumber);
-  topKOpt_ = cmd.add_option("--top-k", topK, "keep the K most likely tokens (0: off)")->check(CLI::NonNegativeNumber);
+  temperatureOpt_ = cmd.add_option("--temp,--temperature", temperature, "temperature (0: greedy)")->check(nonNegativeNumber());
+  topKOpt_ = cmd.add_option("--top-k", topK, "keep the K most likely tokens (0: off)")->check(nonNegativeInteger());
   topPOpt_ = cmd.add_option("--top-p", topP, "keep the most likely tokens up to this probability mass (1: off)")
                  ->check(CLI::Range(0.0, 1.0));
   minPOpt_ = cmd.add_option("--min-p", minP, "drop tokens less likely than this times the most likely one (0: off)")
                  ->check(CLI::Range(0.0, 1.0));
   repeatOpt_ = cmd.add_option("--repeat-penalty", repeatPenalty,
                               "divide positive / multiply negative logits of tokens already seen (1: off)")
-                   ->check(CLI::PositiveNumber);
+                   ->check(positiveNumber());
   presenceOpt_ = cmd.add_option("--presence-penalty", presencePenalty,
                                 "subtract this from tokens already in the answer (0: off; Qwen suggests 0 to 2)");
   seedOpt_ = cmd.add_option("--seed", seed, "random seed (default: a new one each run, printed on stderr)");
