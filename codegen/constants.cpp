@@ -1,7 +1,6 @@
 #include "codegen/constants.h"
 
 #include <cstring>
-#include <set>
 
 #include "codegen/interp/reference_ops.h"
 #include "frontend/error.h"
@@ -92,16 +91,6 @@ const uint8_t* ConstantTable::contiguous(ir::ValueId v) const {
     copies_[v] = std::move(bytes);
   }
   return copies_[v]->data();
-}
-
-size_t ConstantTable::ownedBytes() const {
-  std::set<const std::vector<uint8_t>*> seen;
-  size_t n = 0;
-  for (const auto& c : table_)
-    if (c)
-      for (const ConstantPart& p : c->parts)
-        if (p.storage && seen.insert(p.storage.get()).second) n += p.storage->size();
-  return n;
 }
 
 std::vector<float> ConstantTable::widened(ir::ValueId v) const {

@@ -33,7 +33,6 @@ class ConstantTable {
   const ConstantData& at(ir::ValueId v) const;
   // The whole tensor in one buffer: the data itself, or a copy made once of its parts.
   const uint8_t* contiguous(ir::ValueId v) const;
-  size_t ownedBytes() const;  // memory taken by computed constants
 
  private:
   const ir::Graph& g_;

@@ -36,7 +36,6 @@ class Jit {
                   const std::function<void(llvm::Module&, const std::string& symbol)>& build);
 
   const JitStats& stats() const { return stats_; }
-  const Target& target() const { return target_; }
 
  private:
   struct Impl;

@@ -142,13 +142,6 @@ Value* KernelBuilder::fma(Value* a, Value* b, Value* c) {
   return b_.CreateIntrinsic(llvm::Intrinsic::fma, {a->getType()}, {a, b, c});
 }
 
-Value* KernelBuilder::call(const char* name, llvm::Type* type, std::vector<Value*> args) {
-  std::vector<llvm::Type*> types;
-  for (Value* a : args) types.push_back(a->getType());
-  llvm::FunctionCallee f = m_.getOrInsertFunction(name, llvm::FunctionType::get(type, types, false));
-  return b_.CreateCall(f, args);
-}
-
 Value* KernelBuilder::expf(Value* x) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x); }
 
 Value* KernelBuilder::stackArray(int64_t n) {

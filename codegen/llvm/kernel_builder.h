@@ -60,7 +60,6 @@ class KernelBuilder {
 
   llvm::Value* hsum(llvm::Value* vec);             // sum of the lanes
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* c);  // a*b+c, vector or scalar
-  llvm::Value* call(const char* intrinsicName, llvm::Type* type, std::vector<llvm::Value*> args);
   llvm::Value* expf(llvm::Value* x);  // scalar
   // A stack array of n f32, allocated once at the kernel's entry.
   llvm::Value* stackArray(int64_t n);
