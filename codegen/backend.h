@@ -30,6 +30,10 @@ class Executable {
 struct BackendOptions {
   std::string isa = "native";   // native, avx512, avx2: caps the generated code's ISA
   std::string kernelCacheDir;   // where compiled kernels are kept between runs; empty: none
+  // auto, f32 or bf16: what the matmuls round activations to (jit backend). auto: bf16 when
+  // every matmul weight is bf16, else f32.
+  std::string precision = "auto";
+  bool microkernels = false;    // matmuls on the Xbyak dot tiles (set by the jit backend)
 };
 
 // The default kernel cache: $Q3C_KERNEL_CACHE, else $XDG_CACHE_HOME/q3c/kernels, else
@@ -46,8 +50,8 @@ class Backend {
   virtual std::unique_ptr<Executable> compile(const ir::Graph& g, const WeightStore& weights) = 0;
 };
 
-// "interp" (the reference), "llvm", or "jit" (the best kernel per op; for now the same as
-// llvm). Throws q3c::Error listing the known names.
+// "interp" (the reference), "llvm" (every kernel from LLVM IR), or "jit" (the llvm backend
+// with the matmuls on Xbyak microkernels: the default). Throws q3c::Error listing the known names.
 std::unique_ptr<Backend> createBackend(const std::string& name, const BackendOptions& opt = {});
 std::vector<std::string> backendNames();
 

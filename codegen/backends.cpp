@@ -18,7 +18,14 @@ std::string defaultKernelCacheDir() {
 
 std::unique_ptr<Backend> createBackend(const std::string& name, const BackendOptions& opt) {
   if (name == "interp") return std::make_unique<InterpBackend>();
-  if (name == "llvm" || name == "jit") return std::make_unique<LlvmBackend>(opt);
+  if (name != "jit" && opt.precision != "auto" && opt.precision != "f32")
+    throw Error("--precision " + opt.precision + " needs --backend jit (" + name + " computes in f32)");
+  if (name == "llvm") return std::make_unique<LlvmBackend>(opt, "llvm");
+  if (name == "jit") {
+    BackendOptions jit = opt;
+    jit.microkernels = true;
+    return std::make_unique<LlvmBackend>(jit, "jit");
+  }
   std::string known;
   for (const std::string& n : backendNames()) known += (known.empty() ? "" : ", ") + n;
   throw Error("unknown backend '" + name + "' (known: " + known + ")");

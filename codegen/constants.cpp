@@ -93,6 +93,32 @@ const uint8_t* ConstantTable::contiguous(ir::ValueId v) const {
   return copies_[v]->data();
 }
 
+int64_t ConstantTable::packBf16(ir::ValueId v) {
+  if (!has(v)) throw Error("%" + g_.value(v).name + " is packed as a constant but is not one");
+  ConstantData& c = *table_[v];
+  if (c.dtype == ir::DType::BF16) return 0;
+  const int64_t cols = g_.value(v).type.numel(0, 0) / std::max<int64_t>(1, rowsOf(g_.value(v).type));
+  int64_t copied = 0;
+  for (ConstantPart& p : c.parts) {
+    std::vector<float> wide(static_cast<size_t>(p.rows * cols));
+    ref::widen(p.data, c.dtype, p.rows * cols, wide.data());
+    std::vector<uint8_t> bytes(wide.size() * 2);
+    for (size_t i = 0; i < wide.size(); ++i) {  // round to nearest even
+      uint32_t u;
+      std::memcpy(&u, &wide[i], 4);
+      const uint16_t h = static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+      std::memcpy(&bytes[i * 2], &h, 2);
+    }
+    copied += static_cast<int64_t>(bytes.size());
+    auto storage = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+    p = {storage->data(), p.rows, storage};
+  }
+  c.dtype = ir::DType::BF16;
+  c.data = c.parts.size() == 1 ? c.parts[0].data : nullptr;
+  if (v < static_cast<ir::ValueId>(copies_.size())) copies_[v].reset();
+  return copied;
+}
+
 std::vector<float> ConstantTable::widened(ir::ValueId v) const {
   const ConstantData& c = at(v);
   const int64_t cols = g_.value(v).type.numel(0, 0) / std::max<int64_t>(1, rowsOf(g_.value(v).type));

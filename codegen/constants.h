@@ -33,6 +33,10 @@ class ConstantTable {
   const ConstantData& at(ir::ValueId v) const;
   // The whole tensor in one buffer: the data itself, or a copy made once of its parts.
   const uint8_t* contiguous(ir::ValueId v) const;
+  // Packs constant `v` (a [N, K] weight) to bf16, the layout of the bf16 dot kernels: a
+  // rounded copy of each part when it is f32 or f16; nothing to do (no copy) when it is bf16.
+  // Returns the bytes copied.
+  int64_t packBf16(ir::ValueId v);
 
  private:
   const ir::Graph& g_;

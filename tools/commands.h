@@ -31,7 +31,7 @@ struct IdsInput {
 
 // --backend, --isa, --kernel-cache: which backend compiles the graph, and how.
 struct BackendFlags {
-  std::string backend, isa = "native", kernelCache;
+  std::string backend, isa = "native", kernelCache, precision = "auto";
   int threads = 0;  // 0: one per physical core
   explicit BackendFlags(std::string defaultBackend) : backend(std::move(defaultBackend)) {}
   void addOptions(CLI::App& cmd);

@@ -52,6 +52,11 @@ void BackendFlags::addOptions(CLI::App& cmd) {
   for (const auto& n : backendNames()) names += (names.empty() ? "" : ", ") + n;
   cmd.add_option("--backend", backend, "backend: " + names + " (interp: the fp32 reference, unfused)")->capture_default_str();
   cmd.add_option("--isa", isa, "cap the generated code: native, avx512, avx2")->capture_default_str();
+  cmd.add_option("--precision", precision,
+                 "matmul activations for the jit backend: f32 (bf16 weights widened in registers), bf16 (rounded "
+                 "for the bf16 dot), or auto (bf16 when all matmul weights are bf16)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "f32", "bf16"}));
   cmd.add_option("-t,--threads", threads, "threads that run the kernels (default: one per physical core)")
       ->check(nonNegativeInteger());
   cmd.add_option("--kernel-cache", kernelCache,
@@ -62,6 +67,7 @@ void BackendFlags::addOptions(CLI::App& cmd) {
 std::unique_ptr<Backend> BackendFlags::create() const {
   BackendOptions opt;
   opt.isa = isa;
+  opt.precision = precision;
   opt.kernelCacheDir = kernelCache == "none" ? "" : kernelCache.empty() ? defaultKernelCacheDir() : kernelCache;
   return createBackend(backend, opt);
 }

@@ -144,9 +144,11 @@ Value* KernelBuilder::fma(Value* a, Value* b, Value* c) {
 
 Value* KernelBuilder::expf(Value* x) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x); }
 
-Value* KernelBuilder::stackArray(int64_t n) {
+Value* KernelBuilder::stackArray(int64_t n, llvm::Type* elem) {
   llvm::IRBuilder<> at(entry_, entry_->begin());
-  return at.CreateAlloca(f32(), at.getInt64(static_cast<uint64_t>(n)));
+  auto* a = at.CreateAlloca(elem ? elem : f32(), at.getInt64(static_cast<uint64_t>(n)));
+  a->setAlignment(llvm::Align(64));
+  return a;
 }
 
 void KernelBuilder::finish() { b_.CreateRetVoid(); }

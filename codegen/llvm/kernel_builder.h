@@ -61,8 +61,8 @@ class KernelBuilder {
   llvm::Value* hsum(llvm::Value* vec);             // sum of the lanes
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* c);  // a*b+c, vector or scalar
   llvm::Value* expf(llvm::Value* x);  // scalar
-  // A stack array of n f32, allocated once at the kernel's entry.
-  llvm::Value* stackArray(int64_t n);
+  // A stack array of n f32 (or of `elem`), allocated once at the kernel's entry.
+  llvm::Value* stackArray(int64_t n, llvm::Type* elem = nullptr);
 
   void finish();  // ret void
 

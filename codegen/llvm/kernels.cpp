@@ -134,14 +134,14 @@ void emitRotateHead(KernelBuilder& kb, Value* src, Value* srcIndex, Value* dst, 
   });
 }
 
-KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants) {
+KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles) {
   switch (n.op) {
     case OpKind::MatMul:
     case OpKind::MatMulAdd:
     case OpKind::MatMulSwiglu:
-      return planMatMul(g, n, constants);
+      return planMatMul(g, n, constants, tiles);
     case OpKind::QkvRopeKv:
-      return planQkvRopeKv(g, n, constants);
+      return planQkvRopeKv(g, n, constants, tiles);
     case OpKind::Attention:
     case OpKind::FlashAttention:
       return planAttention(g, n);

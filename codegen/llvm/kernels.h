@@ -3,20 +3,23 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "codegen/constants.h"
 #include "codegen/llvm/kernel_builder.h"
+#include "codegen/xbyak/tiling.h"
 #include "ir/graph.h"
 
 namespace q3c::llvmgen {
 
 // What ptrs[i] of a kernel call points to.
 struct ArgRef {
-  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids } kind;
+  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids, Tiles } kind;
   ir::ValueId value = -1;  // Value: that value's buffer; ConstantPart: the constant
-  int64_t layer = 0;       // KCache, VCache: the layer's cache base; ConstantPart: part index
+  int64_t layer = 0;       // KCache, VCache: the layer's cache base; ConstantPart: part index;
+                           // Tiles: the executable's tile set (set when it builds them)
 };
 
 // Rows [start, start + rows) of a weight, found at ptrs[arg] (row 0 of the part).
@@ -29,21 +32,37 @@ std::vector<WeightSegment> weightSegments(const ConstantTable& constants, ir::Va
 // The segment holding row `row`.
 const WeightSegment& segmentOf(const std::vector<WeightSegment>& segs, int64_t row);
 
+// How matmul-family kernels compute their products: with the Xbyak dot tiles (the jit
+// backend) or with LLVM's own loops (the llvm backend).
+struct TileOptions {
+  bool enabled = false;
+  ir::DType activations = ir::DType::F32;  // --precision: A rounded to bf16, or kept f32
+  xbyak::Isa isa = xbyak::Isa::Avx2;
+};
+
+// The Xbyak dot tiles a kernel calls through its Tiles argument: every tile size of
+// (a, w, K = kFull), see codegen/xbyak/dot_tile.h.
+struct TileRequest {
+  ir::DType a, w;
+  int64_t k;
+};
+
 struct KernelPlan {
   std::string name;  // readable, e.g. "matmul_add_bf16_4096x2560"
   std::string key;   // everything the generated code depends on
   std::vector<ArgRef> args;
   int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T and per part
   bool splits = false;                // runs as parts on the thread pool (else once, as part 0 of 1)
+  std::optional<TileRequest> tiles;   // the dot tiles its Tiles argument points to
   std::function<void(KernelBuilder&)> emit;
 };
 
 // The plan for a run-time node; throws q3c::Error for an op the backend cannot compile.
-KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
+KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles);
 
 // Families, one file each.
-KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
-KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
+KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles);
+KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles);
 KernelPlan planAttention(const ir::Graph& g, const ir::Node& n);
 KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
 
@@ -71,5 +90,25 @@ void emitRopeTables(KernelBuilder& kb, const std::vector<float>& invFreq, float 
 // table row `tableRow` of cosT/sinT.
 void emitRotateHead(KernelBuilder& kb, llvm::Value* src, llvm::Value* srcIndex, llvm::Value* dst, llvm::Value* dstIndex,
                     llvm::Value* cosT, llvm::Value* sinT, llvm::Value* tableRow, int64_t half);
+
+// Dot tiles from generated code (tile_calls.cpp).
+// Whether a product of f32 activations at `precision` with `w` weights runs on the tiles.
+bool useTiles(const TileOptions& opt, ir::DType w);
+// The tiling of a product with K inputs and `w` weights under `opt`.
+xbyak::GemmTiling tilingFor(const TileOptions& opt, int64_t K, ir::DType w);
+std::string tilingKey(const xbyak::GemmTiling& t, ir::DType a);
+// dst[m, k] = bf16(x[m, k] * g[k]) (without g: bf16(x[m, k])) for m < M, rounded to nearest
+// even: the activations of the bf16 dot.
+void emitBf16Rows(KernelBuilder& kb, llvm::Value* x, llvm::Value* M, int64_t K, llvm::Value* g, ir::DType gType,
+                  llvm::Value* dst);
+// A byte pointer to weight row `row`, which lies in one of `segs` (rows of K elements of w).
+llvm::Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs, llvm::Value* row, int64_t K,
+                            ir::DType w);
+// out[i * nr + j] = sum_k A[m + i, k] * W_j[k] for i < mr, j < nr (run-time counts up to the
+// tiling's block): the tile kernel for the first kFull elements of K, then the rest here.
+// `A` holds rows of K elements of type `a`; rowPtrs is an array of nr weight row pointers.
+void emitTileCall(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K,
+                  llvm::Value* table, llvm::Value* A, llvm::Value* m, llvm::Value* mr, llvm::Value* nr,
+                  llvm::Value* rowPtrs, llvm::Value* out);
 
 }  // namespace q3c::llvmgen

@@ -8,12 +8,13 @@ namespace q3c {
 
 class LlvmBackend : public Backend {
  public:
-  explicit LlvmBackend(BackendOptions opt) : opt_(std::move(opt)) {}
-  std::string name() const override { return "llvm"; }
+  LlvmBackend(BackendOptions opt, std::string name) : opt_(std::move(opt)), name_(std::move(name)) {}
+  std::string name() const override { return name_; }
   std::unique_ptr<Executable> compile(const ir::Graph& g, const WeightStore& weights) override;
 
  private:
   BackendOptions opt_;
+  std::string name_;
 };
 
 }  // namespace q3c

@@ -5,11 +5,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <tuple>
 
 #include "codegen/constants.h"
 #include "codegen/llvm/jit.h"
 #include "codegen/llvm/kernels.h"
 #include "codegen/llvm/llvm_backend.h"
+#include "codegen/xbyak/dot_tile.h"
 #include "frontend/error.h"
 
 namespace q3c {
@@ -57,11 +59,19 @@ class LlvmExecutable : public Executable {
     jit_ = std::make_unique<llvmgen::Jit>(target, opt.kernelCacheDir);
     llvmgen::Jit& jit = *jit_;
     locate();
+    const llvmgen::TileOptions tiles = tileOptions(opt);
     std::map<std::string, llvmgen::KernelFn> byKey;
+    std::map<std::tuple<ir::DType, ir::DType, int64_t>, int64_t> tileSetIndex;
     int kernelNodes = 0;
     for (const ir::Node& n : g_.nodes()) {
       if (!needsKernel(n)) continue;
-      llvmgen::KernelPlan plan = llvmgen::planKernel(g_, n, constants_);
+      llvmgen::KernelPlan plan = llvmgen::planKernel(g_, n, constants_, tiles);
+      if (plan.tiles) {
+        auto [it, added] = tileSetIndex.try_emplace({plan.tiles->a, plan.tiles->w, plan.tiles->k}, tileSets_.size());
+        if (added) tileSets_.push_back(std::make_unique<xbyak::DotTileSet>(tiles.isa, plan.tiles->a, plan.tiles->w, plan.tiles->k));
+        for (ArgRef& a : plan.args)
+          if (a.kind == ArgRef::Tiles) a.layer = it->second;
+      }
       llvmgen::KernelFn& fn = byKey[plan.name + "\n" + plan.key];
       if (!fn)
         fn = jit.kernel("q3c_" + plan.name, plan.key, [&](llvm::Module& m, const std::string& symbol) {
@@ -74,11 +84,16 @@ class LlvmExecutable : public Executable {
     }
     const llvmgen::JitStats& s = jit.stats();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    char buf[256];
+    char buf[512];
     std::snprintf(buf, sizeof buf,
                   "llvm %s (%s): %d kernel calls, %zu distinct kernels (%d compiled, %d from cache) in %.0f ms",
                   target.isa.c_str(), target.cpu.c_str(), kernelNodes, byKey.size(), s.compiled, s.fromCache, ms);
     summary_ = buf;
+    if (tiles.enabled) {
+      std::snprintf(buf, sizeof buf, "; matmuls on xbyak %s dot tiles (%zu sets), precision %s, %.1f MB packed",
+                    xbyak::isaName(tiles.isa), tileSets_.size(), ir::dtypeName(tiles.activations), packedBytes_ * 1e-6);
+      summary_ += buf;
+    }
   }
 
   const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool* pool) override {
@@ -115,6 +130,8 @@ class LlvmExecutable : public Executable {
   ir::Graph g_;
   ConstantTable constants_;
   std::unique_ptr<llvmgen::Jit> jit_;  // owns the code the steps call
+  std::vector<std::unique_ptr<xbyak::DotTileSet>> tileSets_;  // the Xbyak code they call
+  int64_t packedBytes_ = 0;
   std::vector<Location> loc_;
   std::vector<Step> steps_;
   int64_t arenaPerToken_ = 0, scratchPerToken_ = 0;
@@ -128,6 +145,29 @@ class LlvmExecutable : public Executable {
     ir::verify(g);
     if (g.outputs().size() != 1) throw Error("llvm runs graphs with one output");
     return g;
+  }
+
+  static bool isProduct(const ir::Node& n) {
+    return n.op == OpKind::MatMul || n.op == OpKind::MatMulAdd || n.op == OpKind::MatMulSwiglu || n.op == OpKind::QkvRopeKv;
+  }
+
+  // The dot tiles' ISA and precision; with bf16 activations, every product weight packed to
+  // bf16 (a no-op for bf16 weights, which the tiles read where they are mapped).
+  llvmgen::TileOptions tileOptions(const BackendOptions& opt) {
+    llvmgen::TileOptions t;
+    if (!opt.microkernels) return t;
+    t.enabled = true;
+    t.isa = xbyak::selectIsa(opt.isa);
+    bool allBf16 = true;
+    for (const ir::Node& n : g_.nodes())
+      if (isProduct(n) && constants_.has(n.operands[1])) allBf16 = allBf16 && constants_.at(n.operands[1]).dtype == ir::DType::BF16;
+    if (opt.precision == "bf16" || (opt.precision == "auto" && allBf16)) t.activations = ir::DType::BF16;
+    else if (opt.precision != "f32" && opt.precision != "auto")
+      throw Error("unknown --precision '" + opt.precision + "' (auto, f32, bf16)");
+    if (t.activations == ir::DType::BF16)
+      for (const ir::Node& n : g_.nodes())
+        if (isProduct(n) && constants_.has(n.operands[1])) packedBytes_ += constants_.packBf16(n.operands[1]);
+    return t;
   }
 
   bool needsKernel(const ir::Node& n) const {
@@ -183,6 +223,7 @@ class LlvmExecutable : public Executable {
       case ArgRef::KCache: return kv.slot(a.layer, 0);
       case ArgRef::VCache: return kv.slot(a.layer, 1);
       case ArgRef::ConstantPart: return const_cast<uint8_t*>(constants_.at(a.value).parts[a.layer].data);
+      case ArgRef::Tiles: return const_cast<xbyak::DotTileFn*>(tileSets_[a.layer]->table());
       case ArgRef::Value: break;
     }
     const Location& l = loc_[a.value];

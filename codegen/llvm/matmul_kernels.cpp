@@ -90,9 +90,59 @@ void emitRange(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Va
   kb.loop(full, b, 1, [&](Value* n) { emitBlock(kb, s, x, out, res, inv, M, n, 1, gate, up); });
 }
 
+// The product on the Xbyak dot tiles. Per part (its panels of output columns), for each block
+// of mBlock input rows: for each panel, the nr weight row pointers (gate rows then their up
+// rows for swiglu) are gathered once, then every mr-row tile of the block is one tile call
+// whose sums go through the epilogue. See codegen/xbyak/tiling.h for the block sizes.
+void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, ir::DType aType,
+               const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
+               Value* M) {
+  auto& B = kb.b();
+  const bool swiglu = s.op == OpKind::MatMulSwiglu;
+  const int64_t cols = swiglu ? s.N / 2 : s.N, panel = swiglu ? t.nr / 2 : t.nr;
+  Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
+  Value* tile = kb.stackArray(t.mr * t.nr);
+  auto [lo, hi] = kb.partRange(cols, panel);
+  auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
+  kb.loop(kb.i(0), M, t.mBlock, [&](Value* mb) {
+    Value* mEnd = min(B.CreateAdd(mb, kb.i(t.mBlock)), M);
+    kb.loop(lo, hi, panel, [&](Value* n) {
+      Value* nOut = min(kb.i(panel), B.CreateSub(hi, n));
+      kb.loop(kb.i(0), nOut, 1, [&](Value* r) {
+        Value* row = B.CreateAdd(n, r);
+        B.CreateStore(emitRowPointer(kb, segs, row, s.K, s.wType), kb.gep(rowPtrs, r, B.getPtrTy()));
+        if (swiglu)
+          B.CreateStore(emitRowPointer(kb, segs, B.CreateAdd(row, kb.i(cols)), s.K, s.wType),
+                        kb.gep(rowPtrs, B.CreateAdd(nOut, r), B.getPtrTy()));
+      });
+      Value* nr = swiglu ? B.CreateMul(nOut, kb.i(2)) : nOut;
+      kb.loop(mb, mEnd, t.mr, [&](Value* m) {
+        Value* mr = min(kb.i(t.mr), B.CreateSub(mEnd, m));
+        emitTileCall(kb, t, aType, s.wType, s.K, table, A, m, mr, nr, rowPtrs, tile);
+        kb.loop(kb.i(0), mr, 1, [&](Value* i) {
+          Value* row = B.CreateAdd(m, i);
+          Value* scale = inv ? kb.loadScalar(inv, row, ir::DType::F32) : nullptr;
+          kb.loop(kb.i(0), nOut, 1, [&](Value* j) {
+            Value* at = B.CreateAdd(B.CreateMul(row, kb.i(cols)), B.CreateAdd(n, j));
+            Value* v = kb.loadScalar(tile, B.CreateAdd(B.CreateMul(i, nr), j), ir::DType::F32);
+            if (scale) v = B.CreateFMul(v, scale);
+            if (s.op == OpKind::MatMulAdd) v = B.CreateFAdd(v, kb.loadScalar(res, at, ir::DType::F32));
+            if (swiglu) {
+              Value* up = kb.loadScalar(tile, B.CreateAdd(B.CreateMul(i, nr), B.CreateAdd(nOut, j)), ir::DType::F32);
+              if (scale) up = B.CreateFMul(up, scale);
+              v = B.CreateFMul(B.CreateFDiv(v, B.CreateFAdd(kb.f(1.0f), kb.expf(B.CreateFNeg(v)))), up);
+            }
+            kb.storeScalar(v, out, at);
+          });
+        });
+      });
+    });
+  });
+}
+
 }  // namespace
 
-KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants) {
+KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles) {
   const ir::TensorType& xt = g.value(n.operands[0]).type;
   const ir::TensorType& wt = g.value(n.operands[1]).type;
   MatMulShape s;
@@ -121,6 +171,41 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
   // Scratch: the row scales, and the input rows times the norm weight.
   p.scratchFloatsPerToken = s.norm ? s.rowsPerT * (1 + (s.normWeight ? s.K : 0)) : 0;
   p.splits = true;  // parts take disjoint output columns
+  if (useTiles(tiles, s.wType)) {
+    const xbyak::GemmTiling t = tilingFor(tiles, s.K, s.wType);
+    const ir::DType aType = tiles.activations;
+    const bool bf16 = aType == ir::DType::BF16;
+    p.tiles = TileRequest{aType, s.wType, t.kFull};
+    p.args.push_back({ArgRef::Tiles});
+    p.key += tilingKey(t, aType);
+    // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float).
+    p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + (bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0)));
+    const int64_t scratchPerToken = p.scratchFloatsPerToken;
+    p.emit = [s, segs, t, aType, bf16, scratchPerToken, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
+      auto& B = kb.b();
+      int a = 0;
+      Value* x = kb.ptr(a++);
+      Value* out = kb.ptr(a++);
+      Value* res = hasRes ? kb.ptr(a++) : nullptr;
+      Value* g = s.normWeight ? kb.ptr(a++) : nullptr;
+      Value* scratch = kb.partScratch(kb.ptr(a++), scratchPerToken);
+      Value* table = kb.ptr(static_cast<int>(segs.size()) + a);
+      Value* M = B.CreateMul(kb.T(), kb.i(s.rowsPerT));
+      Value* inv = s.norm ? scratch : nullptr;
+      Value* rest = s.norm ? kb.gep(scratch, M) : scratch;
+      if (s.norm) {
+        if (bf16) emitNormPrologue(kb, x, M, s.K, s.eps, inv, nullptr, s.gType, nullptr);
+        else x = emitNormPrologue(kb, x, M, s.K, s.eps, inv, g, s.gType, g ? rest : nullptr);
+      }
+      if (bf16) {
+        emitBf16Rows(kb, x, M, s.K, g, s.gType, rest);
+        x = rest;
+      }
+      emitTiled(kb, s, t, aType, segs, table, x, out, res, inv, M);
+      kb.finish();
+    };
+    return p;
+  }
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
   p.emit = [s, segs, scratchPerToken, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
     auto& B = kb.b();

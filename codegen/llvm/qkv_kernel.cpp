@@ -24,7 +24,7 @@ struct QkvShape {
 
 }  // namespace
 
-KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants) {
+KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles) {
   QkvShape s;
   const ir::TensorType& q = g.value(n.result).type;
   s.K = g.value(n.operands[1]).type.shape[1].value;
@@ -75,11 +75,22 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     p.args.push_back({ArgRef::Value, n.operands[1]});
     p.key += " contiguous";
   }
-  // Scratch per token: row scale, x*g, cos and sin of each frequency.
-  p.scratchFloatsPerToken = 1 + (s.normWeight ? s.K : 0) + s.D;
+  // Scratch per token: row scale, x*g (bf16: the rounded rows), cos and sin of each frequency.
+  const bool tiled = useTiles(tiles, s.wType);
+  const bool bf16 = tiled && tiles.activations == ir::DType::BF16;
+  const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
+  p.scratchFloatsPerToken = 1 + inputFloats + s.D;
   p.splits = true;  // parts take disjoint heads (q, k and v heads counted together)
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
-  p.emit = [s, ranges, scratchPerToken](KernelBuilder& kb) {
+  xbyak::GemmTiling t{};
+  if (tiled) {
+    t = tilingFor(tiles, s.K, s.wType);
+    p.tiles = TileRequest{tiles.activations, s.wType, t.kFull};
+    p.args.push_back({ArgRef::Tiles});
+    p.key += tilingKey(t, tiles.activations);
+  }
+  p.emit = [s, ranges, scratchPerToken, tiled, bf16, t, inputFloats, aType = tiles.activations,
+            tableArg = static_cast<int>(p.args.size()) - 1](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
     Value* qn = kb.ptr(1);
@@ -93,12 +104,89 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     const int64_t half = s.D / 2;
     Value* inv = scratch;                                  // [T]
     Value* xs = kb.gep(scratch, T);                        // [T, K] when weighted
-    Value* cosT = kb.gep(xs, s.normWeight ? B.CreateMul(T, kb.i(s.K)) : kb.i(0));  // [T, D/2]
-    Value* sinT = kb.gep(cosT, B.CreateMul(T, kb.i(half)));                         // [T, D/2]
+    Value* cosT = kb.gep(xs, B.CreateMul(T, kb.i(inputFloats)));  // [T, D/2]
+    Value* sinT = kb.gep(cosT, B.CreateMul(T, kb.i(half)));        // [T, D/2]
 
-    if (s.norm) emitNormPrologue(kb, x, T, s.K, s.normEps, inv, g, s.gType, xs);
+    if (s.norm) emitNormPrologue(kb, x, T, s.K, s.normEps, inv, bf16 ? nullptr : g, s.gType, xs);
     emitRopeTables(kb, s.invFreq, s.attentionFactor, cosT, sinT);
-    Value* input = g ? xs : x;
+    Value* input = g && !bf16 ? xs : x;
+    if (bf16) {
+      emitBf16Rows(kb, x, T, s.K, g, s.gType, xs);
+      input = xs;
+    }
+    // This part's heads, numbered q heads, then k heads, then v heads.
+    auto [lo, hi] = kb.partRange(s.H + 2 * s.KV, 1);
+    auto clampTo = [&](int64_t first, int64_t count) {  // [first, first+count) ∩ [lo, hi), relative to first
+      Value* a = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, lo, kb.i(first));
+      Value* b = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, hi, kb.i(first + count));
+      return std::make_pair(B.CreateSub(a, kb.i(first)), B.CreateSub(b, kb.i(first)));
+    };
+    if (tiled) {
+      // Blocks of mBlock tokens; per head, panels of nr of its D weight rows, each tile's sums
+      // into the block's head rows; then every token's head is normalized, rotated and stored.
+      Value* table = kb.ptr(tableArg);
+      Value* heads = kb.stackArray(t.mBlock * s.D);
+      Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
+      Value* tile = kb.stackArray(t.mr * t.nr);
+      auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
+      kb.loop(kb.i(0), T, t.mBlock, [&](Value* mb) {
+        Value* mEnd = min(B.CreateAdd(mb, kb.i(t.mBlock)), T);
+        // Head h (global number) into heads[m - mb][0 .. D).
+        auto products = [&](Value* h) {
+          kb.loop(kb.i(0), kb.i(s.D), t.nr, [&](Value* d) {
+            Value* nr = min(kb.i(t.nr), B.CreateSub(kb.i(s.D), d));
+            kb.loop(kb.i(0), nr, 1, [&](Value* r) {
+              Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
+              B.CreateStore(emitRowPointer(kb, ranges, row, s.K, s.wType), kb.gep(rowPtrs, r, B.getPtrTy()));
+            });
+            kb.loop(mb, mEnd, t.mr, [&](Value* m) {
+              Value* mr = min(kb.i(t.mr), B.CreateSub(mEnd, m));
+              emitTileCall(kb, t, aType, s.wType, s.K, table, input, m, mr, nr, rowPtrs, tile);
+              kb.loop(kb.i(0), mr, 1, [&](Value* i) {
+                Value* scale = s.norm ? kb.loadScalar(inv, B.CreateAdd(m, i), ir::DType::F32) : nullptr;
+                Value* dst = B.CreateAdd(B.CreateMul(B.CreateSub(B.CreateAdd(m, i), mb), kb.i(s.D)), d);
+                kb.loop(kb.i(0), nr, 1, [&](Value* j) {
+                  Value* v = kb.loadScalar(tile, B.CreateAdd(B.CreateMul(i, nr), j), ir::DType::F32);
+                  kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, j));
+                });
+              });
+            });
+          });
+        };
+        auto headRow = [&](Value* m) { return B.CreateMul(B.CreateSub(m, mb), kb.i(s.D)); };
+        auto [q0, q1] = clampTo(0, s.H);
+        auto [k0, k1] = clampTo(s.H, s.KV);
+        auto [v0, v1] = clampTo(s.H + s.KV, s.KV);
+        kb.loop(q0, q1, 1, [&](Value* h) {
+          products(h);
+          kb.loop(mb, mEnd, 1, [&](Value* m) {
+            emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, qn, s.qnType);
+            emitRotateHead(kb, heads, headRow(m), qOut, B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)),
+                           cosT, sinT, m, half);
+          });
+        });
+        kb.loop(k0, k1, 1, [&](Value* h) {
+          products(B.CreateAdd(h, kb.i(s.H)));
+          kb.loop(mb, mEnd, 1, [&](Value* m) {
+            Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
+            emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, kn, s.knType);
+            emitRotateHead(kb, heads, headRow(m), kCache, B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D))), cosT, sinT,
+                           m, half);
+          });
+        });
+        kb.loop(v0, v1, 1, [&](Value* h) {
+          products(B.CreateAdd(h, kb.i(s.H + s.KV)));
+          kb.loop(mb, mEnd, 1, [&](Value* m) {
+            Value* dst = B.CreateAdd(B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D)), B.CreateMul(h, kb.i(s.D)));
+            kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
+              kb.storeScalar(kb.loadScalar(heads, B.CreateAdd(headRow(m), d), ir::DType::F32), vCache, B.CreateAdd(dst, d));
+            });
+          });
+        });
+      });
+      kb.finish();
+      return;
+    }
     Value* head = kb.stackArray(s.D);
 
     // One head's D outputs for token m: weight rows [headBase, headBase + D) of q, k or v.
@@ -117,13 +205,6 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     auto normRopeStore = [&](Value* m, Value* normW, ir::DType normType, Value* dst, Value* dstIndex) {
       emitRmsNormInPlace(kb, head, kb.i(0), s.D, s.headEps, normW, normType);
       emitRotateHead(kb, head, kb.i(0), dst, dstIndex, cosT, sinT, m, half);
-    };
-    // This part's heads, numbered q heads, then k heads, then v heads.
-    auto [lo, hi] = kb.partRange(s.H + 2 * s.KV, 1);
-    auto clampTo = [&](int64_t first, int64_t count) {  // [first, first+count) ∩ [lo, hi), relative to first
-      Value* a = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, lo, kb.i(first));
-      Value* b = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, hi, kb.i(first + count));
-      return std::make_pair(B.CreateSub(a, kb.i(first)), B.CreateSub(b, kb.i(first)));
     };
     auto [q0, q1] = clampTo(0, s.H);
     auto [k0, k1] = clampTo(s.H, s.KV);

@@ -1,0 +1,116 @@
+#include "codegen/xbyak/dot_tile.h"
+
+#include "frontend/error.h"
+
+namespace q3c::xbyak {
+
+using ir::DType;
+
+int64_t dotKStep(Isa isa, DType a, DType w) {
+  if (isa == Isa::Avx512Bf16 && a == DType::BF16 && w == DType::BF16) return 32;  // 16 lanes x 2
+  return isa == Isa::Avx2 ? 8 : 16;
+}
+
+int maxTileRows(Isa isa) { return isa == Isa::Avx2 ? 3 : 4; }
+int maxTileCols(Isa isa) { return isa == Isa::Avx2 ? 4 : 6; }
+
+bool dotTileSupports(DType a, DType w) {
+  if (a == DType::BF16) return w == DType::BF16;
+  return a == DType::F32 && (w == DType::F32 || w == DType::BF16 || w == DType::F16);
+}
+
+namespace {
+
+std::string tileName(const DotTileSpec& s) {
+  return std::string("dot_") + isaName(s.isa) + "_" + ir::dtypeName(s.a) + "x" + ir::dtypeName(s.w) + "_k" +
+         std::to_string(s.k) + "_" + std::to_string(s.mr) + "x" + std::to_string(s.nr);
+}
+
+}  // namespace
+
+DotTileKernel::DotTileKernel(const DotTileSpec& s) : Generator(tileName(s), 4096) {
+  using namespace Xbyak;
+  if (!dotTileSupports(s.a, s.w)) throw Error(std::string("no dot tile for ") + ir::dtypeName(s.a) + " x " + ir::dtypeName(s.w));
+  if (s.mr < 1 || s.mr > maxTileRows(s.isa) || s.nr < 1 || s.nr > maxTileCols(s.isa))
+    throw Error("dot tile " + std::to_string(s.mr) + "x" + std::to_string(s.nr) + " is outside the register budget");
+  const int64_t step = dotKStep(s.isa, s.a, s.w);
+  if (s.k % step != 0) throw Error("dot tile K " + std::to_string(s.k) + " is not a multiple of " + std::to_string(step));
+
+  const bool wide = s.isa != Isa::Avx2;  // zmm, 32 registers
+  const bool dp = step == 32;            // vdpbf16ps on bf16 pairs
+  const int wElt = static_cast<int>(ir::dtypeSize(s.w));
+  const int aScale = static_cast<int>(ir::dtypeSize(s.a)) / wElt;  // A bytes per W byte: 1 or 2
+  const int accs = s.mr * s.nr;
+  // Registers: accumulators from 0, then one A register per row, then the W stream.
+  const int aBase = wide ? 24 : 12, wBase = wide ? 28 : 15, wCount = wide ? 2 : 1;
+  auto vec = [&](int idx) -> Xmm { return wide ? Xmm(Zmm(idx)) : Xmm(Ymm(idx)); };
+  auto halfPtr = [&](const RegExp& e) { return wide ? yword[e] : xword[e]; };  // 16-bit elements of one register
+  auto fullPtr = [&](const RegExp& e) { return wide ? zword[e] : yword[e]; };
+
+  // Widen one register's worth of `t` elements at `e` to f32 in `v` (or load them as they are).
+  auto load = [&](const Xmm& v, DType t, const RegExp& e) {
+    if (dp || t == DType::F32) {
+      vmovups(v, fullPtr(e));
+    } else if (t == DType::BF16) {  // bf16 is the high half of an f32
+      vpmovzxwd(v, halfPtr(e));
+      vpslld(v, v, 16);
+    } else {
+      vcvtph2ps(v, halfPtr(e));
+    }
+  };
+
+  const Reg64 aRow[4] = {rdi, r8, r9, r10};
+  const Reg64 wRow[6] = {r11, rax, rbx, rbp, r12, r13};
+  const Reg64 off = r14;  // bytes into the W rows; A is at off * aScale
+  enter();
+  for (int i = 1; i < s.mr; ++i) lea(aRow[i], ptr[aRow[i - 1] + rsi]);
+  for (int j = 0; j < s.nr; ++j) mov(wRow[j], qword[rdx + 8 * j]);
+  for (int r = 0; r < accs; ++r) vxorps(vec(r), vec(r), vec(r));
+  if (s.k > 0) {
+    xor_(off, off);
+    Label loop;
+    L(loop);
+    for (int i = 0; i < s.mr; ++i) load(vec(aBase + i), s.a, aRow[i] + off * aScale);
+    for (int j = 0; j < s.nr; ++j) {
+      const Xmm w = vec(wBase + j % wCount);
+      load(w, s.w, wRow[j] + off);
+      for (int i = 0; i < s.mr; ++i) {
+        const Xmm acc = vec(i * s.nr + j), a = vec(aBase + i);
+        if (dp) vdpbf16ps(Zmm(acc.getIdx()), Zmm(w.getIdx()), Zmm(a.getIdx()));
+        else vfmadd231ps(acc, a, w);
+      }
+    }
+    add(off, static_cast<uint32_t>(step * wElt));
+    cmp(off, static_cast<uint32_t>(s.k * wElt));
+    jb(loop, T_NEAR);
+  }
+  // Reduce every accumulator across its lanes and store the sum.
+  const int tmp = wide ? 30 : 15;
+  for (int r = 0; r < accs; ++r) {
+    if (wide) {
+      vextractf64x4(Ymm(tmp), Zmm(r), 1);
+      vaddps(Ymm(r), Ymm(r), Ymm(tmp));
+      vextractf32x4(Xmm(tmp), Ymm(r), 1);
+    } else {
+      vextractf128(Xmm(tmp), Ymm(r), 1);
+    }
+    vaddps(Xmm(r), Xmm(r), Xmm(tmp));
+    vshufps(Xmm(tmp), Xmm(r), Xmm(r), 0x4E);
+    vaddps(Xmm(r), Xmm(r), Xmm(tmp));
+    vshufps(Xmm(tmp), Xmm(r), Xmm(r), 0xB1);
+    vaddss(Xmm(r), Xmm(r), Xmm(tmp));
+    vmovss(dword[rcx + 4 * r], Xmm(r));
+  }
+  leave();
+  fn_ = finish<DotTileFn>();
+}
+
+DotTileSet::DotTileSet(Isa isa, DType a, DType w, int64_t k) : maxRows_(maxTileRows(isa)), maxCols_(maxTileCols(isa)) {
+  for (int mr = 1; mr <= maxRows_; ++mr)
+    for (int nr = 1; nr <= maxCols_; ++nr) {
+      kernels_.push_back(std::make_unique<DotTileKernel>(DotTileSpec{isa, a, w, mr, nr, k}));
+      table_.push_back(kernels_.back()->fn());
+    }
+}
+
+}  // namespace q3c::xbyak

@@ -1,0 +1,36 @@
+// The base of every Xbyak kernel: a code buffer, the System V prologue and epilogue that save
+// the callee-saved registers the kernel uses, and a name under which profilers see the code
+// (/tmp/perf-PID.map, as for the LLVM kernels).
+#pragma once
+#include <xbyak/xbyak.h>
+
+#include <string>
+
+namespace q3c::xbyak {
+
+class Generator : public Xbyak::CodeGenerator {
+ public:
+  Generator(std::string name, size_t maxBytes);
+  const std::string& name() const { return name_; }
+
+ protected:
+  // Saves rbx, rbp and r12-r15 (all of them: six pushes cost nothing next to a kernel).
+  void enter();
+  // Restores them, clears the upper vector halves (so SSE code after us is not slowed) and
+  // returns.
+  void leave();
+  // Makes the code executable and names it for profilers; call once, after the last
+  // instruction.
+  template <class Fn>
+  Fn finish() {
+    ready();
+    announce();
+    return getCode<Fn>();
+  }
+
+ private:
+  std::string name_;
+  void announce();
+};
+
+}  // namespace q3c::xbyak

@@ -1,0 +1,63 @@
+#include "codegen/xbyak/peak.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "codegen/xbyak/generator.h"
+
+namespace q3c::xbyak {
+
+namespace {
+
+using LoopFn = void (*)(int64_t iterations);
+
+// `accs` independent accumulators, each updated once per iteration, so the loop runs at the
+// instruction's throughput rather than its latency.
+class PeakLoop : public Generator {
+ public:
+  PeakLoop(Isa isa, bool dp, int accs) : Generator("peak_loop", 1024) {
+    using namespace Xbyak;
+    const bool wide = isa != Isa::Avx2;
+    auto vec = [&](int i) -> Xmm { return wide ? Xmm(Zmm(i)) : Xmm(Ymm(i)); };
+    const int a = accs, b = accs + 1;
+    for (int i = 0; i < accs + 2; ++i) vxorps(vec(i), vec(i), vec(i));
+    Label loop;
+    L(loop);
+    for (int i = 0; i < accs; ++i) {
+      if (dp) vdpbf16ps(Zmm(i), Zmm(a), Zmm(b));
+      else vfmadd231ps(vec(i), vec(a), vec(b));
+    }
+    dec(rdi);
+    jnz(loop, T_NEAR);
+    vzeroupper();
+    ret();
+    fn = finish<LoopFn>();
+  }
+  LoopFn fn;
+};
+
+}  // namespace
+
+PeakResult measurePeak(Isa isa, bool bf16, int threads) {
+  const bool dp = bf16 && isa == Isa::Avx512Bf16;
+  const int accs = isa == Isa::Avx2 ? 12 : 24;
+  const double lanes = isa == Isa::Avx2 ? 8 : 16;
+  const double flopsPerInstr = lanes * 2 * (dp ? 2 : 1);
+  PeakLoop loop(isa, dp, accs);
+  const int64_t iterations = 20'000'000;
+  std::vector<double> runs;
+  for (int rep = 0; rep < 5; ++rep) {
+    std::vector<std::thread> pool;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int t = 0; t < threads; ++t) pool.emplace_back([&] { loop.fn(iterations); });
+    for (auto& th : pool) th.join();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    runs.push_back(static_cast<double>(iterations) * accs * flopsPerInstr * threads / secs * 1e-9);
+  }
+  std::sort(runs.begin(), runs.end());
+  return {runs[runs.size() / 2], dp ? "vdpbf16ps" : (isa == Isa::Avx2 ? "vfmadd231ps ymm" : "vfmadd231ps zmm")};
+}
+
+}  // namespace q3c::xbyak

@@ -1,0 +1,16 @@
+// The compute bound of the dot kernels: a loop of independent vdpbf16ps (or FMA) that never
+// touches memory, run on every thread at once. A prefill figure is judged against this.
+#pragma once
+#include "codegen/xbyak/cpu.h"
+
+namespace q3c::xbyak {
+
+struct PeakResult {
+  double gflops;       // median over repeats, all threads together
+  const char* instr;   // the instruction measured
+};
+
+// `bf16`: vdpbf16ps where the ISA has it (else the f32 FMA the bf16 path falls back to).
+PeakResult measurePeak(Isa isa, bool bf16, int threads);
+
+}  // namespace q3c::xbyak

@@ -1,0 +1,20 @@
+#include "codegen/xbyak/tiling.h"
+
+#include <algorithm>
+
+#include "codegen/xbyak/dot_tile.h"
+
+namespace q3c::xbyak {
+
+GemmTiling planGemmTiling(Isa isa, ir::DType a, ir::DType w, int64_t K, const HostCpu& cpu) {
+  GemmTiling t;
+  t.mr = maxTileRows(isa);
+  t.nr = maxTileCols(isa);
+  t.kStep = dotKStep(isa, a, w);
+  t.kFull = K / t.kStep * t.kStep;
+  const int64_t rowBytes = std::max<int64_t>(1, K * ir::dtypeSize(a));
+  t.mBlock = std::max<int64_t>(t.mr, cpu.l2 / 2 / rowBytes / t.mr * t.mr);
+  return t;
+}
+
+}  // namespace q3c::xbyak
