@@ -34,6 +34,8 @@ struct BackendOptions {
   // every matmul weight is bf16, else f32.
   std::string precision = "auto";
   bool microkernels = false;    // matmuls on the Xbyak dot tiles (set by the jit backend)
+  // jit: copy the weights into huge-page memory at load (false: read them where mapped).
+  bool residentWeights = true;
 };
 
 // The default kernel cache: $Q3C_KERNEL_CACHE, else $XDG_CACHE_HOME/q3c/kernels, else

@@ -103,6 +103,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
       throw bad("shape " + entry["shape"].dump() + " of " + dtype + " needs " + std::to_string(expected) +
                 " bytes but data_offsets span " + std::to_string(end - begin));
     t.data = dataStart + begin;
+    t.fileOffset = static_cast<size_t>(t.data - file->map_.data());
     t.bytes = expected;
     t.file = &file->map_.path();
     auto [it, inserted] = file->tensors_.emplace(name, std::move(t));

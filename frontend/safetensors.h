@@ -21,6 +21,7 @@ struct TensorView {
   const uint8_t* data;  // inside the map; may be unaligned
   size_t bytes;
   const std::string* file;  // path of the file it lives in, for messages
+  size_t fileOffset = 0;    // where data starts in that file (for pread)
 
   int64_t numel() const;
 };

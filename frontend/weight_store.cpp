@@ -1,6 +1,13 @@
 #include "frontend/weight_store.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -104,6 +111,87 @@ size_t WeightStore::totalBytes() const {
   size_t n = 0;
   for (const auto& [name, t] : index_) n += t->bytes;
   return n;
+}
+
+WeightStore WeightStore::residentCopy(const std::vector<std::string>& names, int threads) const {
+  std::vector<const TensorView*> views;
+  if (names.empty())
+    for (const auto& [name, t] : index_) views.push_back(t);
+  for (const std::string& name : names) {
+    const TensorView* t = find(name);
+    if (!t) throw Error(origin_ + ": no tensor '" + name + "' to load");
+    views.push_back(t);
+  }
+  std::vector<size_t> at;  // each tensor's offset, 64-byte aligned
+  size_t total = 0;
+  for (const TensorView* t : views) {
+    at.push_back(total);
+    total += (t->bytes + 63) / 64 * 64;
+  }
+  WeightStore copy;
+  copy.origin_ = origin_;
+  copy.residentBytes_ = total;
+  if (total == 0) return copy;
+  void* mem = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw Error(origin_ + ": cannot allocate " + std::to_string(total >> 20) + " MB for the weights");
+  madvise(mem, total, MADV_HUGEPAGE);  // a hint: without THP the copy still works
+  copy.resident_ = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(mem), [total](uint8_t* p) { munmap(p, total); });
+  uint8_t* base = copy.resident_.get();
+
+  // Chunks of at most 8 MB, dealt round-robin to the threads.
+  struct Chunk {
+    const TensorView* t;
+    size_t from, len;
+    uint8_t* dst;
+  };
+  std::vector<Chunk> chunks;
+  for (size_t i = 0; i < views.size(); ++i)
+    for (size_t from = 0; from < views[i]->bytes; from += size_t(8) << 20)
+      chunks.push_back({views[i], from, std::min(size_t(8) << 20, views[i]->bytes - from), base + at[i] + from});
+  std::map<std::string, int> fds;
+  for (const TensorView* t : views)
+    if (!fds.count(*t->file)) {
+      int fd = ::open(t->file->c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        for (auto& [f, d] : fds) ::close(d);
+        throw Error(*t->file + ": cannot open (" + std::strerror(errno) + ")");
+      }
+      fds[*t->file] = fd;
+    }
+  std::vector<std::string> errors(static_cast<size_t>(std::max(1, threads)));
+  auto work = [&](size_t worker, size_t workers) {
+    for (size_t c = worker; c < chunks.size() && errors[worker].empty(); c += workers) {
+      const Chunk& k = chunks[c];
+      size_t done = 0;
+      while (done < k.len) {
+        ssize_t n = pread(fds[*k.t->file], k.dst + done, k.len - done, static_cast<off_t>(k.t->fileOffset + k.from + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          errors[worker] = *k.t->file + ": cannot read tensor '" + k.t->name + "' (" + (n < 0 ? std::strerror(errno) : "file shrank") + ")";
+          break;
+        }
+        done += static_cast<size_t>(n);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < errors.size(); ++w) pool.emplace_back(work, w, errors.size());
+  work(0, errors.size());
+  for (std::thread& t : pool) t.join();
+  for (auto& [f, d] : fds) ::close(d);
+  for (const std::string& e : errors)
+    if (!e.empty()) throw Error(e);
+
+  for (size_t i = 0; i < views.size(); ++i) {
+    TensorView v = *views[i];
+    v.data = base + at[i];
+    if (copy.residentPaths_.empty() || *copy.residentPaths_.back() != *v.file)
+      copy.residentPaths_.push_back(std::make_unique<std::string>(*v.file));
+    v.file = copy.residentPaths_.back().get();
+    copy.residentViews_.push_back(std::make_unique<TensorView>(std::move(v)));
+    copy.index_[views[i]->name] = copy.residentViews_.back().get();
+  }
+  return copy;
 }
 
 }  // namespace q3c

@@ -1,48 +1,47 @@
-// q3c bench: prefill and decode speed of a model (median of repeats), with the compile time,
-// and the memory read bandwidth measured in the same run so the decode figure has its bound.
+// q3c bench: prefill and decode speed of a model (median of repeats), each beside its bound
+// measured in the same run: decode against the memory read bandwidth (every weight and the KV
+// cache read once per token), prefill against the peak throughput of the dot instruction the
+// matmuls use. Also the start-up time (compile + weight packing) and peak RSS.
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <thread>
 
+#include "codegen/xbyak/peak.h"
 #include "runtime/session.h"
+#include "tools/bench_bounds.h"
 #include "tools/commands.h"
 
 namespace q3c::tools {
 
 namespace {
 
-double median(std::vector<double> v) {
+struct Stats {
+  double median, min, max;
+};
+
+Stats stats(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
+  if (v.empty()) return {0, 0, 0};
+  return {v[v.size() / 2], v.front(), v.back()};
 }
 
-// GB/s of summing a buffer much larger than the caches, with `threads` threads.
-double readBandwidth(int threads) {
-  const size_t bytes = size_t(1) << 30, n = bytes / sizeof(float);
-  std::vector<float> buf(n, 1.0f);  // touched once here, so the timing sees no page faults
-  std::vector<double> runs;
-  for (int rep = 0; rep < 3; ++rep) {
-    std::vector<std::thread> pool;
-    std::vector<float> sums(threads);
-    auto t0 = std::chrono::steady_clock::now();
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] {
-        const float* p = buf.data() + n / threads * t;
-        float acc[16] = {};
-        for (size_t i = 0; i + 16 <= n / threads; i += 16)
-          for (int j = 0; j < 16; ++j) acc[j] += p[i + j];
-        for (float a : acc) sums[t] += a;
-      });
-    for (auto& th : pool) th.join();
-    runs.push_back(static_cast<double>(bytes) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() * 1e-9);
-    if (sums[0] == 42) std::printf(" ");  // keep the sums alive
-  }
-  return median(runs);
+double peakRssGb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) * 1024 * 1e-9;
+}
+
+// What precision the jit resolves "auto" to: bf16 when the model's matmul weights are bf16.
+bool bf16Activations(const BackendFlags& f, const Model& m) {
+  if (f.backend != "jit") return false;
+  if (f.precision != "auto") return f.precision == "bf16";
+  const TensorView* q = m.weights.find("model.layers.0.self_attn.q_proj.weight");
+  return q && q->dtype == ir::DType::BF16;
 }
 
 }  // namespace
@@ -50,18 +49,21 @@ double readBandwidth(int threads) {
 void addBenchCommand(CLI::App& app) {
   struct Opts {
     std::string dir;
-    int64_t prompt = 64, decode = 16, repeats = 3;
+    int64_t prompt = 512, decode = 64, repeats = 3;
     bool json = false, lock = false;
     BackendFlags backend{"jit"};
     PipelineFlags pipeline;
   };
   auto o = std::make_shared<Opts>();
-  CLI::App* cmd = app.add_subcommand("bench", "Measure prefill and decode speed (median of repeats) beside the memory bandwidth");
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "Measure prefill and decode speed (median of repeats) beside the memory and compute bounds of this CPU");
   cmd->add_option("MODEL_DIR", o->dir, "Hugging Face model directory")->required();
   cmd->add_option("-p,--prompt", o->prompt, "prompt tokens to prefill")->capture_default_str()->check(positiveInteger());
-  cmd->add_option("-n,--decode", o->decode, "tokens to decode")->capture_default_str()->check(positiveInteger());
-  cmd->add_option("-r,--repeats", o->repeats, "repeats (the median is reported)")->capture_default_str()->check(positiveInteger());
-  cmd->add_flag("--json", o->json, "print one JSON object");
+  cmd->add_option("-n,--decode", o->decode, "tokens to decode after the prompt")->capture_default_str()->check(positiveInteger());
+  cmd->add_option("-r,--repeats", o->repeats, "repeats (the median is reported; one more warms up first)")
+      ->capture_default_str()
+      ->check(positiveInteger());
+  cmd->add_flag("--json", o->json, "print one JSON object instead of the table");
   cmd->add_flag("--mlock", o->lock,
                 "lock the weights and buffers in memory, so the kernel cannot reclaim mapped weight pages between "
                 "repeats (this VM reclaims idle memory proactively)");
@@ -73,45 +75,73 @@ void addBenchCommand(CLI::App& app) {
       std::fprintf(stderr, "bench: mlockall failed (%s); measuring without it\n", std::strerror(errno));
     auto backend = o->backend.create();
     ir::Graph graph = o->pipeline.apply(model.graph, backend->runsPassesByDefault());
+    if (!o->json) std::fprintf(stderr, "bench: compiling and loading %s ...\n", o->dir.c_str());
     int64_t t0 = nowNs();
     Session session(model, *backend, o->prompt + o->decode, &graph, o->backend.threads);
-    const double compileSecs = secondsSince(t0);
+    const double startupSecs = secondsSince(t0);
+    const int threads = session.threads();
     std::vector<int32_t> prompt(static_cast<size_t>(o->prompt));
     for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 7919 + 11) % model.config.vocabSize);
-    std::vector<double> prefill, decode;
-    for (int64_t rep = 0; rep <= o->repeats; ++rep) {  // repeat 0 warms the page cache and is not counted
+
+    BandwidthProbe probe(threads);
+    std::vector<double> prefill, decode, bandwidth, decodeFraction;
+    const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
+    const TokenCost prefillCost = tokenCost(model, graph, (o->prompt + 1) / 2.0);
+    const double decodeBytes = decodeCost.weightBytes + decodeCost.kvBytes;
+    for (int64_t rep = 0; rep <= o->repeats; ++rep) {  // repeat 0 warms caches and is not counted
+      if (!o->json) std::fprintf(stderr, "bench: %s %lld of %lld\r", rep ? "repeat" : "warm-up", static_cast<long long>(rep),
+                                 static_cast<long long>(o->repeats));
       session.reset();
       int64_t a = nowNs();
       session.forward(prompt);
-      double p = secondsSince(a);
+      const double p = secondsSince(a);
       int64_t b = nowNs();
       for (int64_t i = 0; i < o->decode; ++i) session.forward({static_cast<int32_t>((i * 31 + 5) % model.config.vocabSize)});
-      double d = secondsSince(b);
+      const double d = secondsSince(b);
+      const double bw = probe.measure();  // right after the decode it bounds
       if (rep == 0) continue;
       prefill.push_back(static_cast<double>(o->prompt) / p);
       decode.push_back(static_cast<double>(o->decode) / d);
+      bandwidth.push_back(bw);
+      decodeFraction.push_back(decode.back() / (bw * 1e9 / decodeBytes));
     }
-    const int threads = session.threads();
-    const double bw1 = readBandwidth(threads);
-    const double weightBytes = static_cast<double>(model.weights.totalBytes());
-    const double pre = median(prefill), dec = median(decode);
-    const double boundTokS = bw1 * 1e9 / weightBytes;  // every weight read once per token
+    if (!o->json) std::fprintf(stderr, "%40s\r", "");
+    const bool bf16 = bf16Activations(o->backend, model);
+    const xbyak::Isa isa = xbyak::selectIsa(o->backend.isa);
+    const xbyak::PeakResult peak = xbyak::measurePeak(isa, bf16, threads);
+    const Stats pre = stats(prefill), dec = stats(decode), bw = stats(bandwidth), frac = stats(decodeFraction);
+    const double decodeBound = bw.median * 1e9 / decodeBytes;
+    const double prefillBound = peak.gflops * 1e9 / prefillCost.flops;
+    const double rss = peakRssGb();
+
     if (o->json) {
-      std::printf("{\"backend\": \"%s\", \"prompt\": %lld, \"decode\": %lld, \"prefill_tokens_per_s\": %.3f, "
-                  "\"decode_tokens_per_s\": %.3f, \"compile_s\": %.3f, \"bandwidth_gb_s\": %.2f, "
-                  "\"weight_bytes_per_token\": %.0f, \"threads\": %d}\n",
-                  o->backend.backend.c_str(), static_cast<long long>(o->prompt), static_cast<long long>(o->decode), pre, dec,
-                  compileSecs, bw1, weightBytes, threads);
+      std::printf(
+          "{\"backend\": \"%s\", \"isa\": \"%s\", \"precision\": \"%s\", \"threads\": %d, \"prompt\": %lld, \"decode\": %lld, "
+          "\"repeats\": %lld, \"prefill_tokens_per_s\": %.3f, \"prefill_min\": %.3f, \"prefill_max\": %.3f, "
+          "\"decode_tokens_per_s\": %.3f, \"decode_min\": %.3f, \"decode_max\": %.3f, \"bandwidth_gb_s\": %.2f, "
+          "\"bandwidth_min\": %.2f, \"bandwidth_max\": %.2f, \"weight_bytes_per_token\": %.0f, \"kv_bytes_per_token\": %.0f, "
+          "\"decode_bound_tokens_per_s\": %.3f, \"decode_fraction_of_bound\": %.3f, \"peak_gflops\": %.1f, "
+          "\"peak_instruction\": \"%s\", \"prefill_flops_per_token\": %.4g, \"prefill_bound_tokens_per_s\": %.3f, "
+          "\"prefill_fraction_of_peak\": %.3f, \"startup_s\": %.3f, \"peak_rss_gb\": %.3f}\n",
+          o->backend.backend.c_str(), xbyak::isaName(isa), bf16 ? "bf16" : "f32", threads, static_cast<long long>(o->prompt),
+          static_cast<long long>(o->decode), static_cast<long long>(o->repeats), pre.median, pre.min, pre.max, dec.median,
+          dec.min, dec.max, bw.median, bw.min, bw.max, decodeCost.weightBytes, decodeCost.kvBytes, decodeBound, frac.median,
+          peak.gflops, peak.instr, prefillCost.flops, prefillBound, pre.median / prefillBound, startupSecs, rss);
       return;
     }
     if (std::string d = session.executable().describe(); !d.empty()) std::printf("%s\n", d.c_str());
-    std::printf("compile+load  %.3f s\n", compileSecs);
-    std::printf("prefill       %8.2f tok/s  (median of %lld, %lld tokens)\n", pre, static_cast<long long>(o->repeats),
-                static_cast<long long>(o->prompt));
-    std::printf("decode        %8.2f tok/s  (median of %lld, %lld tokens)\n", dec, static_cast<long long>(o->repeats),
-                static_cast<long long>(o->decode));
-    std::printf("bound         %8.2f tok/s  = %.1f GB/s read bandwidth (%d threads, this run) / %.2f GB of weights per token\n",
-                boundTokS, bw1, threads, weightBytes * 1e-9);
+    std::printf("start-up   %8.3f s     compile + weight packing; peak RSS %.2f GB\n", startupSecs, rss);
+    std::printf("prefill    %8.2f tok/s median of %lld (%.2f .. %.2f), %lld tokens\n", pre.median,
+                static_cast<long long>(o->repeats), pre.min, pre.max, static_cast<long long>(o->prompt));
+    std::printf("  bound    %8.2f tok/s = %.0f GFLOP/s peak of %s (%d threads, this run) / %.2f GFLOP per token"
+                "  -> %.0f%% of peak\n",
+                prefillBound, peak.gflops, peak.instr, threads, prefillCost.flops * 1e-9, 100 * pre.median / prefillBound);
+    std::printf("decode     %8.2f tok/s median of %lld (%.2f .. %.2f), %lld tokens\n", dec.median,
+                static_cast<long long>(o->repeats), dec.min, dec.max, static_cast<long long>(o->decode));
+    std::printf("  bound    %8.2f tok/s = %.1f GB/s read bandwidth (%d threads, median; %.1f .. %.1f, this run) / "
+                "%.3f GB per token (weights %.3f + KV %.3f)  -> %.0f%% of bound (median of per-repeat ratios)\n",
+                decodeBound, bw.median, threads, bw.min, bw.max, decodeBytes * 1e-9, decodeCost.weightBytes * 1e-9,
+                decodeCost.kvBytes * 1e-9, 100 * frac.median);
   });
 }
 

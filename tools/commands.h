@@ -33,6 +33,7 @@ struct IdsInput {
 struct BackendFlags {
   std::string backend, isa = "native", kernelCache, precision = "auto";
   int threads = 0;  // 0: one per physical core
+  bool mappedWeights = false;
   explicit BackendFlags(std::string defaultBackend) : backend(std::move(defaultBackend)) {}
   void addOptions(CLI::App& cmd);
   std::unique_ptr<Backend> create() const;

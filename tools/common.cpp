@@ -57,6 +57,9 @@ void BackendFlags::addOptions(CLI::App& cmd) {
                  "for the bf16 dot), or auto (bf16 when all matmul weights are bf16)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "f32", "bf16"}));
+  cmd.add_flag("--mapped-weights", mappedWeights,
+               "jit: read the weights where the files are mapped instead of copying them into huge-page memory at "
+               "load (starts faster and shares the page cache; decode is slower where clean file pages are reclaimed)");
   cmd.add_option("-t,--threads", threads, "threads that run the kernels (default: one per physical core)")
       ->check(nonNegativeInteger());
   cmd.add_option("--kernel-cache", kernelCache,
@@ -68,6 +71,7 @@ std::unique_ptr<Backend> BackendFlags::create() const {
   BackendOptions opt;
   opt.isa = isa;
   opt.precision = precision;
+  opt.residentWeights = !mappedWeights;
   opt.kernelCacheDir = kernelCache == "none" ? "" : kernelCache.empty() ? defaultKernelCacheDir() : kernelCache;
   return createBackend(backend, opt);
 }

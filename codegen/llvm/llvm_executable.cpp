@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "codegen/constants.h"
@@ -53,7 +55,9 @@ struct AlignedFree {
 class LlvmExecutable : public Executable {
  public:
   LlvmExecutable(const ir::Graph& g, const WeightStore& weights, const BackendOptions& opt)
-      : g_(verified(g)), constants_(g_, weights, /*contiguous=*/false) {
+      : g_(verified(g)),
+        resident_(opt.microkernels && opt.residentWeights ? residentCopy(g_, weights) : WeightStore()),
+        constants_(g_, resident_.residentBytes() ? resident_ : weights, /*contiguous=*/false) {
     auto start = std::chrono::steady_clock::now();
     llvmgen::Target target = llvmgen::Target::detect(opt.isa);
     jit_ = std::make_unique<llvmgen::Jit>(target, opt.kernelCacheDir);
@@ -90,8 +94,9 @@ class LlvmExecutable : public Executable {
                   target.isa.c_str(), target.cpu.c_str(), kernelNodes, byKey.size(), s.compiled, s.fromCache, ms);
     summary_ = buf;
     if (tiles.enabled) {
-      std::snprintf(buf, sizeof buf, "; matmuls on xbyak %s dot tiles (%zu sets), precision %s, %.1f MB packed",
-                    xbyak::isaName(tiles.isa), tileSets_.size(), ir::dtypeName(tiles.activations), packedBytes_ * 1e-6);
+      std::snprintf(buf, sizeof buf, "; matmuls on xbyak %s dot tiles (%zu sets), precision %s; weights: %.1f MB %s, %.1f MB rounded to bf16",
+                    xbyak::isaName(tiles.isa), tileSets_.size(), ir::dtypeName(tiles.activations),
+                    resident_.residentBytes() * 1e-6, resident_.residentBytes() ? "in huge-page memory" : "mapped", packedBytes_ * 1e-6);
       summary_ += buf;
     }
   }
@@ -128,6 +133,7 @@ class LlvmExecutable : public Executable {
 
  private:
   ir::Graph g_;
+  WeightStore resident_;  // the graph's weights in huge-page memory (jit), else empty
   ConstantTable constants_;
   std::unique_ptr<llvmgen::Jit> jit_;  // owns the code the steps call
   std::vector<std::unique_ptr<xbyak::DotTileSet>> tileSets_;  // the Xbyak code they call
@@ -140,6 +146,16 @@ class LlvmExecutable : public Executable {
   int64_t reservedT_ = 0, lastT_ = 0;
   int reservedParts_ = 0;
   std::string summary_;
+
+  static WeightStore residentCopy(const ir::Graph& g, const WeightStore& weights) {
+    std::vector<std::string> names;
+    for (const ir::Node& n : g.nodes())
+      if (n.op == OpKind::Weight) names.push_back(n.attrString("name"));
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    if (names.empty()) return WeightStore();
+    return weights.residentCopy(names, static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)));
+  }
 
   static const ir::Graph& verified(const ir::Graph& g) {
     ir::verify(g);

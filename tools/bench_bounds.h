@@ -1,0 +1,37 @@
+// The physical bounds `q3c bench` puts beside its figures: the memory read bandwidth and the
+// work a token costs (bytes streamed in decode, FLOPs in prefill).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "ir/graph.h"
+#include "runtime/model.h"
+
+namespace q3c::tools {
+
+// Sums a 1 GB buffer (huge pages, touched once at construction, so no page faults are timed)
+// on `threads` threads; measure() returns the best GB/s of three passes.
+class BandwidthProbe {
+ public:
+  explicit BandwidthProbe(int threads);
+  ~BandwidthProbe();
+  double measure() const;
+
+ private:
+  int threads_;
+  size_t bytes_;
+  float* data_;
+};
+
+struct TokenCost {
+  double weightBytes;      // weights a decode step reads (each once; the lm_head's full matrix)
+  double kvBytes;          // KV cache a decode step reads at the given context length
+  double flops;            // FLOPs of one prefill token: 2 per weight of every product + attention
+};
+
+// From the compiled graph's products (matmul family and fused q/k/v) and the config; `context`
+// is the average context length of the tokens measured.
+TokenCost tokenCost(const Model& m, const ir::Graph& g, double context);
+
+}  // namespace q3c::tools
