@@ -13,13 +13,19 @@
 
 namespace q3c {
 
+// Which rows of the graph output a run must produce: every token's, or only the last token's
+// (a prefill needs the next-token logits only; a backend may then skip the others' lm_head).
+enum class OutputRows { All, Last };
+
 class Executable {
  public:
   virtual ~Executable() = default;
   // Processes T new tokens at positions kv.length() .. kv.length()+T-1, appends their keys and
-  // values, advances kv.length() by T, and returns the graph output (logits, [T, vocab]),
-  // valid until the next call. Kernels that split into parts run on `pool` when given.
-  virtual const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool* pool = nullptr) = 0;
+  // values, advances kv.length() by T, and returns the graph output (logits, [T, vocab]; with
+  // OutputRows::Last, the last token's row), valid until the next call. Kernels that split
+  // into parts run on `pool` when given.
+  virtual const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool* pool = nullptr,
+                           OutputRows rows = OutputRows::All) = 0;
   // A named value of the last run as f32 (for tests and debugging); empty when the backend
   // does not keep it.
   virtual std::vector<float> valueOf(const std::string& name) const { return {}; }

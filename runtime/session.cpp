@@ -31,9 +31,10 @@ const float* Session::prefill(const std::vector<int32_t>& ids, int64_t chunk) {
   size_t n = 0;
   for (size_t at = 0; at < ids.size(); at += n) {
     n = std::min(ids.size() - at, static_cast<size_t>(chunk));
-    logits = forward(std::vector<int32_t>(ids.begin() + static_cast<ptrdiff_t>(at), ids.begin() + static_cast<ptrdiff_t>(at + n)));
+    // Only the last token's logits are needed: the backend may skip the other rows' lm_head.
+    logits = exe_->run(ids.data() + at, static_cast<int64_t>(n), kv_, &pool_, OutputRows::Last);
   }
-  return logits + (static_cast<int64_t>(n) - 1) * vocabSize();
+  return logits;
 }
 
 std::vector<int32_t> generateGreedy(Session& s, const std::vector<int32_t>& prompt, const std::vector<int32_t>& eos,

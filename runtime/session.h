@@ -21,7 +21,8 @@ class Session {
   // Throws q3c::Error for an id outside the vocabulary or a full context.
   const float* forward(const std::vector<int32_t>& ids);
   // Feeds a prompt in chunks of at most `chunk` tokens and returns the logits of its last token
-  // only: activations (the [T, vocab] logits above all) stay bounded however long the prompt.
+  // only: activations (the [T, vocab] logits above all) stay bounded however long the prompt,
+  // and backends that can skip the other rows' lm_head do (OutputRows::Last).
   const float* prefill(const std::vector<int32_t>& ids, int64_t chunk = kPrefillChunk);
   static constexpr int64_t kPrefillChunk = 256;
   void reset() { kv_.clear(); }

@@ -9,6 +9,7 @@ PACKAGES=(
   llvm-19-dev llvm-19-tools libzstd-dev   # LLVM JIT backend; FileCheck-19 for pass tests
   libxbyak-dev                            # x86 microkernel generator (header-only)
   libgtest-dev libgmock-dev               # unit tests
+  libbenchmark-dev                        # bench/matmul_bench microbenchmarks
   nlohmann-json3-dev                      # config.json / safetensors headers
   libcli11-dev                            # command line
   libpcre2-dev libicu-dev                 # tokenizer: pre-tokenizer regex (PCRE2), NFC (ICU)

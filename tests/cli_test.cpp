@@ -2,6 +2,8 @@
 // golden files, and every malformed input answered with one line on stderr and a non-zero exit.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
 
@@ -45,13 +47,39 @@ TEST(Cli, GenerateMatchesTransformersGreedy) {
 TEST(Cli, EvalWritesLogitsThatMatchTransformers) {
   test::TempDir tmp;
   std::ofstream(tmp / "ids.txt") << idsOf("tiny-yarn", "L50.input_ids");
-  test::RunResult r = runQ3c("eval " + golden("tiny-yarn") + " --ids-file " + tmp / "ids.txt" + " --out " + tmp / "o.safetensors");
-  ASSERT_EQ(r.exitCode, 0) << r.err;
-  auto out = SafetensorsFile::open(tmp / "o.safetensors");
-  const TensorView& logits = out->tensors().at("logits");
-  EXPECT_EQ(logits.shape, (std::vector<int64_t>{50, 2048}));
   WeightStore ref = WeightStore::open(golden("tiny-yarn") + "/reference.safetensors");
-  EXPECT_LE(test::relativeError(test::tensorF32(logits), test::tensorF32(*ref.find("L50.logits"))), 1e-4);
+  // --precision f32 to the 1e-4; the default for this bf16 model (auto = bf16) to the
+  // bf16 bound of docs/kernels.md.
+  for (auto [precision, bound] : {std::pair<std::string, double>{" --precision f32", 1e-4}, {"", 2e-2}}) {
+    test::RunResult r = runQ3c("eval " + golden("tiny-yarn") + " --ids-file " + tmp / "ids.txt" + " --out " +
+                               tmp / "o.safetensors" + precision);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto out = SafetensorsFile::open(tmp / "o.safetensors");
+    const TensorView& logits = out->tensors().at("logits");
+    EXPECT_EQ(logits.shape, (std::vector<int64_t>{50, 2048}));
+    EXPECT_LE(test::relativeError(test::tensorF32(logits), test::tensorF32(*ref.find("L50.logits"))), bound) << precision;
+  }
+}
+
+TEST(Cli, BenchJsonHasEveryFigureAndItsBound) {
+  test::RunResult r = runQ3c("bench " + golden("tiny-bf16-untied") + " -p 40 -n 4 -r 1 --json");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"prefill_tokens_per_s", "decode_tokens_per_s", "bandwidth_gb_s", "weight_bytes_per_token",
+                          "peak_gflops", "decode_bound_tokens_per_s", "prefill_bound_tokens_per_s", "startup_s"})
+    EXPECT_GT(j.at(key).get<double>(), 0) << key;
+  EXPECT_EQ(j.at("precision"), "bf16");  // auto on a bf16 model
+  // Decode reads every weight but the untied embedding (one row of it) once per token.
+  WeightStore w = WeightStore::open(golden("tiny-bf16-untied"));
+  EXPECT_EQ(j.at("weight_bytes_per_token").get<double>(),
+            static_cast<double>(w.totalBytes() - w.find("model.embed_tokens.weight")->bytes));
+}
+
+TEST(Cli, PrecisionIsCheckedAndOnlyForTheJit) {
+  test::expectCleanFailure(runQ3c("eval " + golden("tiny-yarn") + " --ids 1 --out /dev/null --precision f16"), "precision",
+                           "unknown precision");
+  test::expectCleanFailure(runQ3c("eval " + golden("tiny-yarn") + " --ids 1 --out /dev/null --backend llvm --precision bf16"),
+                           "needs --backend jit", "bf16 on the llvm backend");
 }
 
 TEST(Cli, DumpIrPrintsAParsableGraph) {

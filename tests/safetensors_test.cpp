@@ -130,6 +130,26 @@ TEST(WeightStore, GoldenModelLoads) {
   EXPECT_EQ(m.loadError(), "");
 }
 
+TEST(WeightStore, ResidentCopyHoldsTheSameBytesInItsOwnMemory) {
+  WeightStore mapped = WeightStore::open((test::goldenDir() / "tiny-bf16-untied").string());
+  for (int threads : {1, 3}) {
+    WeightStore copy = mapped.residentCopy({}, threads);
+    ASSERT_EQ(copy.tensors().size(), mapped.tensors().size());
+    EXPECT_GE(copy.residentBytes(), mapped.totalBytes());
+    for (const auto& [name, view] : mapped.tensors()) {
+      const TensorView* c = copy.find(name);
+      ASSERT_NE(c, nullptr) << name;
+      EXPECT_NE(c->data, view->data) << name;
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(c->data) % 64, 0u) << name;
+      EXPECT_EQ(c->shape, view->shape);
+      EXPECT_EQ(std::memcmp(c->data, view->data, view->bytes), 0) << name;
+    }
+  }
+  WeightStore some = mapped.residentCopy({"lm_head.weight"}, 2);
+  EXPECT_EQ(some.tensors().size(), 1u);
+  EXPECT_THROW(mapped.residentCopy({"no.such.weight"}, 2), Error);
+}
+
 TEST(WeightStore, MissingTensorIsNamed) {
   BrokenModel m;
   m.replaceTensor("model.layers.1.mlp.up_proj.weight", {});

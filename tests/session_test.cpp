@@ -87,7 +87,11 @@ TEST(Session, LongPromptOnOddShapeMatchesAcrossChunking) {
 
 TEST(Session, ChunkedPrefillGivesTheLastTokensLogits) {
   Model model = Model::load((test::goldenDir() / "tiny-yarn").string());
-  auto backend = createBackend("interp");
+  for (const char* name : {"interp", "llvm", "jit"}) {
+  SCOPED_TRACE(name);
+  BackendOptions opt;
+  opt.precision = "f32";
+  auto backend = createBackend(name, opt);
   std::vector<int32_t> ids = randomIds(300, model.config.vocabSize, 11);
   const int64_t V = model.config.vocabSize;
   Session full(model, *backend, 300);
@@ -103,6 +107,7 @@ TEST(Session, ChunkedPrefillGivesTheLastTokensLogits) {
   ids[250] = static_cast<int32_t>(V);  // rejected before the first chunk runs
   EXPECT_THROW(bad.prefill(ids, 100), Error);
   EXPECT_EQ(bad.position(), 0);
+  }
 }
 
 TEST(ThreadPool, EveryPartRunsOncePerDispatch) {

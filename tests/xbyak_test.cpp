@@ -80,11 +80,20 @@ TEST(DotTile, EveryTileSizeMatchesTheReference) {
         std::vector<const void*> rows;
         for (int j = 0; j < NR; ++j) W.push_back(randomBuffer(c.w, k + 1, rng));
         for (int j = 0; j < NR; ++j) rows.push_back(W[j].bytes.data());
-        DotTileSet set(isa, c.a, c.w, k);
+        DotTileSet set(isa, c.a, c.w);
         for (int mr = 1; mr <= MR; ++mr)
-          for (int nr = 1; nr <= NR; ++nr) {
+          for (int nr = 1; nr <= NR; ++nr)
+            for (int chunks : {1, 3}) {
             std::vector<float> out(MR * NR, -1.0f);
-            set.table()[(mr - 1) * NR + nr - 1](A.bytes.data(), lda * ir::dtypeSize(c.a), rows.data(), out.data());
+            std::vector<float> partial(partialBytes(isa) / 4);
+            // K in `chunks` pieces (multiples of the step), the sums carried in `partial`.
+            const int64_t steps = k / step;
+            for (int c0 = 0; c0 < chunks; ++c0) {
+              DotTileArgs args{A.bytes.data(), lda * ir::dtypeSize(c.a), rows.data(), out.data(), partial.data(),
+                               steps * c0 / chunks * step, steps * (c0 + 1) / chunks * step,
+                               (c0 > 0 ? kResume : 0) | (c0 + 1 == chunks ? kFinish : 0)};
+              set.table()[(mr - 1) * NR + nr - 1](&args);
+            }
             for (int i = 0; i < mr; ++i)
               for (int j = 0; j < nr; ++j) {
                 double ref = 0, mag = 0;
@@ -93,11 +102,13 @@ TEST(DotTile, EveryTileSizeMatchesTheReference) {
                   mag += std::fabs(double(A.values[i * lda + kk]) * W[j].values[kk]);
                 }
                 // f32 accumulation in a different order: error grows with the sum of |terms|.
-                EXPECT_NEAR(out[i * nr + j], ref, 1e-5 * mag + 1e-6)
+                EXPECT_NEAR(out[i * NR + j], ref, 1e-5 * mag + 1e-6)
                     << isaName(isa) << " " << ir::dtypeName(c.a) << "x" << ir::dtypeName(c.w) << " K=" << k << " tile "
-                    << mr << "x" << nr << " at " << i << "," << j;
+                    << mr << "x" << nr << " at " << i << "," << j << " in " << chunks << " chunks";
               }
-            for (int r = mr * nr; r < MR * NR; ++r) EXPECT_EQ(out[r], -1.0f) << "wrote past the tile";
+            for (int i = 0; i < MR; ++i)
+              for (int j = 0; j < NR; ++j)
+                if (i >= mr || j >= nr) EXPECT_EQ(out[i * NR + j], -1.0f) << "wrote outside the tile";
           }
       }
     }
@@ -105,9 +116,9 @@ TEST(DotTile, EveryTileSizeMatchesTheReference) {
 
 TEST(DotTile, RejectsWhatItCannotRun) {
   const Isa isa = runnableIsas().front();
-  EXPECT_THROW(DotTileKernel({isa, DType::BF16, DType::F32, 1, 1, 64}), std::exception);
-  EXPECT_THROW(DotTileKernel({isa, DType::F32, DType::F32, 1, 1, dotKStep(isa, DType::F32, DType::F32) + 1}), std::exception);
-  EXPECT_THROW(DotTileKernel({isa, DType::F32, DType::F32, maxTileRows(isa) + 1, 1, 0}), std::exception);
+  EXPECT_THROW(DotTileKernel({isa, DType::BF16, DType::F32, 1, 1}), std::exception);
+  EXPECT_THROW(DotTileKernel({isa, DType::F32, DType::F32, maxTileRows(isa) + 1, 1}), std::exception);
+  EXPECT_THROW(DotTileKernel({isa, DType::F32, DType::F32, 1, 0}), std::exception);
 }
 
 TEST(Peak, MeasuresAPositiveThroughput) {

@@ -44,7 +44,7 @@ double BandwidthProbe::measure() const {
   return best;
 }
 
-TokenCost tokenCost(const Model& m, const ir::Graph& g, double context) {
+TokenCost tokenCost(const Model& m, const ir::Graph& g, double context, double outputRows) {
   const ModelConfig& c = m.config;
   TokenCost t{};
   for (const auto& [name, view] : m.weights.tensors())
@@ -55,7 +55,8 @@ TokenCost tokenCost(const Model& m, const ir::Graph& g, double context) {
     if (n.op == ir::OpKind::MatMul || n.op == ir::OpKind::MatMulAdd || n.op == ir::OpKind::MatMulSwiglu ||
         n.op == ir::OpKind::QkvRopeKv) {
       const ir::TensorType& w = g.value(n.operands[1]).type;
-      productWeights += static_cast<double>(w.shape[0].value) * static_cast<double>(w.shape[1].value);
+      const double rows = n.result == g.outputs()[0] ? outputRows : 1.0;
+      productWeights += rows * static_cast<double>(w.shape[0].value) * static_cast<double>(w.shape[1].value);
     }
   // Scores and the weighted sum of values: 2 x 2 x heads x head_dim FLOPs per past position.
   t.flops = 2 * productWeights + 4.0 * c.numLayers * c.numHeads * c.headDim * context;

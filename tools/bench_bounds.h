@@ -31,7 +31,8 @@ struct TokenCost {
 };
 
 // From the compiled graph's products (matmul family and fused q/k/v) and the config; `context`
-// is the average context length of the tokens measured.
-TokenCost tokenCost(const Model& m, const ir::Graph& g, double context);
+// is the average context length of the tokens measured, `outputRows` the share of tokens
+// whose logits are computed (a chunked prefill computes one row per chunk).
+TokenCost tokenCost(const Model& m, const ir::Graph& g, double context, double outputRows = 1.0);
 
 }  // namespace q3c::tools

@@ -86,14 +86,16 @@ void addBenchCommand(CLI::App& app) {
     BandwidthProbe probe(threads);
     std::vector<double> prefill, decode, bandwidth, decodeFraction;
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
-    const TokenCost prefillCost = tokenCost(model, graph, (o->prompt + 1) / 2.0);
+    // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
+    const double chunks = static_cast<double>((o->prompt + Session::kPrefillChunk - 1) / Session::kPrefillChunk);
+    const TokenCost prefillCost = tokenCost(model, graph, (o->prompt + 1) / 2.0, chunks / static_cast<double>(o->prompt));
     const double decodeBytes = decodeCost.weightBytes + decodeCost.kvBytes;
     for (int64_t rep = 0; rep <= o->repeats; ++rep) {  // repeat 0 warms caches and is not counted
       if (!o->json) std::fprintf(stderr, "bench: %s %lld of %lld\r", rep ? "repeat" : "warm-up", static_cast<long long>(rep),
                                  static_cast<long long>(o->repeats));
       session.reset();
       int64_t a = nowNs();
-      session.forward(prompt);
+      session.prefill(prompt);
       const double p = secondsSince(a);
       int64_t b = nowNs();
       for (int64_t i = 0; i < o->decode; ++i) session.forward({static_cast<int32_t>((i * 31 + 5) % model.config.vocabSize)});

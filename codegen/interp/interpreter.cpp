@@ -24,7 +24,7 @@ class InterpExecutable : public Executable {
         invFreq_[n.result] = ir::ropeInvFreq(ir::RopeParams::fromNode(n), headDim(n));
   }
 
-  const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool*) override {  // one thread: the reference
+  const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool*, OutputRows rows) override {  // one thread: the reference
     const int64_t past = kv.length(), C = past + T;
     if (C > kv.capacity())
       throw Error("context full: " + std::to_string(C) + " positions needed, the KV cache holds " +
@@ -35,7 +35,8 @@ class InterpExecutable : public Executable {
     lastC_ = C;
     for (const ir::Node& n : g_.nodes()) execute(n, ids, T, past, C, kv);
     kv.setLength(C);
-    return data_[g_.outputs()[0]];
+    const float* out = data_[g_.outputs()[0]];
+    return rows == OutputRows::Last ? out + (T - 1) * g_.value(g_.outputs()[0]).type.numel(1, 0) : out;
   }
 
   std::vector<float> valueOf(const std::string& name) const override {

@@ -40,11 +40,10 @@ struct TileOptions {
   xbyak::Isa isa = xbyak::Isa::Avx2;
 };
 
-// The Xbyak dot tiles a kernel calls through its Tiles argument: every tile size of
-// (a, w, K = kFull), see codegen/xbyak/dot_tile.h.
+// The Xbyak dot tiles a kernel calls through its Tiles argument: every tile size of (a, w),
+// see codegen/xbyak/dot_tile.h.
 struct TileRequest {
   ir::DType a, w;
-  int64_t k;
 };
 
 struct KernelPlan {
@@ -104,11 +103,17 @@ void emitBf16Rows(KernelBuilder& kb, llvm::Value* x, llvm::Value* M, int64_t K, 
 // A byte pointer to weight row `row`, which lies in one of `segs` (rows of K elements of w).
 llvm::Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs, llvm::Value* row, int64_t K,
                             ir::DType w);
-// out[i * nr + j] = sum_k A[m + i, k] * W_j[k] for i < mr, j < nr (run-time counts up to the
-// tiling's block): the tile kernel for the first kFull elements of K, then the rest here.
-// `A` holds rows of K elements of type `a`; rowPtrs is an array of nr weight row pointers.
-void emitTileCall(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K,
-                  llvm::Value* table, llvm::Value* A, llvm::Value* m, llvm::Value* mr, llvm::Value* nr,
-                  llvm::Value* rowPtrs, llvm::Value* out);
+// The products of input rows [mb, mEnd) (at most mBlock) with the nr weight rows rowPtrs
+// points to: sums[(m - mb) * t.nr + j] = sum_k A[m, k] * W_j[k]. Walks the K chunks, in each
+// every mr-row tile of the block; then adds the last K % step products here. `A` holds rows
+// of K elements of type `a`. `scratch` comes from tileScratch, made once per kernel.
+struct TileScratch {
+  llvm::Value *args, *partial;
+  int64_t partialFloatsPerTile;
+};
+TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Isa isa);
+void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K,
+                       llvm::Value* table, const TileScratch& scratch, llvm::Value* A, llvm::Value* mb,
+                       llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rowPtrs, llvm::Value* sums);
 
 }  // namespace q3c::llvmgen

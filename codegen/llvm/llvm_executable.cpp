@@ -36,6 +36,9 @@ struct Step {
   std::vector<ArgRef> args;
   std::vector<void*> ptrs;
   bool splits;
+  // The product that computes the graph output from a [T, K] input (ptrs[0]) into a [T, N]
+  // output (ptrs[1]): for OutputRows::Last it runs on the last input row alone.
+  int64_t lastRowInputBytes = 0;
 };
 
 // What a thread of the pool needs to run its part of one kernel call.
@@ -65,14 +68,14 @@ class LlvmExecutable : public Executable {
     locate();
     const llvmgen::TileOptions tiles = tileOptions(opt);
     std::map<std::string, llvmgen::KernelFn> byKey;
-    std::map<std::tuple<ir::DType, ir::DType, int64_t>, int64_t> tileSetIndex;
+    std::map<std::pair<ir::DType, ir::DType>, int64_t> tileSetIndex;
     int kernelNodes = 0;
     for (const ir::Node& n : g_.nodes()) {
       if (!needsKernel(n)) continue;
       llvmgen::KernelPlan plan = llvmgen::planKernel(g_, n, constants_, tiles);
       if (plan.tiles) {
-        auto [it, added] = tileSetIndex.try_emplace({plan.tiles->a, plan.tiles->w, plan.tiles->k}, tileSets_.size());
-        if (added) tileSets_.push_back(std::make_unique<xbyak::DotTileSet>(tiles.isa, plan.tiles->a, plan.tiles->w, plan.tiles->k));
+        auto [it, added] = tileSetIndex.try_emplace({plan.tiles->a, plan.tiles->w}, tileSets_.size());
+        if (added) tileSets_.push_back(std::make_unique<xbyak::DotTileSet>(tiles.isa, plan.tiles->a, plan.tiles->w));
         for (ArgRef& a : plan.args)
           if (a.kind == ArgRef::Tiles) a.layer = it->second;
       }
@@ -84,6 +87,10 @@ class LlvmExecutable : public Executable {
         });
       scratchPerToken_ = std::max(scratchPerToken_, plan.scratchFloatsPerToken);
       steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
+      const bool product = n.op == OpKind::MatMul || n.op == OpKind::MatMulAdd || n.op == OpKind::MatMulSwiglu;
+      if (product && n.result == g_.outputs()[0] && n.op == OpKind::MatMul && plan.args[0].kind == ArgRef::Value &&
+          plan.args[1].kind == ArgRef::Value && plan.args[1].value == n.result)
+        steps_.back().lastRowInputBytes = g_.value(n.operands[0]).type.numel(1, 0) * 4;
       ++kernelNodes;
     }
     const llvmgen::JitStats& s = jit.stats();
@@ -101,25 +108,34 @@ class LlvmExecutable : public Executable {
     }
   }
 
-  const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool* pool) override {
+  const float* run(const int32_t* ids, int64_t T, KvCache& kv, ThreadPool* pool, OutputRows rows) override {
     const int64_t past = kv.length(), C = past + T;
     if (C > kv.capacity())
       throw Error("context full: " + std::to_string(C) + " positions needed, the KV cache holds " +
                   std::to_string(kv.capacity()));
     const int parts = pool ? pool->size() : 1;
     reserve(T, parts);
+    bool lastOnly = false;
     for (Step& s : steps_) {
       for (size_t i = 0; i < s.args.size(); ++i) s.ptrs[i] = resolve(s.args[i], ids, T, kv);
+      int64_t stepT = T;
+      if (rows == OutputRows::Last && s.lastRowInputBytes > 0 && T > 1) {
+        s.ptrs[0] = static_cast<uint8_t*>(s.ptrs[0]) + (T - 1) * s.lastRowInputBytes;
+        stepT = 1;
+        lastOnly = true;
+      }
       if (s.splits && parts > 1) {
-        Call call{&s, T, past};
+        Call call{&s, stepT, past};
         pool->run(&Call::run, &call);
       } else {
-        s.fn(s.ptrs.data(), T, past, 0, 1);
+        s.fn(s.ptrs.data(), stepT, past, 0, 1);
       }
     }
     kv.setLength(C);
-    lastT_ = T;
-    return static_cast<const float*>(resolve({ArgRef::Value, g_.outputs()[0]}, ids, T, kv));
+    lastT_ = lastOnly ? 1 : T;
+    const float* out = static_cast<const float*>(resolve({ArgRef::Value, g_.outputs()[0]}, ids, T, kv));
+    if (rows == OutputRows::Last && !lastOnly) out += (T - 1) * g_.value(g_.outputs()[0]).type.numel(1, 0);
+    return out;
   }
 
   std::vector<float> valueOf(const std::string& name) const override {

@@ -92,16 +92,17 @@ void emitRange(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Va
 
 // The product on the Xbyak dot tiles. Per part (its panels of output columns), for each block
 // of mBlock input rows: for each panel, the nr weight row pointers (gate rows then their up
-// rows for swiglu) are gathered once, then every mr-row tile of the block is one tile call
-// whose sums go through the epilogue. See codegen/xbyak/tiling.h for the block sizes.
-void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, ir::DType aType,
+// rows for swiglu) are gathered once, the block's sums computed chunk by chunk of K, then the
+// epilogue writes the block's outputs. See codegen/xbyak/tiling.h for the block sizes.
+void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType,
                const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
                Value* M) {
   auto& B = kb.b();
   const bool swiglu = s.op == OpKind::MatMulSwiglu;
   const int64_t cols = swiglu ? s.N / 2 : s.N, panel = swiglu ? t.nr / 2 : t.nr;
   Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
-  Value* tile = kb.stackArray(t.mr * t.nr);
+  Value* sums = kb.stackArray(t.mBlock * t.nr);
+  const TileScratch scratch = tileScratch(kb, t, isa);
   auto [lo, hi] = kb.partRange(cols, panel);
   auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
   kb.loop(kb.i(0), M, t.mBlock, [&](Value* mb) {
@@ -116,24 +117,21 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
                         kb.gep(rowPtrs, B.CreateAdd(nOut, r), B.getPtrTy()));
       });
       Value* nr = swiglu ? B.CreateMul(nOut, kb.i(2)) : nOut;
-      kb.loop(mb, mEnd, t.mr, [&](Value* m) {
-        Value* mr = min(kb.i(t.mr), B.CreateSub(mEnd, m));
-        emitTileCall(kb, t, aType, s.wType, s.K, table, A, m, mr, nr, rowPtrs, tile);
-        kb.loop(kb.i(0), mr, 1, [&](Value* i) {
-          Value* row = B.CreateAdd(m, i);
-          Value* scale = inv ? kb.loadScalar(inv, row, ir::DType::F32) : nullptr;
-          kb.loop(kb.i(0), nOut, 1, [&](Value* j) {
-            Value* at = B.CreateAdd(B.CreateMul(row, kb.i(cols)), B.CreateAdd(n, j));
-            Value* v = kb.loadScalar(tile, B.CreateAdd(B.CreateMul(i, nr), j), ir::DType::F32);
-            if (scale) v = B.CreateFMul(v, scale);
-            if (s.op == OpKind::MatMulAdd) v = B.CreateFAdd(v, kb.loadScalar(res, at, ir::DType::F32));
-            if (swiglu) {
-              Value* up = kb.loadScalar(tile, B.CreateAdd(B.CreateMul(i, nr), B.CreateAdd(nOut, j)), ir::DType::F32);
-              if (scale) up = B.CreateFMul(up, scale);
-              v = B.CreateFMul(B.CreateFDiv(v, B.CreateFAdd(kb.f(1.0f), kb.expf(B.CreateFNeg(v)))), up);
-            }
-            kb.storeScalar(v, out, at);
-          });
+      emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
+      kb.loop(mb, mEnd, 1, [&](Value* row) {
+        Value* scale = inv ? kb.loadScalar(inv, row, ir::DType::F32) : nullptr;
+        Value* base = B.CreateMul(B.CreateSub(row, mb), kb.i(t.nr));
+        kb.loop(kb.i(0), nOut, 1, [&](Value* j) {
+          Value* at = B.CreateAdd(B.CreateMul(row, kb.i(cols)), B.CreateAdd(n, j));
+          Value* v = kb.loadScalar(sums, B.CreateAdd(base, j), ir::DType::F32);
+          if (scale) v = B.CreateFMul(v, scale);
+          if (s.op == OpKind::MatMulAdd) v = B.CreateFAdd(v, kb.loadScalar(res, at, ir::DType::F32));
+          if (swiglu) {
+            Value* up = kb.loadScalar(sums, B.CreateAdd(base, B.CreateAdd(nOut, j)), ir::DType::F32);
+            if (scale) up = B.CreateFMul(up, scale);
+            v = B.CreateFMul(B.CreateFDiv(v, B.CreateFAdd(kb.f(1.0f), kb.expf(B.CreateFNeg(v)))), up);
+          }
+          kb.storeScalar(v, out, at);
         });
       });
     });
@@ -175,13 +173,13 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const xbyak::GemmTiling t = tilingFor(tiles, s.K, s.wType);
     const ir::DType aType = tiles.activations;
     const bool bf16 = aType == ir::DType::BF16;
-    p.tiles = TileRequest{aType, s.wType, t.kFull};
+    p.tiles = TileRequest{aType, s.wType};
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, aType);
     // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float).
     p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + (bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0)));
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, aType, bf16, scratchPerToken, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
+    p.emit = [s, segs, t, aType, bf16, scratchPerToken, isa = tiles.isa, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       int a = 0;
       Value* x = kb.ptr(a++);
@@ -201,7 +199,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
         emitBf16Rows(kb, x, M, s.K, g, s.gType, rest);
         x = rest;
       }
-      emitTiled(kb, s, t, aType, segs, table, x, out, res, inv, M);
+      emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M);
       kb.finish();
     };
     return p;

@@ -85,11 +85,11 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   xbyak::GemmTiling t{};
   if (tiled) {
     t = tilingFor(tiles, s.K, s.wType);
-    p.tiles = TileRequest{tiles.activations, s.wType, t.kFull};
+    p.tiles = TileRequest{tiles.activations, s.wType};
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, tiles.activations);
   }
-  p.emit = [s, ranges, scratchPerToken, tiled, bf16, t, inputFloats, aType = tiles.activations,
+  p.emit = [s, ranges, scratchPerToken, tiled, bf16, t, inputFloats, aType = tiles.activations, isa = tiles.isa,
             tableArg = static_cast<int>(p.args.size()) - 1](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
@@ -127,7 +127,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       Value* table = kb.ptr(tableArg);
       Value* heads = kb.stackArray(t.mBlock * s.D);
       Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
-      Value* tile = kb.stackArray(t.mr * t.nr);
+      Value* sums = kb.stackArray(t.mBlock * t.nr);
+      const TileScratch tileScratchArea = tileScratch(kb, t, isa);
       auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
       kb.loop(kb.i(0), T, t.mBlock, [&](Value* mb) {
         Value* mEnd = min(B.CreateAdd(mb, kb.i(t.mBlock)), T);
@@ -139,16 +140,14 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
               Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
               B.CreateStore(emitRowPointer(kb, ranges, row, s.K, s.wType), kb.gep(rowPtrs, r, B.getPtrTy()));
             });
-            kb.loop(mb, mEnd, t.mr, [&](Value* m) {
-              Value* mr = min(kb.i(t.mr), B.CreateSub(mEnd, m));
-              emitTileCall(kb, t, aType, s.wType, s.K, table, input, m, mr, nr, rowPtrs, tile);
-              kb.loop(kb.i(0), mr, 1, [&](Value* i) {
-                Value* scale = s.norm ? kb.loadScalar(inv, B.CreateAdd(m, i), ir::DType::F32) : nullptr;
-                Value* dst = B.CreateAdd(B.CreateMul(B.CreateSub(B.CreateAdd(m, i), mb), kb.i(s.D)), d);
-                kb.loop(kb.i(0), nr, 1, [&](Value* j) {
-                  Value* v = kb.loadScalar(tile, B.CreateAdd(B.CreateMul(i, nr), j), ir::DType::F32);
-                  kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, j));
-                });
+            emitPanelProducts(kb, t, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
+            kb.loop(mb, mEnd, 1, [&](Value* m) {
+              Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
+              Value* src = B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr));
+              Value* dst = B.CreateAdd(B.CreateMul(B.CreateSub(m, mb), kb.i(s.D)), d);
+              kb.loop(kb.i(0), nr, 1, [&](Value* j) {
+                Value* v = kb.loadScalar(sums, B.CreateAdd(src, j), ir::DType::F32);
+                kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, j));
               });
             });
           });

@@ -16,8 +16,8 @@ xbyak::GemmTiling tilingFor(const TileOptions& opt, int64_t K, ir::DType w) {
 }
 
 std::string tilingKey(const xbyak::GemmTiling& t, ir::DType a) {
-  return " tiles=" + std::to_string(t.mr) + "x" + std::to_string(t.nr) + "/" + std::to_string(t.kFull) + "/m" +
-         std::to_string(t.mBlock) + " a=" + ir::dtypeName(a);
+  return " tiles=" + std::to_string(t.mr) + "x" + std::to_string(t.nr) + "/k" + std::to_string(t.kFull) + "/c" +
+         std::to_string(t.kChunk) + "/m" + std::to_string(t.mBlock) + " a=" + ir::dtypeName(a) + " v2";
 }
 
 void emitBf16Rows(KernelBuilder& kb, Value* x, Value* M, int64_t K, Value* g, ir::DType gType, Value* dst) {
@@ -45,28 +45,73 @@ Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs,
   return p;
 }
 
-void emitTileCall(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K, Value* table,
-                  Value* A, Value* m, Value* mr, Value* nr, Value* rowPtrs, Value* out) {
+TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Isa isa) {
   auto& B = kb.b();
   auto* ptrTy = B.getPtrTy();
+  auto* i64 = kb.i64();
+  // Field for field xbyak::DotTileArgs: a, ldaBytes, wRows, out, partial, kBegin, kEnd, flags.
+  auto* argsTy = llvm::StructType::get(kb.ctx(), {ptrTy, i64, ptrTy, ptrTy, ptrTy, i64, i64, i64});
+  const int64_t tiles = (t.mBlock + t.mr - 1) / t.mr;
+  const int64_t perTile = xbyak::partialBytes(isa) / 4;
+  return {kb.stackArray(1, argsTy), kb.stackArray(tiles * perTile), perTile};
+}
+
+void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K, Value* table,
+                       const TileScratch& scratch, Value* A, Value* mb, Value* mEnd, Value* nr, Value* rowPtrs,
+                       Value* sums) {
+  auto& B = kb.b();
+  auto* ptrTy = B.getPtrTy();
+  auto* argsTy = llvm::StructType::get(kb.ctx(), {ptrTy, kb.i64(), ptrTy, ptrTy, ptrTy, kb.i64(), kb.i64(), kb.i64()});
   const int64_t aBytes = ir::dtypeSize(a);
-  Value* aRow = kb.gep(A, B.CreateMul(m, kb.i(K * aBytes)), B.getInt8Ty());
-  Value* index = B.CreateAdd(B.CreateMul(B.CreateSub(mr, kb.i(1)), kb.i(t.nr)), B.CreateSub(nr, kb.i(1)));
-  Value* fn = B.CreateLoad(ptrTy, kb.gep(table, index, ptrTy));
-  auto* fnTy = llvm::FunctionType::get(B.getVoidTy(), {ptrTy, kb.i64(), ptrTy, ptrTy}, false);
-  B.CreateCall(fnTy, fn, {aRow, kb.i(K * aBytes), rowPtrs, out});
+  auto field = [&](int i) { return B.CreateStructGEP(argsTy, scratch.args, static_cast<unsigned>(i)); };
+  B.CreateStore(kb.i(K * aBytes), field(1));
+  B.CreateStore(rowPtrs, field(2));
+  auto min = [&](Value* x, Value* y) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x, y); };
+  // One chunk when the block is one row (decode): each weight is read once anyway.
+  Value* chunk = B.CreateSelect(B.CreateICmpSGT(B.CreateSub(mEnd, mb), kb.i(1)), kb.i(std::max<int64_t>(t.kChunk, 1)),
+                                kb.i(std::max<int64_t>(t.kFull, 1)));
+  // for (k0 = 0; k0 < max(kFull, 1); k0 += chunk): every tile of the block over [k0, k1)
+  Value* kLimit = kb.i(std::max<int64_t>(t.kFull, 1));
+  llvm::Function* fn = B.GetInsertBlock()->getParent();
+  llvm::BasicBlock* pre = B.GetInsertBlock();
+  llvm::BasicBlock* head = llvm::BasicBlock::Create(kb.ctx(), "chunk", fn);
+  llvm::BasicBlock* exit = llvm::BasicBlock::Create(kb.ctx(), "chunks_done", fn);
+  B.CreateBr(head);
+  B.SetInsertPoint(head);
+  llvm::PHINode* k0 = B.CreatePHI(kb.i64(), 2);
+  k0->addIncoming(kb.i(0), pre);
+  Value* k1 = min(B.CreateAdd(k0, chunk), kb.i(t.kFull));
+  Value* flags = B.CreateOr(B.CreateSelect(B.CreateICmpSGT(k0, kb.i(0)), kb.i(xbyak::kResume), kb.i(0)),
+                            B.CreateSelect(B.CreateICmpSGE(k1, kb.i(t.kFull)), kb.i(xbyak::kFinish), kb.i(0)));
+  B.CreateStore(k0, field(5));
+  B.CreateStore(k1, field(6));
+  B.CreateStore(flags, field(7));
+  kb.loop(mb, mEnd, t.mr, [&](Value* m) {
+    Value* mr = min(kb.i(t.mr), B.CreateSub(mEnd, m));
+    Value* tileIndex = B.CreateSDiv(B.CreateSub(m, mb), kb.i(t.mr));
+    B.CreateStore(kb.gep(A, B.CreateMul(m, kb.i(K * aBytes)), B.getInt8Ty()), field(0));
+    B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr))), field(3));
+    B.CreateStore(kb.gep(scratch.partial, B.CreateMul(tileIndex, kb.i(scratch.partialFloatsPerTile))), field(4));
+    Value* index = B.CreateAdd(B.CreateMul(B.CreateSub(mr, kb.i(1)), kb.i(t.nr)), B.CreateSub(nr, kb.i(1)));
+    Value* fnPtr = B.CreateLoad(ptrTy, kb.gep(table, index, ptrTy));
+    B.CreateCall(llvm::FunctionType::get(B.getVoidTy(), {ptrTy}, false), fnPtr, {scratch.args});
+  });
+  Value* next = B.CreateAdd(k0, chunk);
+  k0->addIncoming(next, B.GetInsertBlock());
+  B.CreateCondBr(B.CreateICmpSLT(next, kLimit), head, exit);
+  B.SetInsertPoint(exit);
   if (t.kFull == K) return;
-  kb.loop(kb.i(0), mr, 1, [&](Value* i) {
-    Value* aBase = B.CreateMul(B.CreateAdd(m, i), kb.i(K));
+  kb.loop(mb, mEnd, 1, [&](Value* m) {  // the last K % step products, row by row
+    Value* aBase = B.CreateMul(m, kb.i(K));
     kb.loop(kb.i(0), nr, 1, [&](Value* j) {
       Value* wRow = B.CreateLoad(ptrTy, kb.gep(rowPtrs, j, ptrTy));
-      Value* at = B.CreateAdd(B.CreateMul(i, nr), j);
-      Value* sum = kb.loopCarry(kb.i(t.kFull), kb.i(K), 1, {kb.loadScalar(out, at, ir::DType::F32)},
+      Value* at = B.CreateAdd(B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr)), j);
+      Value* sum = kb.loopCarry(kb.i(t.kFull), kb.i(K), 1, {kb.loadScalar(sums, at, ir::DType::F32)},
                                 [&](Value* k, const std::vector<Value*>& c) {
                                   return std::vector<Value*>{kb.fma(kb.loadScalar(A, B.CreateAdd(aBase, k), a),
                                                                     kb.loadScalar(wRow, k, w), c[0])};
                                 })[0];
-      kb.storeScalar(sum, out, at);
+      kb.storeScalar(sum, sums, at);
     });
   });
 }

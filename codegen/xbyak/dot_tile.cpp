@@ -1,5 +1,7 @@
 #include "codegen/xbyak/dot_tile.h"
 
+#include <cstddef>
+
 #include "frontend/error.h"
 
 namespace q3c::xbyak {
@@ -10,6 +12,8 @@ int64_t dotKStep(Isa isa, DType a, DType w) {
   if (isa == Isa::Avx512Bf16 && a == DType::BF16 && w == DType::BF16) return 32;  // 16 lanes x 2
   return isa == Isa::Avx2 ? 8 : 16;
 }
+
+int64_t partialBytes(Isa isa) { return int64_t(maxTileRows(isa)) * maxTileCols(isa) * (isa == Isa::Avx2 ? 32 : 64); }
 
 int maxTileRows(Isa isa) { return isa == Isa::Avx2 ? 3 : 4; }
 int maxTileCols(Isa isa) { return isa == Isa::Avx2 ? 4 : 6; }
@@ -28,8 +32,8 @@ namespace {
 constexpr int kGemvPrefetchBytes = 4096;
 
 std::string tileName(const DotTileSpec& s) {
-  return std::string("dot_") + isaName(s.isa) + "_" + ir::dtypeName(s.a) + "x" + ir::dtypeName(s.w) + "_k" +
-         std::to_string(s.k) + "_" + std::to_string(s.mr) + "x" + std::to_string(s.nr);
+  return std::string("dot_") + isaName(s.isa) + "_" + ir::dtypeName(s.a) + "x" + ir::dtypeName(s.w) + "_" +
+         std::to_string(s.mr) + "x" + std::to_string(s.nr);
 }
 
 }  // namespace
@@ -40,7 +44,6 @@ DotTileKernel::DotTileKernel(const DotTileSpec& s) : Generator(tileName(s), 4096
   if (s.mr < 1 || s.mr > maxTileRows(s.isa) || s.nr < 1 || s.nr > maxTileCols(s.isa))
     throw Error("dot tile " + std::to_string(s.mr) + "x" + std::to_string(s.nr) + " is outside the register budget");
   const int64_t step = dotKStep(s.isa, s.a, s.w);
-  if (s.k % step != 0) throw Error("dot tile K " + std::to_string(s.k) + " is not a multiple of " + std::to_string(step));
 
   const bool wide = s.isa != Isa::Avx2;  // zmm, 32 registers
   const bool dp = step == 32;            // vdpbf16ps on bf16 pairs
@@ -67,14 +70,41 @@ DotTileKernel::DotTileKernel(const DotTileSpec& s) : Generator(tileName(s), 4096
 
   const Reg64 aRow[4] = {rdi, r8, r9, r10};
   const Reg64 wRow[6] = {r11, rax, rbx, rbp, r12, r13};
-  const Reg64 off = r14;  // bytes into the W rows; A is at off * aScale
+  const Reg64 off = r14;      // bytes into the W rows; A is at off * aScale
+  const Reg64 partial = r15, out = rcx, end = rsi, flags = rdx;
+  const int vecBytes = wide ? 64 : 32;
   enter();
-  for (int i = 1; i < s.mr; ++i) lea(aRow[i], ptr[aRow[i - 1] + rsi]);
+  // Unpack the arguments (rdi last: it becomes row 0 of A).
+  mov(out, qword[rdi + offsetof(DotTileArgs, out)]);
+  mov(partial, qword[rdi + offsetof(DotTileArgs, partial)]);
+  mov(off, qword[rdi + offsetof(DotTileArgs, kBegin)]);
+  mov(end, qword[rdi + offsetof(DotTileArgs, kEnd)]);
+  mov(rdx, qword[rdi + offsetof(DotTileArgs, wRows)]);
   for (int j = 0; j < s.nr; ++j) mov(wRow[j], qword[rdx + 8 * j]);
+  mov(flags, qword[rdi + offsetof(DotTileArgs, flags)]);
+  mov(r10, qword[rdi + offsetof(DotTileArgs, ldaBytes)]);
+  mov(rdi, qword[rdi + offsetof(DotTileArgs, a)]);
+  if (s.mr > 1) lea(r8, ptr[rdi + r10]);
+  if (s.mr > 2) lea(r9, ptr[rdi + r10 * 2]);
+  if (s.mr > 3) lea(r10, ptr[r8 + r10 * 2]);  // the stride's register last
+  if (wElt == 2) {  // elements to bytes
+    add(off, off);
+    add(end, end);
+  } else {
+    shl(off, 2);
+    shl(end, 2);
+  }
+  Label fresh, check, loop, done, keep, exit;
+  test(flags, kResume);
+  jz(fresh, T_NEAR);
+  for (int r = 0; r < accs; ++r) vmovups(vec(r), wide ? zword[partial + r * vecBytes] : yword[partial + r * vecBytes]);
+  jmp(check, T_NEAR);
+  L(fresh);
   for (int r = 0; r < accs; ++r) vxorps(vec(r), vec(r), vec(r));
-  if (s.k > 0) {
-    xor_(off, off);
-    Label loop;
+  L(check);
+  {
+    cmp(off, end);
+    jae(done, T_NEAR);
     L(loop);
     for (int i = 0; i < s.mr; ++i) load(vec(aBase + i), s.a, aRow[i] + off * aScale);
     for (int j = 0; j < s.nr; ++j) {
@@ -88,9 +118,15 @@ DotTileKernel::DotTileKernel(const DotTileSpec& s) : Generator(tileName(s), 4096
       }
     }
     add(off, static_cast<uint32_t>(step * wElt));
-    cmp(off, static_cast<uint32_t>(s.k * wElt));
+    cmp(off, end);
     jb(loop, T_NEAR);
   }
+  L(done);
+  test(flags, kFinish);
+  jnz(keep, T_NEAR);
+  for (int r = 0; r < accs; ++r) vmovups(wide ? zword[partial + r * vecBytes] : yword[partial + r * vecBytes], vec(r));
+  jmp(exit, T_NEAR);
+  L(keep);
   // Reduce every accumulator across its lanes and store the sum.
   const int tmp = wide ? 30 : 15;
   for (int r = 0; r < accs; ++r) {
@@ -106,16 +142,17 @@ DotTileKernel::DotTileKernel(const DotTileSpec& s) : Generator(tileName(s), 4096
     vaddps(Xmm(r), Xmm(r), Xmm(tmp));
     vshufps(Xmm(tmp), Xmm(r), Xmm(r), 0xB1);
     vaddss(Xmm(r), Xmm(r), Xmm(tmp));
-    vmovss(dword[rcx + 4 * r], Xmm(r));
+    vmovss(dword[out + 4 * ((r / s.nr) * maxTileCols(s.isa) + r % s.nr)], Xmm(r));
   }
+  L(exit);
   leave();
   fn_ = finish<DotTileFn>();
 }
 
-DotTileSet::DotTileSet(Isa isa, DType a, DType w, int64_t k) : maxRows_(maxTileRows(isa)), maxCols_(maxTileCols(isa)) {
+DotTileSet::DotTileSet(Isa isa, DType a, DType w) : maxRows_(maxTileRows(isa)), maxCols_(maxTileCols(isa)) {
   for (int mr = 1; mr <= maxRows_; ++mr)
     for (int nr = 1; nr <= maxCols_; ++nr) {
-      kernels_.push_back(std::make_unique<DotTileKernel>(DotTileSpec{isa, a, w, mr, nr, k}));
+      kernels_.push_back(std::make_unique<DotTileKernel>(DotTileSpec{isa, a, w, mr, nr}));
       table_.push_back(kernels_.back()->fn());
     }
 }

@@ -2,13 +2,17 @@
 // rows, both with K contiguous (the weight in its [N, K] file layout, so bf16 weights need no
 // repacking: every K pair vdpbf16ps consumes is already adjacent).
 //
-//   out[i * nr + j] = sum_{k < K} A[i][k] * W_j[k]     for i < mr, j < nr
+//   out[i * maxCols + j] = sum_{kBegin <= k < kEnd} A[i][k] * W_j[k]     for i < mr, j < nr
 //
 // A row i starts at a + i * ldaBytes; W_j at wRows[j] (rows of one tile may come from
-// different tensors: the stacked q/k/v or gate/up parts). K is fixed when the kernel is
-// generated and is a multiple of dotKStep(); the caller adds the last K % step products.
-// Every tile register-blocks mr x nr accumulators, each W vector is loaded once per step and
-// used by mr rows, each A vector by nr rows; the sums are reduced across lanes at the end.
+// different tensors: the stacked q/k/v or gate/up parts). Every tile register-blocks mr x nr
+// accumulators; each W vector is loaded once per step and used by mr rows, each A vector by
+// nr rows; the sums are reduced across lanes at the end.
+//
+// K comes in chunks (see tiling.h) so that a panel of weight rows stays in L1 while every
+// tile of an M block uses it: a chunk that is not the last leaves its accumulators, unreduced,
+// in `partial` (mr * nr registers), and the next chunk starts from them. Chunk bounds are
+// multiples of dotKStep(); the caller adds the last K % step products.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -20,14 +24,27 @@
 
 namespace q3c::xbyak {
 
-using DotTileFn = void (*)(const void* a, int64_t ldaBytes, const void* const* wRows, float* out);
+// The one argument of a tile kernel (a struct, so generated code fills it in place).
+struct DotTileArgs {
+  const void* a;             // row 0 of A (at k = 0)
+  int64_t ldaBytes;          // A row stride
+  const void* const* wRows;  // nr weight row pointers (at k = 0)
+  float* out;                // the sums, rows maxCols floats apart (with kFinish)
+  float* partial;            // mr * nr vector registers of unreduced sums between chunks
+  int64_t kBegin, kEnd;      // the chunk, in elements
+  int64_t flags;             // kResume | kFinish
+};
+constexpr int64_t kResume = 1;  // start from `partial` (else from zero)
+constexpr int64_t kFinish = 2;  // reduce into `out` (else leave the sums in `partial`)
+using DotTileFn = void (*)(const DotTileArgs* args);
 
 struct DotTileSpec {
   Isa isa;
   ir::DType a, w;  // a: f32 or bf16; w: f32, bf16 or f16 (bf16 when a is)
   int mr, nr;      // 1 .. maxTileRows(isa), 1 .. maxTileCols(isa)
-  int64_t k;       // a multiple of dotKStep(isa, a, w)
 };
+// Bytes of `partial` one tile needs at most.
+int64_t partialBytes(Isa isa);
 
 // Elements of K one step of the kernel consumes: a register of A.
 int64_t dotKStep(Isa isa, ir::DType a, ir::DType w);
@@ -47,11 +64,11 @@ class DotTileKernel : public Generator {
   DotTileFn fn_;
 };
 
-// Every tile size of one (isa, a, w, K): the table generated code indexes by the rows and
+// Every tile size of one (isa, a, w): the table generated code indexes by the rows and
 // columns left at the edges, table()[(mr - 1) * maxCols + nr - 1].
 class DotTileSet {
  public:
-  DotTileSet(Isa isa, ir::DType a, ir::DType w, int64_t k);
+  DotTileSet(Isa isa, ir::DType a, ir::DType w);
   const DotTileFn* table() const { return table_.data(); }
   int maxRows() const { return maxRows_; }
   int maxCols() const { return maxCols_; }
