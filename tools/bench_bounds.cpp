@@ -7,11 +7,13 @@
 #include <thread>
 #include <vector>
 
+#include "codegen/xbyak/peak.h"
 #include "frontend/error.h"
 
 namespace q3c::tools {
 
-BandwidthProbe::BandwidthProbe(int threads) : threads_(std::max(1, threads)), bytes_(size_t(1) << 30) {
+BandwidthProbe::BandwidthProbe(int threads, xbyak::Isa isa)
+    : threads_(std::max(1, threads)), isa_(isa), bytes_(size_t(1) << 30) {
   void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw Error("bench: cannot allocate 1 GB for the bandwidth probe");
   madvise(p, bytes_, MADV_HUGEPAGE);  // like the weights (see WeightStore::residentCopy)
@@ -22,25 +24,8 @@ BandwidthProbe::BandwidthProbe(int threads) : threads_(std::max(1, threads)), by
 BandwidthProbe::~BandwidthProbe() { munmap(data_, bytes_); }
 
 double BandwidthProbe::measure() const {
-  const size_t n = bytes_ / sizeof(float), per = n / threads_ / 16 * 16;
   double best = 0;
-  for (int pass = 0; pass < 3; ++pass) {
-    std::vector<std::thread> pool;
-    std::vector<float> sums(threads_);
-    auto t0 = std::chrono::steady_clock::now();
-    for (int t = 0; t < threads_; ++t)
-      pool.emplace_back([&, t] {
-        const float* p = data_ + per * t;
-        float acc[16] = {};  // 16 independent sums: vectorized, never latency-bound
-        for (size_t i = 0; i < per; i += 16)
-          for (int j = 0; j < 16; ++j) acc[j] += p[i + j];
-        for (float a : acc) sums[t] += a;
-      });
-    for (auto& th : pool) th.join();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, static_cast<double>(per * threads_ * sizeof(float)) / secs * 1e-9);
-    if (sums[0] == 42) std::fputc(' ', stderr);  // keep the sums alive
-  }
+  for (int pass = 0; pass < 3; ++pass) best = std::max(best, xbyak::readBandwidth(isa_, data_, bytes_, threads_));
   return best;
 }
 

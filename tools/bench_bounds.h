@@ -5,21 +5,24 @@
 #include <cstdint>
 #include <memory>
 
+#include "codegen/xbyak/cpu.h"
 #include "ir/graph.h"
 #include "runtime/model.h"
 
 namespace q3c::tools {
 
-// Sums a 1 GB buffer (huge pages, touched once at construction, so no page faults are timed)
-// on `threads` threads; measure() returns the best GB/s of three passes.
+// Reads a 1 GB buffer (huge pages, touched once at construction, so no page faults are timed)
+// on `threads` threads with the ISA's widest loads; measure() returns the best GB/s of three
+// passes.
 class BandwidthProbe {
  public:
-  explicit BandwidthProbe(int threads);
+  BandwidthProbe(int threads, xbyak::Isa isa);
   ~BandwidthProbe();
   double measure() const;
 
  private:
   int threads_;
+  xbyak::Isa isa_;
   size_t bytes_;
   float* data_;
 };

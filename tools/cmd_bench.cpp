@@ -83,7 +83,8 @@ void addBenchCommand(CLI::App& app) {
     std::vector<int32_t> prompt(static_cast<size_t>(o->prompt));
     for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 7919 + 11) % model.config.vocabSize);
 
-    BandwidthProbe probe(threads);
+    const xbyak::Isa isa = xbyak::selectIsa(o->backend.isa);
+    BandwidthProbe probe(threads, isa);
     std::vector<double> prefill, decode, bandwidth, decodeFraction;
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
@@ -109,7 +110,6 @@ void addBenchCommand(CLI::App& app) {
     }
     if (!o->json) std::fprintf(stderr, "%40s\r", "");
     const bool bf16 = bf16Activations(o->backend, model);
-    const xbyak::Isa isa = xbyak::selectIsa(o->backend.isa);
     const xbyak::PeakResult peak = xbyak::measurePeak(isa, bf16, threads);
     const Stats pre = stats(prefill), dec = stats(decode), bw = stats(bandwidth), frac = stats(decodeFraction);
     const double decodeBound = bw.median * 1e9 / decodeBytes;

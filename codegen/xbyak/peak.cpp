@@ -38,7 +38,51 @@ class PeakLoop : public Generator {
   LoopFn fn;
 };
 
+using ReadFn = void (*)(const void* begin, const void* end);
+
+// Reads [begin, end) 256 bytes (AVX2: 128) per iteration into four independent accumulators.
+class ReadLoop : public Generator {
+ public:
+  explicit ReadLoop(Isa isa) : Generator("read_loop", 1024) {
+    using namespace Xbyak;
+    const bool wide = isa != Isa::Avx2;
+    const int vec = wide ? 64 : 32;
+    for (int i = 0; i < 4; ++i) wide ? vpxord(Zmm(i), Zmm(i), Zmm(i)) : vpxor(Ymm(i), Ymm(i), Ymm(i));
+    Label loop, done;
+    cmp(rdi, rsi);
+    jae(done, T_NEAR);
+    L(loop);
+    for (int i = 0; i < 4; ++i) {
+      if (wide) vpaddd(Zmm(i), Zmm(i), zword[rdi + i * vec]);
+      else vpaddd(Ymm(i), Ymm(i), yword[rdi + i * vec]);
+    }
+    add(rdi, 4 * vec);
+    cmp(rdi, rsi);
+    jb(loop, T_NEAR);
+    L(done);
+    vzeroupper();
+    ret();
+    fn = finish<ReadFn>();
+  }
+  ReadFn fn;
+};
+
 }  // namespace
+
+double readBandwidth(Isa isa, const void* data, size_t bytes, int threads) {
+  static ReadLoop avx2(Isa::Avx2), avx512(Isa::Avx512);
+  const ReadFn fn = isa == Isa::Avx2 ? avx2.fn : avx512.fn;
+  threads = std::max(1, threads);
+  const size_t per = bytes / static_cast<size_t>(threads) / 1024 * 1024;
+  const auto* base = static_cast<const uint8_t*>(data);
+  std::vector<std::thread> pool;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int t = 1; t < threads; ++t) pool.emplace_back([&, t] { fn(base + per * t, base + per * (t + 1)); });
+  fn(base, base + per);
+  for (auto& th : pool) th.join();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return static_cast<double>(per * threads) / secs * 1e-9;
+}
 
 PeakResult measurePeak(Isa isa, bool bf16, int threads) {
   const bool dp = bf16 && isa == Isa::Avx512Bf16;

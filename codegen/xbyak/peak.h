@@ -13,4 +13,9 @@ struct PeakResult {
 // `bf16`: vdpbf16ps where the ISA has it (else the f32 FMA the bf16 path falls back to).
 PeakResult measurePeak(Isa isa, bool bf16, int threads);
 
+// The memory bound: GB/s of reading `bytes` at `data` (a multiple of 1 KB, 64-byte aligned),
+// split over `threads` threads, with the widest loads of `isa` into independent
+// accumulators, so nothing but the memory system limits it. One pass; the caller repeats.
+double readBandwidth(Isa isa, const void* data, size_t bytes, int threads);
+
 }  // namespace q3c::xbyak
