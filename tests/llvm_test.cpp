@@ -183,6 +183,28 @@ TEST(LlvmBackend, OddShapesAndLongPromptsMatchTheInterpreter) {
   }
 }
 
+TEST(JitBackend, TiledAttentionOnLongPromptsMatchesTheInterpreter) {
+  // head_dim 48 (tiled attention: whole vectors, not a power of two), 6 query heads on 2 KV
+  // heads, a 700-token prompt (query blocks of 32 and key blocks of 64 with partial ends) in
+  // chunks, then decode steps.
+  test::TempDir tmp;
+  SynthShape s{"gqa48", 300, 96, 160, 2, 6, 2, 48, 4096, false, 1};
+  SynthOptions opt;
+  opt.shape = s;
+  opt.outDir = tmp.path().string();
+  synthesizeModel(opt);
+  Model m = Model::load(opt.outDir);
+  std::vector<int32_t> ids(700);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 3) % 300);
+  auto interp = createBackend("interp");
+  std::vector<float> want = run(m, *interp, m.graph, ids, {4, 5, 6});
+  for (std::string isa : isas()) {
+    auto backend = llvmBackend(isa, "", "jit");
+    EXPECT_NE(backend->compile(pipeline(m.graph), m.weights)->describe().find("matmuls on xbyak"), std::string::npos);
+    EXPECT_LE(test::relativeError(run(m, *backend, pipeline(m.graph), ids, {4, 5, 6}), want), kTolerance) << isa;
+  }
+}
+
 TEST(LlvmBackend, ThreadsSplitTheWorkWithoutChangingOneBit) {
   // Parts own disjoint output columns and heads, so every sum is the same on 1 and 3 threads.
   Model m = Model::load((test::goldenDir() / "tiny-bf16-untied").string());

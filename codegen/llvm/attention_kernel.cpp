@@ -1,7 +1,9 @@
-// attention and flash_attention: causal grouped-query attention with an online softmax. Keys
-// come in blocks of `block`: the block's scores are kept on the stack, the running max and sum
-// are rescaled once per block. A decode step (T = 1) splits the context into `splits` parts,
-// each reduced on its own and merged. Plain `attention` is the same kernel with one split.
+// attention and flash_attention: causal grouped-query attention with an online softmax. With
+// the jit's tiles (head dim a multiple of 16): blocks of queries against blocks of keys, the
+// scores from the f32 dot tiles. Else LLVM's loops: keys come in blocks of `block`, the
+// block's scores kept on the stack, the running max and sum rescaled once per block; a decode
+// step (T = 1) splits the context into `splits` parts, each reduced on its own and merged.
+// Plain `attention` is the same kernel with one split.
 #include <llvm/IR/Intrinsics.h>
 
 #include <cmath>
@@ -12,7 +14,130 @@ namespace q3c::llvmgen {
 
 using llvm::Value;
 
-KernelPlan planAttention(const ir::Graph& g, const ir::Node& n) {
+namespace {
+
+// On the dot tiles: per head, blocks of kQueries queries (one in decode) against blocks of
+// kKeys keys. The block's scores Q·Kᵀ come from the f32 tiles (the keys are the weight rows);
+// masking, the online softmax (exp inline, vectorized) and P·V run here, and the K and V rows
+// of a block serve all its queries from cache.
+constexpr int64_t kQueries = 32, kKeys = 64;
+
+void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa isa, int64_t H, int64_t KV, int64_t D,
+                      float scale, Value* table, Value* qp, Value* kp, Value* vp, Value* out) {
+  auto& B = kb.b();
+  const int64_t vw = kb.vw();
+  xbyak::GemmTiling t = tiling;
+  t.mBlock = kQueries;
+  Value* S = kb.stackArray(kQueries * kKeys);
+  Value* rowMax = kb.stackArray(kQueries);
+  Value* rowSum = kb.stackArray(kQueries);
+  Value* acc = kb.stackArray(kQueries * D);
+  Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
+  Value* sums = kb.stackArray(kQueries * t.nr);
+  const TileScratch scratch = tileScratch(kb, t, isa);
+  Value* T = kb.T();
+  Value* past = kb.past();
+  auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
+  auto [h0, h1] = kb.partRange(H, 1);
+  kb.loop(h0, h1, 1, [&](Value* h) {
+    Value* kvh = B.CreateSDiv(h, kb.i(H / KV));
+    Value* qHead = kb.gep(qp, B.CreateMul(h, kb.i(D)));  // row t of this head at + t * H * D
+    kb.loop(kb.i(0), T, kQueries, [&](Value* q0) {
+      Value* qEnd = min(B.CreateAdd(q0, kb.i(kQueries)), T);
+      kb.loop(kb.i(0), kb.i(kQueries), 1, [&](Value* r) {
+        kb.storeScalar(kb.f(-INFINITY), rowMax, r);
+        kb.storeScalar(kb.f(0.0f), rowSum, r);
+      });
+      kb.loop(kb.i(0), kb.i(kQueries * D), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), acc, i); });
+      Value* visible = B.CreateAdd(past, qEnd);  // keys any query of the block sees
+      kb.loop(kb.i(0), visible, kKeys, [&](Value* k0) {
+        Value* kEnd = min(B.CreateAdd(k0, kb.i(kKeys)), visible);
+        // Scores of the block, panel by panel of keys.
+        kb.loop(k0, kEnd, t.nr, [&](Value* j0) {
+          Value* nr = min(kb.i(t.nr), B.CreateSub(kEnd, j0));
+          kb.loop(kb.i(0), nr, 1, [&](Value* j) {
+            Value* key = B.CreateAdd(j0, j);
+            B.CreateStore(kb.gep(kp, B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D))),
+                          kb.gep(rowPtrs, j, B.getPtrTy()));
+          });
+          emitPanelProducts(kb, t, ir::DType::F32, ir::DType::F32, D, table, scratch, qHead, q0, qEnd, nr, rowPtrs, sums,
+                            H * D);
+          kb.loop(q0, qEnd, 1, [&](Value* q) {
+            kb.loop(kb.i(0), nr, 1, [&](Value* j) {
+              Value* v = kb.loadScalar(sums, B.CreateAdd(B.CreateMul(B.CreateSub(q, q0), kb.i(t.nr)), j), ir::DType::F32);
+              kb.storeScalar(v, S, B.CreateAdd(B.CreateMul(B.CreateSub(q, q0), kb.i(kKeys)), B.CreateAdd(B.CreateSub(j0, k0), j)));
+            });
+          });
+        });
+        // Per query: mask, online softmax, P·V.
+        kb.loop(q0, qEnd, 1, [&](Value* q) {
+          Value* row = B.CreateSub(q, q0);
+          Value* sRow = B.CreateMul(row, kb.i(kKeys));
+          Value* limit = B.CreateSub(min(kEnd, B.CreateAdd(B.CreateAdd(past, q), kb.i(1))), k0);  // visible keys here
+          std::vector<Value*> lanes;
+          for (int64_t l = 0; l < vw; ++l) lanes.push_back(kb.f(static_cast<float>(l)));
+          Value* laneIndex = llvm::ConstantVector::get(std::vector<llvm::Constant*>(
+              reinterpret_cast<llvm::Constant* const*>(lanes.data()), reinterpret_cast<llvm::Constant* const*>(lanes.data()) + vw));
+          Value* limitV = kb.splat(B.CreateSIToFP(limit, kb.f32()));
+          Value* blockMax = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.splat(kb.f(-INFINITY))}, [&](Value* k, const std::vector<Value*>& c) {
+            Value* idx = B.CreateFAdd(laneIndex, kb.splat(B.CreateSIToFP(k, kb.f32())));
+            Value* sv = B.CreateFMul(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(kb.f(scale)));
+            sv = B.CreateSelect(B.CreateFCmpOLT(idx, limitV), sv, kb.splat(kb.f(-INFINITY)));
+            kb.storeVector(sv, S, B.CreateAdd(sRow, k));
+            return std::vector<Value*>{B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, c[0], sv)};
+          })[0];
+          Value* bmax = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, blockMax);
+          Value* any = B.CreateICmpSGT(limit, kb.i(0));
+          llvm::Function* fn = B.GetInsertBlock()->getParent();
+          auto* update = llvm::BasicBlock::Create(kb.ctx(), "softmax_update", fn);
+          auto* skip = llvm::BasicBlock::Create(kb.ctx(), "softmax_skip", fn);
+          B.CreateCondBr(any, update, skip);
+          B.SetInsertPoint(update);
+          Value* oldMax = kb.loadScalar(rowMax, row, ir::DType::F32);
+          Value* newMax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, oldMax, bmax);
+          Value* rescale = B.CreateSelect(B.CreateFCmpOEQ(oldMax, kb.f(-INFINITY)), kb.f(0.0f), kb.expf(B.CreateFSub(oldMax, newMax)));
+          Value* sumV = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.zeroVec()}, [&](Value* k, const std::vector<Value*>& c) {
+            Value* pv = kb.expVec(B.CreateFSub(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(newMax)));
+            kb.storeVector(pv, S, B.CreateAdd(sRow, k));
+            return std::vector<Value*>{B.CreateFAdd(c[0], pv)};
+          })[0];
+          kb.storeScalar(kb.fma(kb.loadScalar(rowSum, row, ir::DType::F32), rescale, kb.hsum(sumV)), rowSum, row);
+          kb.storeScalar(newMax, rowMax, row);
+          Value* aRow = B.CreateMul(row, kb.i(D));
+          kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+            Value* at = B.CreateAdd(aRow, d);
+            kb.storeVector(B.CreateFMul(kb.loadVector(acc, at, ir::DType::F32), kb.splat(rescale)), acc, at);
+          });
+          kb.loop(kb.i(0), limit, 1, [&](Value* k) {
+            Value* p = kb.splat(kb.loadScalar(S, B.CreateAdd(sRow, k), ir::DType::F32));
+            Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, k), kb.i(KV)), kvh), kb.i(D));
+            kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+              Value* at = B.CreateAdd(aRow, d);
+              kb.storeVector(kb.fma(p, kb.loadVector(vp, B.CreateAdd(vRow, d), ir::DType::F32), kb.loadVector(acc, at, ir::DType::F32)),
+                             acc, at);
+            });
+          });
+          B.CreateBr(skip);
+          B.SetInsertPoint(skip);
+        });
+      });
+      // Normalize and store the block's outputs.
+      kb.loop(q0, qEnd, 1, [&](Value* q) {
+        Value* row = B.CreateSub(q, q0);
+        Value* inv = kb.splat(B.CreateFDiv(kb.f(1.0f), kb.loadScalar(rowSum, row, ir::DType::F32)));
+        Value* dst = B.CreateMul(B.CreateAdd(B.CreateMul(q, kb.i(H)), h), kb.i(D));
+        kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+          kb.storeVector(B.CreateFMul(kb.loadVector(acc, B.CreateAdd(B.CreateMul(row, kb.i(D)), d), ir::DType::F32), inv), out,
+                         B.CreateAdd(dst, d));
+        });
+      });
+    });
+  });
+}
+
+}  // namespace
+
+KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOptions& tiles) {
   const ir::TensorType& q = g.value(n.result).type;
   const int64_t H = q.shape[1].value, D = q.shape[2].value, KV = g.value(n.operands[1]).type.shape[1].value;
   const float scale = static_cast<float>(n.attrFloat("scale"));
@@ -26,8 +151,25 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n) {
   p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[1]}, {ArgRef::Value, n.operands[2]},
             {ArgRef::Value, n.result}};
   p.splits = true;  // parts take disjoint query heads
-  p.emit = [=](KernelBuilder& kb) {
+  // On the f32 dot tiles when the head dim is whole vectors (a tile's K tail is scalar) and the
+  // jit asks for tiles; else (the llvm backend) LLVM's loops with context splits in decode.
+  const bool tiled = tiles.enabled && D % 16 == 0;
+  xbyak::GemmTiling tiling{};
+  if (tiled) {
+    TileOptions f32 = tiles;
+    f32.activations = ir::DType::F32;
+    tiling = tilingFor(f32, D, ir::DType::F32);
+    p.tiles = TileRequest{ir::DType::F32, ir::DType::F32};
+    p.args.push_back({ArgRef::Tiles});
+    p.key += " tiled q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + tilingKey(tiling, ir::DType::F32);
+  }
+  p.emit = [=, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
+    if (tiled) {
+      emitTiled(kb, tiling, isa, H, KV, D, scale, kb.ptr(4), kb.ptr(0), kb.ptr(1), kb.ptr(2), kb.ptr(3));
+      kb.finish();
+      return;
+    }
     Value* qp = kb.ptr(0);
     Value* kp = kb.ptr(1);
     Value* vp = kb.ptr(2);

@@ -1,5 +1,7 @@
 #include "codegen/llvm/kernel_builder.h"
 
+#include <cmath>
+
 #include <llvm/IR/Intrinsics.h>
 
 namespace q3c::llvmgen {
@@ -143,6 +145,22 @@ Value* KernelBuilder::fma(Value* a, Value* b, Value* c) {
 }
 
 Value* KernelBuilder::expf(Value* x) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x); }
+
+Value* KernelBuilder::expVec(Value* x) {
+  auto c = [&](float v) { return splat(f(v)); };
+  auto* vi32 = llvm::FixedVectorType::get(b_.getInt32Ty(), vw_);
+  Value* clamped = b_.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
+                                            b_.CreateBinaryIntrinsic(llvm::Intrinsic::minnum, x, c(88.0f)), c(-87.0f));
+  Value* n = b_.CreateUnaryIntrinsic(llvm::Intrinsic::roundeven, b_.CreateFMul(clamped, c(1.44269504f)));
+  Value* r = fma(n, c(-0.693359375f), clamped);  // ln2 in two parts: the high one exact in f32
+  r = fma(n, c(2.12194440e-4f), r);
+  Value* p = c(1.0f / 720);
+  for (float k : {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = fma(p, r, c(k));
+  Value* bits = b_.CreateShl(b_.CreateAdd(b_.CreateFPToSI(n, vi32), b_.CreateVectorSplat(vw_, b_.getInt32(127))),
+                             b_.CreateVectorSplat(vw_, b_.getInt32(23)));
+  Value* e = b_.CreateFMul(p, b_.CreateBitCast(bits, vf32()));
+  return b_.CreateSelect(b_.CreateFCmpOEQ(x, c(-INFINITY)), c(0.0f), e);
+}
 
 Value* KernelBuilder::stackArray(int64_t n, llvm::Type* elem) {
   llvm::IRBuilder<> at(entry_, entry_->begin());

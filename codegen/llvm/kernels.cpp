@@ -144,7 +144,7 @@ KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable
       return planQkvRopeKv(g, n, constants, tiles);
     case OpKind::Attention:
     case OpKind::FlashAttention:
-      return planAttention(g, n);
+      return planAttention(g, n, tiles);
     default:
       return planElementwise(g, n, constants);
   }

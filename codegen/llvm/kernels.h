@@ -62,7 +62,7 @@ KernelPlan planKernel(const ir::Graph& g, const ir::Node& n, const ConstantTable
 // Families, one file each.
 KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles);
 KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles);
-KernelPlan planAttention(const ir::Graph& g, const ir::Node& n);
+KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOptions& tiles);
 KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
 
 // Shared pieces.
@@ -106,7 +106,7 @@ llvm::Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>&
 // The products of input rows [mb, mEnd) (at most mBlock) with the nr weight rows rowPtrs
 // points to: sums[(m - mb) * t.nr + j] = sum_k A[m, k] * W_j[k]. Walks the K chunks, in each
 // every mr-row tile of the block; then adds the last K % step products here. `A` holds rows
-// of K elements of type `a`. `scratch` comes from tileScratch, made once per kernel.
+// of K elements of type `a`, `lda` elements apart (0: K). `scratch` comes from tileScratch, made once per kernel.
 struct TileScratch {
   llvm::Value *args, *partial;
   int64_t partialFloatsPerTile;
@@ -114,6 +114,6 @@ struct TileScratch {
 TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Isa isa);
 void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K,
                        llvm::Value* table, const TileScratch& scratch, llvm::Value* A, llvm::Value* mb,
-                       llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rowPtrs, llvm::Value* sums);
+                       llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rowPtrs, llvm::Value* sums, int64_t lda = 0);
 
 }  // namespace q3c::llvmgen

@@ -58,13 +58,14 @@ TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Is
 
 void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K, Value* table,
                        const TileScratch& scratch, Value* A, Value* mb, Value* mEnd, Value* nr, Value* rowPtrs,
-                       Value* sums) {
+                       Value* sums, int64_t lda) {
+  if (lda == 0) lda = K;
   auto& B = kb.b();
   auto* ptrTy = B.getPtrTy();
   auto* argsTy = llvm::StructType::get(kb.ctx(), {ptrTy, kb.i64(), ptrTy, ptrTy, ptrTy, kb.i64(), kb.i64(), kb.i64()});
   const int64_t aBytes = ir::dtypeSize(a);
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, scratch.args, static_cast<unsigned>(i)); };
-  B.CreateStore(kb.i(K * aBytes), field(1));
+  B.CreateStore(kb.i(lda * aBytes), field(1));
   B.CreateStore(rowPtrs, field(2));
   auto min = [&](Value* x, Value* y) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x, y); };
   // One chunk when the block is one row (decode): each weight is read once anyway.
@@ -89,7 +90,7 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
   kb.loop(mb, mEnd, t.mr, [&](Value* m) {
     Value* mr = min(kb.i(t.mr), B.CreateSub(mEnd, m));
     Value* tileIndex = B.CreateSDiv(B.CreateSub(m, mb), kb.i(t.mr));
-    B.CreateStore(kb.gep(A, B.CreateMul(m, kb.i(K * aBytes)), B.getInt8Ty()), field(0));
+    B.CreateStore(kb.gep(A, B.CreateMul(m, kb.i(lda * aBytes)), B.getInt8Ty()), field(0));
     B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr))), field(3));
     B.CreateStore(kb.gep(scratch.partial, B.CreateMul(tileIndex, kb.i(scratch.partialFloatsPerTile))), field(4));
     Value* index = B.CreateAdd(B.CreateMul(B.CreateSub(mr, kb.i(1)), kb.i(t.nr)), B.CreateSub(nr, kb.i(1)));
@@ -102,7 +103,7 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
   B.SetInsertPoint(exit);
   if (t.kFull == K) return;
   kb.loop(mb, mEnd, 1, [&](Value* m) {  // the last K % step products, row by row
-    Value* aBase = B.CreateMul(m, kb.i(K));
+    Value* aBase = B.CreateMul(m, kb.i(lda));
     kb.loop(kb.i(0), nr, 1, [&](Value* j) {
       Value* wRow = B.CreateLoad(ptrTy, kb.gep(rowPtrs, j, ptrTy));
       Value* at = B.CreateAdd(B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr)), j);
