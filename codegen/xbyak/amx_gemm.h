@@ -1,0 +1,45 @@
+// AMX-BF16 GEMM microkernel (tdpbf16ps), for CPUs that have it (Sapphire Rapids and later).
+//
+// The weights stay in their [N, K] row layout: 16 weight rows x 32 K are exactly an AMX "A"
+// tile (16 rows of 64 bytes, stride K x 2). The activations are the "B" operand, which AMX
+// wants pair-interleaved along K ("VNNI" layout): packVnni() rewrites a block of 32 activation
+// rows as [K/2][32][2] once per block. One call computes a 32 x 32 block of outputs,
+// transposed (out[n][m]), with four accumulator tiles:
+//
+//   C[n0..n0+16)[m0..m0+16) += W[n rows][k..k+32) . A^T[k..k+32)[m rows]      (x 2 x 2)
+//
+// Not selected by the jit yet: it has only run where AMX exists (see docs/kernels.md).
+#pragma once
+#include <cstdint>
+
+#include "codegen/xbyak/generator.h"
+
+namespace q3c::xbyak {
+
+struct AmxGemmArgs {
+  const uint16_t* w;       // row n0 of the weight, bf16
+  int64_t wStrideBytes;    // K x 2
+  const uint16_t* aVnni;   // packVnni() of the 32-row activation block
+  float* out;              // [32 n][32 m] floats, row stride 128 bytes
+  int64_t k;               // a multiple of 32
+};
+using AmxGemmFn = void (*)(const AmxGemmArgs* args);
+
+class AmxGemmKernel : public Generator {
+ public:
+  AmxGemmKernel();
+  AmxGemmFn fn() const { return fn_; }
+
+ private:
+  AmxGemmFn fn_;
+};
+
+// Rows [0, rows) of A (bf16, `lda` elements apart; rows >= `rows` up to 32 are zero) into
+// dst[K/2][32][2]: the pair-interleaved B operand of tdpbf16ps. K even.
+void packVnni(const uint16_t* a, int64_t lda, int64_t rows, int64_t K, uint16_t* dst);
+
+// Linux keeps the AMX tile state off until a thread asks; true when this process may use it
+// (the CPU has AMX-BF16 and the kernel granted XTILEDATA).
+bool requestAmx();
+
+}  // namespace q3c::xbyak
