@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "codegen/xbyak/peak.h"
 #include "runtime/session.h"
@@ -84,7 +85,8 @@ void addBenchCommand(CLI::App& app) {
     for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 7919 + 11) % model.config.vocabSize);
 
     const xbyak::Isa isa = xbyak::selectIsa(o->backend.isa);
-    BandwidthProbe probe(threads, isa);
+    std::unique_ptr<BandwidthProbe> probe;  // made after the warm-up, so peak RSS is the model's
+    double rss = 0;
     std::vector<double> prefill, decode, bandwidth, decodeFraction;
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
@@ -101,8 +103,12 @@ void addBenchCommand(CLI::App& app) {
       int64_t b = nowNs();
       for (int64_t i = 0; i < o->decode; ++i) session.forward({static_cast<int32_t>((i * 31 + 5) % model.config.vocabSize)});
       const double d = secondsSince(b);
-      const double bw = probe.measure();  // right after the decode it bounds
-      if (rep == 0) continue;
+      if (rep == 0) {
+        rss = peakRssGb();
+        probe = std::make_unique<BandwidthProbe>(threads, isa);
+        continue;
+      }
+      const double bw = probe->measure();  // right after the decode it bounds
       prefill.push_back(static_cast<double>(o->prompt) / p);
       decode.push_back(static_cast<double>(o->decode) / d);
       bandwidth.push_back(bw);
@@ -114,7 +120,6 @@ void addBenchCommand(CLI::App& app) {
     const Stats pre = stats(prefill), dec = stats(decode), bw = stats(bandwidth), frac = stats(decodeFraction);
     const double decodeBound = bw.median * 1e9 / decodeBytes;
     const double prefillBound = peak.gflops * 1e9 / prefillCost.flops;
-    const double rss = peakRssGb();
 
     if (o->json) {
       std::printf(
@@ -132,7 +137,8 @@ void addBenchCommand(CLI::App& app) {
       return;
     }
     if (std::string d = session.executable().describe(); !d.empty()) std::printf("%s\n", d.c_str());
-    std::printf("start-up   %8.3f s     compile + weight packing; peak RSS %.2f GB\n", startupSecs, rss);
+    std::printf("start-up   %8.3f s     compile + weight packing; peak RSS %.2f GB (model, KV cache, activations)\n",
+                startupSecs, rss);
     std::printf("prefill    %8.2f tok/s median of %lld (%.2f .. %.2f), %lld tokens\n", pre.median,
                 static_cast<long long>(o->repeats), pre.min, pre.max, static_cast<long long>(o->prompt));
     std::printf("  bound    %8.2f tok/s = %.0f GFLOP/s peak of %s (%d threads, this run) / %.2f GFLOP per token"
