@@ -7,6 +7,7 @@
 #include <llvm/IR/Intrinsics.h>
 
 #include <cmath>
+#include <functional>
 
 #include "codegen/llvm/kernels.h"
 
@@ -16,16 +17,18 @@ using llvm::Value;
 
 namespace {
 
-// On the dot tiles: per head, blocks of kQueries queries (one in decode) against blocks of
-// kKeys keys. The block's scores Q·Kᵀ come from the f32 tiles (the keys are the weight rows);
-// masking, the online softmax (exp inline, vectorized) and P·V run here, and the K and V rows
-// of a block serve all its queries from cache.
+// On the dot tiles: blocks of up to kQueries query rows against blocks of kKeys keys. The
+// block's scores Q·Kᵀ come from the f32 tiles (the cached keys are the weight rows); masking,
+// the online softmax (exp inline, vectorized) and P·V run here, and the K and V rows of a
+// block serve all its rows from cache. Prefill: the rows are one head's tokens. Decode: the
+// rows are the heads that share a KV head (grouped-query attention), so each cached key and
+// value is read once for the whole group.
 constexpr int64_t kQueries = 32, kKeys = 64;
 
 void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa isa, int64_t H, int64_t KV, int64_t D,
-                      float scale, Value* table, Value* qp, Value* kp, Value* vp, Value* out) {
+               float scale, Value* table, Value* qp, Value* kp, Value* vp, Value* out) {
   auto& B = kb.b();
-  const int64_t vw = kb.vw();
+  const int64_t vw = kb.vw(), G = H / KV;
   xbyak::GemmTiling t = tiling;
   t.mBlock = kQueries;
   Value* S = kb.stackArray(kQueries * kKeys);
@@ -35,104 +38,128 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
   Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
   Value* sums = kb.stackArray(kQueries * t.nr);
   const TileScratch scratch = tileScratch(kb, t, isa);
-  Value* T = kb.T();
   Value* past = kb.past();
   auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
-  auto [h0, h1] = kb.partRange(H, 1);
-  kb.loop(h0, h1, 1, [&](Value* h) {
-    Value* kvh = B.CreateSDiv(h, kb.i(H / KV));
-    Value* qHead = kb.gep(qp, B.CreateMul(h, kb.i(D)));  // row t of this head at + t * H * D
-    kb.loop(kb.i(0), T, kQueries, [&](Value* q0) {
-      Value* qEnd = min(B.CreateAdd(q0, kb.i(kQueries)), T);
-      kb.loop(kb.i(0), kb.i(kQueries), 1, [&](Value* r) {
-        kb.storeScalar(kb.f(-INFINITY), rowMax, r);
-        kb.storeScalar(kb.f(0.0f), rowSum, r);
-      });
-      kb.loop(kb.i(0), kb.i(kQueries * D), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), acc, i); });
-      Value* visible = B.CreateAdd(past, qEnd);  // keys any query of the block sees
-      kb.loop(kb.i(0), visible, kKeys, [&](Value* k0) {
-        Value* kEnd = min(B.CreateAdd(k0, kb.i(kKeys)), visible);
-        // Scores of the block, panel by panel of keys.
-        kb.loop(k0, kEnd, t.nr, [&](Value* j0) {
-          Value* nr = min(kb.i(t.nr), B.CreateSub(kEnd, j0));
+
+  // Rows [0, rows) at qBase, lda floats apart, against KV head kvh; row r sees keys below
+  // seen(r) (at most `visible`) and writes its output at out[outAt(r)].
+  auto block = [&](Value* kvh, Value* qBase, int64_t lda, Value* rows, Value* visible,
+                   const std::function<Value*(Value*)>& seen, const std::function<Value*(Value*)>& outAt) {
+    kb.loop(kb.i(0), kb.i(kQueries), 1, [&](Value* r) {
+      kb.storeScalar(kb.f(-INFINITY), rowMax, r);
+      kb.storeScalar(kb.f(0.0f), rowSum, r);
+    });
+    kb.loop(kb.i(0), kb.i(kQueries * D), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), acc, i); });
+    kb.loop(kb.i(0), visible, kKeys, [&](Value* k0) {
+      Value* kEnd = min(B.CreateAdd(k0, kb.i(kKeys)), visible);
+      // Scores of the block, panel by panel of keys.
+      kb.loop(k0, kEnd, t.nr, [&](Value* j0) {
+        Value* nr = min(kb.i(t.nr), B.CreateSub(kEnd, j0));
+        kb.loop(kb.i(0), nr, 1, [&](Value* j) {
+          Value* key = B.CreateAdd(j0, j);
+          B.CreateStore(kb.gep(kp, B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D))),
+                        kb.gep(rowPtrs, j, B.getPtrTy()));
+        });
+        emitPanelProducts(kb, t, ir::DType::F32, ir::DType::F32, D, table, scratch, qBase, kb.i(0), rows, nr, rowPtrs, sums,
+                          lda);
+        kb.loop(kb.i(0), rows, 1, [&](Value* r) {
           kb.loop(kb.i(0), nr, 1, [&](Value* j) {
-            Value* key = B.CreateAdd(j0, j);
-            B.CreateStore(kb.gep(kp, B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D))),
-                          kb.gep(rowPtrs, j, B.getPtrTy()));
-          });
-          emitPanelProducts(kb, t, ir::DType::F32, ir::DType::F32, D, table, scratch, qHead, q0, qEnd, nr, rowPtrs, sums,
-                            H * D);
-          kb.loop(q0, qEnd, 1, [&](Value* q) {
-            kb.loop(kb.i(0), nr, 1, [&](Value* j) {
-              Value* v = kb.loadScalar(sums, B.CreateAdd(B.CreateMul(B.CreateSub(q, q0), kb.i(t.nr)), j), ir::DType::F32);
-              kb.storeScalar(v, S, B.CreateAdd(B.CreateMul(B.CreateSub(q, q0), kb.i(kKeys)), B.CreateAdd(B.CreateSub(j0, k0), j)));
-            });
+            Value* v = kb.loadScalar(sums, B.CreateAdd(B.CreateMul(r, kb.i(t.nr)), j), ir::DType::F32);
+            kb.storeScalar(v, S, B.CreateAdd(B.CreateMul(r, kb.i(kKeys)), B.CreateAdd(B.CreateSub(j0, k0), j)));
           });
         });
-        // Per query: mask, online softmax, P·V.
-        kb.loop(q0, qEnd, 1, [&](Value* q) {
-          Value* row = B.CreateSub(q, q0);
-          Value* sRow = B.CreateMul(row, kb.i(kKeys));
-          Value* limit = B.CreateSub(min(kEnd, B.CreateAdd(B.CreateAdd(past, q), kb.i(1))), k0);  // visible keys here
-          std::vector<Value*> lanes;
-          for (int64_t l = 0; l < vw; ++l) lanes.push_back(kb.f(static_cast<float>(l)));
-          Value* laneIndex = llvm::ConstantVector::get(std::vector<llvm::Constant*>(
-              reinterpret_cast<llvm::Constant* const*>(lanes.data()), reinterpret_cast<llvm::Constant* const*>(lanes.data()) + vw));
-          Value* limitV = kb.splat(B.CreateSIToFP(limit, kb.f32()));
-          Value* blockMax = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.splat(kb.f(-INFINITY))}, [&](Value* k, const std::vector<Value*>& c) {
-            Value* idx = B.CreateFAdd(laneIndex, kb.splat(B.CreateSIToFP(k, kb.f32())));
-            Value* sv = B.CreateFMul(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(kb.f(scale)));
-            sv = B.CreateSelect(B.CreateFCmpOLT(idx, limitV), sv, kb.splat(kb.f(-INFINITY)));
-            kb.storeVector(sv, S, B.CreateAdd(sRow, k));
-            return std::vector<Value*>{B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, c[0], sv)};
-          })[0];
-          Value* bmax = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, blockMax);
-          Value* any = B.CreateICmpSGT(limit, kb.i(0));
-          llvm::Function* fn = B.GetInsertBlock()->getParent();
-          auto* update = llvm::BasicBlock::Create(kb.ctx(), "softmax_update", fn);
-          auto* skip = llvm::BasicBlock::Create(kb.ctx(), "softmax_skip", fn);
-          B.CreateCondBr(any, update, skip);
-          B.SetInsertPoint(update);
-          Value* oldMax = kb.loadScalar(rowMax, row, ir::DType::F32);
-          Value* newMax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, oldMax, bmax);
-          Value* rescale = B.CreateSelect(B.CreateFCmpOEQ(oldMax, kb.f(-INFINITY)), kb.f(0.0f), kb.expf(B.CreateFSub(oldMax, newMax)));
-          Value* sumV = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.zeroVec()}, [&](Value* k, const std::vector<Value*>& c) {
-            Value* pv = kb.expVec(B.CreateFSub(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(newMax)));
-            kb.storeVector(pv, S, B.CreateAdd(sRow, k));
-            return std::vector<Value*>{B.CreateFAdd(c[0], pv)};
-          })[0];
-          kb.storeScalar(kb.fma(kb.loadScalar(rowSum, row, ir::DType::F32), rescale, kb.hsum(sumV)), rowSum, row);
-          kb.storeScalar(newMax, rowMax, row);
-          Value* aRow = B.CreateMul(row, kb.i(D));
+      });
+      // Per row: mask, online softmax, P·V.
+      kb.loop(kb.i(0), rows, 1, [&](Value* row) {
+        Value* sRow = B.CreateMul(row, kb.i(kKeys));
+        Value* limit = B.CreateSub(min(kEnd, seen(row)), k0);  // keys of this block the row sees
+        std::vector<llvm::Constant*> lanes;
+        for (int64_t l = 0; l < vw; ++l) lanes.push_back(llvm::ConstantFP::get(kb.f32(), static_cast<float>(l)));
+        Value* laneIndex = llvm::ConstantVector::get(lanes);
+        Value* limitV = kb.splat(B.CreateSIToFP(limit, kb.f32()));
+        Value* blockMax = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.splat(kb.f(-INFINITY))}, [&](Value* k, const std::vector<Value*>& c) {
+          Value* idx = B.CreateFAdd(laneIndex, kb.splat(B.CreateSIToFP(k, kb.f32())));
+          Value* sv = B.CreateFMul(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(kb.f(scale)));
+          sv = B.CreateSelect(B.CreateFCmpOLT(idx, limitV), sv, kb.splat(kb.f(-INFINITY)));
+          kb.storeVector(sv, S, B.CreateAdd(sRow, k));
+          return std::vector<Value*>{B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, c[0], sv)};
+        })[0];
+        Value* bmax = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, blockMax);
+        llvm::Function* fn = B.GetInsertBlock()->getParent();
+        auto* update = llvm::BasicBlock::Create(kb.ctx(), "softmax_update", fn);
+        auto* skip = llvm::BasicBlock::Create(kb.ctx(), "softmax_skip", fn);
+        B.CreateCondBr(B.CreateICmpSGT(limit, kb.i(0)), update, skip);
+        B.SetInsertPoint(update);
+        Value* oldMax = kb.loadScalar(rowMax, row, ir::DType::F32);
+        Value* newMax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, oldMax, bmax);
+        Value* rescale = B.CreateSelect(B.CreateFCmpOEQ(oldMax, kb.f(-INFINITY)), kb.f(0.0f), kb.expf(B.CreateFSub(oldMax, newMax)));
+        Value* sumV = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.zeroVec()}, [&](Value* k, const std::vector<Value*>& c) {
+          Value* pv = kb.expVec(B.CreateFSub(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(newMax)));
+          kb.storeVector(pv, S, B.CreateAdd(sRow, k));
+          return std::vector<Value*>{B.CreateFAdd(c[0], pv)};
+        })[0];
+        kb.storeScalar(kb.fma(kb.loadScalar(rowSum, row, ir::DType::F32), rescale, kb.hsum(sumV)), rowSum, row);
+        kb.storeScalar(newMax, rowMax, row);
+        Value* aRow = B.CreateMul(row, kb.i(D));
+        kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+          Value* at = B.CreateAdd(aRow, d);
+          kb.storeVector(B.CreateFMul(kb.loadVector(acc, at, ir::DType::F32), kb.splat(rescale)), acc, at);
+        });
+        kb.loop(kb.i(0), limit, 1, [&](Value* k) {
+          Value* p = kb.splat(kb.loadScalar(S, B.CreateAdd(sRow, k), ir::DType::F32));
+          Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, k), kb.i(KV)), kvh), kb.i(D));
           kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
             Value* at = B.CreateAdd(aRow, d);
-            kb.storeVector(B.CreateFMul(kb.loadVector(acc, at, ir::DType::F32), kb.splat(rescale)), acc, at);
+            kb.storeVector(kb.fma(p, kb.loadVector(vp, B.CreateAdd(vRow, d), ir::DType::F32), kb.loadVector(acc, at, ir::DType::F32)),
+                           acc, at);
           });
-          kb.loop(kb.i(0), limit, 1, [&](Value* k) {
-            Value* p = kb.splat(kb.loadScalar(S, B.CreateAdd(sRow, k), ir::DType::F32));
-            Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, k), kb.i(KV)), kvh), kb.i(D));
-            kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
-              Value* at = B.CreateAdd(aRow, d);
-              kb.storeVector(kb.fma(p, kb.loadVector(vp, B.CreateAdd(vRow, d), ir::DType::F32), kb.loadVector(acc, at, ir::DType::F32)),
-                             acc, at);
-            });
-          });
-          B.CreateBr(skip);
-          B.SetInsertPoint(skip);
         });
-      });
-      // Normalize and store the block's outputs.
-      kb.loop(q0, qEnd, 1, [&](Value* q) {
-        Value* row = B.CreateSub(q, q0);
-        Value* inv = kb.splat(B.CreateFDiv(kb.f(1.0f), kb.loadScalar(rowSum, row, ir::DType::F32)));
-        Value* dst = B.CreateMul(B.CreateAdd(B.CreateMul(q, kb.i(H)), h), kb.i(D));
-        kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
-          kb.storeVector(B.CreateFMul(kb.loadVector(acc, B.CreateAdd(B.CreateMul(row, kb.i(D)), d), ir::DType::F32), inv), out,
-                         B.CreateAdd(dst, d));
-        });
+        B.CreateBr(skip);
+        B.SetInsertPoint(skip);
       });
     });
-  });
+    // Normalize and store the rows.
+    kb.loop(kb.i(0), rows, 1, [&](Value* row) {
+      Value* inv = kb.splat(B.CreateFDiv(kb.f(1.0f), kb.loadScalar(rowSum, row, ir::DType::F32)));
+      Value* dst = outAt(row);
+      kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+        kb.storeVector(B.CreateFMul(kb.loadVector(acc, B.CreateAdd(B.CreateMul(row, kb.i(D)), d), ir::DType::F32), inv), out,
+                       B.CreateAdd(dst, d));
+      });
+    });
+  };
+
+  llvm::Function* fn = B.GetInsertBlock()->getParent();
+  auto* decode = llvm::BasicBlock::Create(kb.ctx(), "decode", fn);
+  auto* prefill = llvm::BasicBlock::Create(kb.ctx(), "prefill", fn);
+  auto* done = llvm::BasicBlock::Create(kb.ctx(), "done", fn);
+  B.CreateCondBr(B.CreateICmpEQ(kb.T(), kb.i(1)), decode, prefill);
+  B.SetInsertPoint(decode);
+  {  // one token: the G heads of each KV head are the rows (q is [1, H, D]: D floats apart)
+    auto [g0, g1] = kb.partRange(KV, 1);
+    Value* visible = B.CreateAdd(past, kb.i(1));
+    kb.loop(g0, g1, 1, [&](Value* g) {
+      block(g, kb.gep(qp, B.CreateMul(g, kb.i(G * D))), D, kb.i(G), visible, [&](Value*) { return visible; },
+            [&](Value* r) { return B.CreateMul(B.CreateAdd(B.CreateMul(g, kb.i(G)), r), kb.i(D)); });
+    });
+  }
+  B.CreateBr(done);
+  B.SetInsertPoint(prefill);
+  {  // per head, blocks of kQueries tokens (row t of head h at q + (t * H + h) * D)
+    auto [h0, h1] = kb.partRange(H, 1);
+    kb.loop(h0, h1, 1, [&](Value* h) {
+      Value* kvh = B.CreateSDiv(h, kb.i(G));
+      kb.loop(kb.i(0), kb.T(), kQueries, [&](Value* q0) {
+        Value* rows = B.CreateSub(min(B.CreateAdd(q0, kb.i(kQueries)), kb.T()), q0);
+        Value* qBase = kb.gep(qp, B.CreateMul(B.CreateAdd(B.CreateMul(q0, kb.i(H)), h), kb.i(D)));
+        block(kvh, qBase, H * D, rows, B.CreateAdd(past, B.CreateAdd(q0, rows)),
+              [&](Value* r) { return B.CreateAdd(B.CreateAdd(past, B.CreateAdd(q0, r)), kb.i(1)); },
+              [&](Value* r) { return B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(q0, r), kb.i(H)), h), kb.i(D)); });
+      });
+    });
+  }
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
 }
 
 }  // namespace
@@ -153,7 +180,7 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
   p.splits = true;  // parts take disjoint query heads
   // On the f32 dot tiles when the head dim is whole vectors (a tile's K tail is scalar) and the
   // jit asks for tiles; else (the llvm backend) LLVM's loops with context splits in decode.
-  const bool tiled = tiles.enabled && D % 16 == 0;
+  const bool tiled = tiles.enabled && D % 16 == 0 && H / KV <= kQueries;
   xbyak::GemmTiling tiling{};
   if (tiled) {
     TileOptions f32 = tiles;
@@ -161,7 +188,7 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
     tiling = tilingFor(f32, D, ir::DType::F32);
     p.tiles = TileRequest{ir::DType::F32, ir::DType::F32};
     p.args.push_back({ArgRef::Tiles});
-    p.key += " tiled q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + tilingKey(tiling, ir::DType::F32);
+    p.key += " tiled3 q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + tilingKey(tiling, ir::DType::F32);
   }
   p.emit = [=, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();

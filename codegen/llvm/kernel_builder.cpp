@@ -147,8 +147,10 @@ Value* KernelBuilder::fma(Value* a, Value* b, Value* c) {
 Value* KernelBuilder::expf(Value* x) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x); }
 
 Value* KernelBuilder::expVec(Value* x) {
-  auto c = [&](float v) { return splat(f(v)); };
-  auto* vi32 = llvm::FixedVectorType::get(b_.getInt32Ty(), vw_);
+  const bool vector = x->getType()->isVectorTy();
+  auto c = [&](float v) { return vector ? splat(f(v)) : f(v); };
+  auto ci = [&](int32_t v) { return vector ? b_.CreateVectorSplat(vw_, b_.getInt32(v)) : b_.getInt32(v); };
+  llvm::Type* i32 = vector ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(b_.getInt32Ty(), vw_)) : b_.getInt32Ty();
   Value* clamped = b_.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
                                             b_.CreateBinaryIntrinsic(llvm::Intrinsic::minnum, x, c(88.0f)), c(-87.0f));
   Value* n = b_.CreateUnaryIntrinsic(llvm::Intrinsic::roundeven, b_.CreateFMul(clamped, c(1.44269504f)));
@@ -156,9 +158,8 @@ Value* KernelBuilder::expVec(Value* x) {
   r = fma(n, c(2.12194440e-4f), r);
   Value* p = c(1.0f / 720);
   for (float k : {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = fma(p, r, c(k));
-  Value* bits = b_.CreateShl(b_.CreateAdd(b_.CreateFPToSI(n, vi32), b_.CreateVectorSplat(vw_, b_.getInt32(127))),
-                             b_.CreateVectorSplat(vw_, b_.getInt32(23)));
-  Value* e = b_.CreateFMul(p, b_.CreateBitCast(bits, vf32()));
+  Value* bits = b_.CreateShl(b_.CreateAdd(b_.CreateFPToSI(n, i32), ci(127)), ci(23));
+  Value* e = b_.CreateFMul(p, b_.CreateBitCast(bits, x->getType()));
   return b_.CreateSelect(b_.CreateFCmpOEQ(x, c(-INFINITY)), c(0.0f), e);
 }
 

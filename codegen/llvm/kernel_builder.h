@@ -61,8 +61,8 @@ class KernelBuilder {
   llvm::Value* hsum(llvm::Value* vec);             // sum of the lanes
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* c);  // a*b+c, vector or scalar
   llvm::Value* expf(llvm::Value* x);  // scalar
-  // exp of every lane of a vw-vector, inline (no libm call): 2^n times a degree-6 polynomial on
-  // |r| <= ln2/2, relative error below 2e-7; exp(-inf) = 0.
+  // exp of a scalar or of every lane of a vw-vector, inline (no libm call): 2^n times a
+  // degree-6 polynomial on |r| <= ln2/2, relative error below 2e-7; exp(-inf) = 0.
   llvm::Value* expVec(llvm::Value* x);
   // A stack array of n f32 (or of `elem`), allocated once at the kernel's entry.
   llvm::Value* stackArray(int64_t n, llvm::Type* elem = nullptr);

@@ -107,6 +107,10 @@ llvm::Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>&
 // points to: sums[(m - mb) * t.nr + j] = sum_k A[m, k] * W_j[k]. Walks the K chunks, in each
 // every mr-row tile of the block; then adds the last K % step products here. `A` holds rows
 // of K elements of type `a`, `lda` elements apart (0: K). `scratch` comes from tileScratch, made once per kernel.
+// Rows [0, M) in equal blocks of at most t.mBlock rows (multiples of t.mr): body(mb, mEnd).
+// Equal, so that a short last block does not stream a weight panel for a few rows.
+void emitMBlocks(KernelBuilder& kb, const xbyak::GemmTiling& t, llvm::Value* M,
+                 const std::function<void(llvm::Value* mb, llvm::Value* mEnd)>& body);
 struct TileScratch {
   llvm::Value *args, *partial;
   int64_t partialFloatsPerTile;

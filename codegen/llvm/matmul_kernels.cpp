@@ -105,8 +105,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   const TileScratch scratch = tileScratch(kb, t, isa);
   auto [lo, hi] = kb.partRange(cols, panel);
   auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
-  kb.loop(kb.i(0), M, t.mBlock, [&](Value* mb) {
-    Value* mEnd = min(B.CreateAdd(mb, kb.i(t.mBlock)), M);
+  emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
     kb.loop(lo, hi, panel, [&](Value* n) {
       Value* nOut = min(kb.i(panel), B.CreateSub(hi, n));
       kb.loop(kb.i(0), nOut, 1, [&](Value* r) {
@@ -129,7 +128,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
           if (swiglu) {
             Value* up = kb.loadScalar(sums, B.CreateAdd(base, B.CreateAdd(nOut, j)), ir::DType::F32);
             if (scale) up = B.CreateFMul(up, scale);
-            v = B.CreateFMul(B.CreateFDiv(v, B.CreateFAdd(kb.f(1.0f), kb.expf(B.CreateFNeg(v)))), up);
+            v = B.CreateFMul(B.CreateFDiv(v, B.CreateFAdd(kb.f(1.0f), kb.expVec(B.CreateFNeg(v)))), up);
           }
           kb.storeScalar(v, out, at);
         });

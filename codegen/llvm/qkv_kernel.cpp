@@ -130,8 +130,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       Value* sums = kb.stackArray(t.mBlock * t.nr);
       const TileScratch tileScratchArea = tileScratch(kb, t, isa);
       auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
-      kb.loop(kb.i(0), T, t.mBlock, [&](Value* mb) {
-        Value* mEnd = min(B.CreateAdd(mb, kb.i(t.mBlock)), T);
+      emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
         // Head h (global number) into heads[m - mb][0 .. D).
         auto products = [&](Value* h) {
           kb.loop(kb.i(0), kb.i(s.D), t.nr, [&](Value* d) {

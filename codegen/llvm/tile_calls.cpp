@@ -17,7 +17,7 @@ xbyak::GemmTiling tilingFor(const TileOptions& opt, int64_t K, ir::DType w) {
 
 std::string tilingKey(const xbyak::GemmTiling& t, ir::DType a) {
   return " tiles=" + std::to_string(t.mr) + "x" + std::to_string(t.nr) + "/k" + std::to_string(t.kFull) + "/c" +
-         std::to_string(t.kChunk) + "/m" + std::to_string(t.mBlock) + " a=" + ir::dtypeName(a) + " v2";
+         std::to_string(t.kChunk) + "/m" + std::to_string(t.mBlock) + " a=" + ir::dtypeName(a) + " v4";
 }
 
 void emitBf16Rows(KernelBuilder& kb, Value* x, Value* M, int64_t K, Value* g, ir::DType gType, Value* dst) {
@@ -43,6 +43,17 @@ Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs,
     p = p ? B.CreateSelect(B.CreateICmpSGE(row, kb.i(s.start)), at, p) : at;
   }
   return p;
+}
+
+void emitMBlocks(KernelBuilder& kb, const xbyak::GemmTiling& t, Value* M, const std::function<void(Value*, Value*)>& body) {
+  auto& B = kb.b();
+  auto ceilDiv = [&](Value* a, Value* b) { return B.CreateSDiv(B.CreateAdd(a, B.CreateSub(b, kb.i(1))), b); };
+  Value* blocks = ceilDiv(M, kb.i(t.mBlock));
+  Value* step = B.CreateMul(ceilDiv(ceilDiv(M, blocks), kb.i(t.mr)), kb.i(t.mr));
+  kb.loop(kb.i(0), blocks, 1, [&](Value* b) {
+    Value* mb = B.CreateMul(b, step);
+    body(mb, B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, B.CreateAdd(mb, step), M));
+  });
 }
 
 TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Isa isa) {
