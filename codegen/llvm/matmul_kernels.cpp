@@ -93,10 +93,12 @@ void emitRange(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Va
 // The product on the Xbyak dot tiles. Per part (its panels of output columns), for each block
 // of mBlock input rows: for each panel, the nr weight row pointers (gate rows then their up
 // rows for swiglu) are gathered once, the block's sums computed chunk by chunk of K, then the
-// epilogue writes the block's outputs. See codegen/xbyak/tiling.h for the block sizes.
+// epilogue writes the block's outputs. SwiGLU parks the gate sums in `out` and the up sums in
+// `up` and applies SiLU·mul once per block, vectorized along the part's columns (per panel
+// there would be 3 columns to vectorize over). See codegen/xbyak/tiling.h for the block sizes.
 void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType,
                const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
-               Value* M) {
+               Value* M, Value* up) {
   auto& B = kb.b();
   const bool swiglu = s.op == OpKind::MatMulSwiglu;
   const int64_t cols = swiglu ? s.N / 2 : s.N, panel = swiglu ? t.nr / 2 : t.nr;
@@ -126,12 +128,30 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
           if (scale) v = B.CreateFMul(v, scale);
           if (s.op == OpKind::MatMulAdd) v = B.CreateFAdd(v, kb.loadScalar(res, at, ir::DType::F32));
           if (swiglu) {
-            Value* up = kb.loadScalar(sums, B.CreateAdd(base, B.CreateAdd(nOut, j)), ir::DType::F32);
-            if (scale) up = B.CreateFMul(up, scale);
-            v = B.CreateFMul(B.CreateFDiv(v, B.CreateFAdd(kb.f(1.0f), kb.expVec(B.CreateFNeg(v)))), up);
+            Value* u = kb.loadScalar(sums, B.CreateAdd(base, B.CreateAdd(nOut, j)), ir::DType::F32);
+            kb.storeScalar(scale ? B.CreateFMul(u, scale) : u, up, at);
           }
           kb.storeScalar(v, out, at);
         });
+      });
+    });
+    if (!swiglu) return;
+    // out = SiLU(gate) * up over the block's rows and this part's columns.
+    const int64_t vw = kb.vw();
+    auto silu = [&](Value* g, Value* u) {
+      Value* one = g->getType()->isVectorTy() ? kb.splat(kb.f(1.0f)) : kb.f(1.0f);
+      return B.CreateFMul(B.CreateFDiv(g, B.CreateFAdd(one, kb.expVec(B.CreateFNeg(g)))), u);
+    };
+    Value* vecEnd = B.CreateAdd(lo, B.CreateMul(B.CreateSDiv(B.CreateSub(hi, lo), kb.i(vw)), kb.i(vw)));
+    kb.loop(mb, mEnd, 1, [&](Value* row) {
+      Value* base = B.CreateMul(row, kb.i(cols));
+      kb.loop(lo, vecEnd, vw, [&](Value* c) {
+        Value* at = B.CreateAdd(base, c);
+        kb.storeVector(silu(kb.loadVector(out, at, ir::DType::F32), kb.loadVector(up, at, ir::DType::F32)), out, at);
+      });
+      kb.loop(vecEnd, hi, 1, [&](Value* c) {
+        Value* at = B.CreateAdd(base, c);
+        kb.storeScalar(silu(kb.loadScalar(out, at, ir::DType::F32), kb.loadScalar(up, at, ir::DType::F32)), out, at);
       });
     });
   });
@@ -175,10 +195,14 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     p.tiles = TileRequest{aType, s.wType};
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, aType);
-    // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float).
-    p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + (bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0)));
+    // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float);
+    // swiglu: the up sums.
+    const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
+    const int64_t upFloats = n.op == OpKind::MatMulSwiglu ? s.N / 2 : 0;
+    p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats);
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, aType, bf16, scratchPerToken, isa = tiles.isa, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
+    p.emit = [s, segs, t, aType, bf16, scratchPerToken, inputFloats, upFloats, isa = tiles.isa,
+              hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       int a = 0;
       Value* x = kb.ptr(a++);
@@ -190,6 +214,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       Value* M = B.CreateMul(kb.T(), kb.i(s.rowsPerT));
       Value* inv = s.norm ? scratch : nullptr;
       Value* rest = s.norm ? kb.gep(scratch, M) : scratch;
+      Value* up = upFloats ? kb.gep(rest, B.CreateMul(M, kb.i(inputFloats))) : nullptr;
       if (s.norm) {
         if (bf16) emitNormPrologue(kb, x, M, s.K, s.eps, inv, nullptr, s.gType, nullptr);
         else x = emitNormPrologue(kb, x, M, s.K, s.eps, inv, g, s.gType, g ? rest : nullptr);
@@ -198,7 +223,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
         emitBf16Rows(kb, x, M, s.K, g, s.gType, rest);
         x = rest;
       }
-      emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M);
+      emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up);
       kb.finish();
     };
     return p;

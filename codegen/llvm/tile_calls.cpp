@@ -17,7 +17,7 @@ xbyak::GemmTiling tilingFor(const TileOptions& opt, int64_t K, ir::DType w) {
 
 std::string tilingKey(const xbyak::GemmTiling& t, ir::DType a) {
   return " tiles=" + std::to_string(t.mr) + "x" + std::to_string(t.nr) + "/k" + std::to_string(t.kFull) + "/c" +
-         std::to_string(t.kChunk) + "/m" + std::to_string(t.mBlock) + " a=" + ir::dtypeName(a) + " v4";
+         std::to_string(t.kChunk) + "/m" + std::to_string(t.mBlock) + " a=" + ir::dtypeName(a) + " v5";
 }
 
 void emitBf16Rows(KernelBuilder& kb, Value* x, Value* M, int64_t K, Value* g, ir::DType gType, Value* dst) {
