@@ -23,11 +23,7 @@ BandwidthProbe::BandwidthProbe(int threads, xbyak::Isa isa)
 
 BandwidthProbe::~BandwidthProbe() { munmap(data_, bytes_); }
 
-double BandwidthProbe::measure() const {
-  double best = 0;
-  for (int pass = 0; pass < 3; ++pass) best = std::max(best, xbyak::readBandwidth(isa_, data_, bytes_, threads_));
-  return best;
-}
+double BandwidthProbe::measure() const { return xbyak::readBandwidth(isa_, data_, bytes_, threads_); }
 
 TokenCost tokenCost(const Model& m, const ir::Graph& g, double context, double outputRows) {
   const ModelConfig& c = m.config;

@@ -12,8 +12,7 @@
 namespace q3c::tools {
 
 // Reads a 1 GB buffer (huge pages, touched once at construction, so no page faults are timed)
-// on `threads` threads with the ISA's widest loads; measure() returns the best GB/s of three
-// passes.
+// on `threads` threads with the ISA's widest loads; measure() returns the GB/s of one pass.
 class BandwidthProbe {
  public:
   BandwidthProbe(int threads, xbyak::Isa isa);

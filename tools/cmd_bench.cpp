@@ -21,6 +21,8 @@ namespace q3c::tools {
 
 namespace {
 
+constexpr int64_t kProbeEvery = 8;  // decode steps between two bandwidth samples
+
 struct Stats {
   double median, min, max;
 };
@@ -87,7 +89,8 @@ void addBenchCommand(CLI::App& app) {
     const xbyak::Isa isa = xbyak::selectIsa(o->backend.isa);
     std::unique_ptr<BandwidthProbe> probe;  // made after the warm-up, so peak RSS is the model's
     double rss = 0;
-    std::vector<double> prefill, decode, bandwidth, decodeFraction;
+    std::vector<double> prefill, decode, bandwidth, decodeFraction, peaks, prefillFraction;
+    const bool bf16 = bf16Activations(o->backend, model);
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
     const double chunks = static_cast<double>((o->prompt + Session::kPrefillChunk - 1) / Session::kPrefillChunk);
@@ -100,24 +103,35 @@ void addBenchCommand(CLI::App& app) {
       int64_t a = nowNs();
       session.prefill(prompt);
       const double p = secondsSince(a);
-      int64_t b = nowNs();
-      for (int64_t i = 0; i < o->decode; ++i) session.forward({static_cast<int32_t>((i * 31 + 5) % model.config.vocabSize)});
-      const double d = secondsSince(b);
+      // The bounds are sampled while the figures are taken, because this machine's bandwidth
+      // and clock drift within seconds: the dot peak right after the prefill, the bandwidth
+      // every kProbeEvery decode steps (outside the timed steps).
+      const double peakNow = rep ? xbyak::measurePeak(isa, bf16, threads).gflops : 0;
+      double d = 0;
+      std::vector<double> samples;
+      for (int64_t i = 0; i < o->decode; ++i) {
+        int64_t b = nowNs();
+        session.forward({static_cast<int32_t>((i * 31 + 5) % model.config.vocabSize)});
+        d += secondsSince(b);
+        if (probe && (i % kProbeEvery == kProbeEvery - 1 || i + 1 == o->decode)) samples.push_back(probe->measure());
+      }
       if (rep == 0) {
         rss = peakRssGb();
         probe = std::make_unique<BandwidthProbe>(threads, isa);
         continue;
       }
-      const double bw = probe->measure();  // right after the decode it bounds
+      const double bw = stats(samples).median;
       prefill.push_back(static_cast<double>(o->prompt) / p);
       decode.push_back(static_cast<double>(o->decode) / d);
       bandwidth.push_back(bw);
+      peaks.push_back(peakNow);
       decodeFraction.push_back(decode.back() / (bw * 1e9 / decodeBytes));
+      prefillFraction.push_back(prefill.back() / (peakNow * 1e9 / prefillCost.flops));
     }
     if (!o->json) std::fprintf(stderr, "%40s\r", "");
-    const bool bf16 = bf16Activations(o->backend, model);
-    const xbyak::PeakResult peak = xbyak::measurePeak(isa, bf16, threads);
+    const xbyak::PeakResult peak{stats(peaks).median, xbyak::measurePeak(isa, bf16, 1).instr};
     const Stats pre = stats(prefill), dec = stats(decode), bw = stats(bandwidth), frac = stats(decodeFraction);
+    const Stats preFrac = stats(prefillFraction), peakStats = stats(peaks);
     const double decodeBound = bw.median * 1e9 / decodeBytes;
     const double prefillBound = peak.gflops * 1e9 / prefillCost.flops;
 
@@ -133,7 +147,7 @@ void addBenchCommand(CLI::App& app) {
           o->backend.backend.c_str(), xbyak::isaName(isa), bf16 ? "bf16" : "f32", threads, static_cast<long long>(o->prompt),
           static_cast<long long>(o->decode), static_cast<long long>(o->repeats), pre.median, pre.min, pre.max, dec.median,
           dec.min, dec.max, bw.median, bw.min, bw.max, decodeCost.weightBytes, decodeCost.kvBytes, decodeBound, frac.median,
-          peak.gflops, peak.instr, prefillCost.flops, prefillBound, pre.median / prefillBound, startupSecs, rss);
+          peak.gflops, peak.instr, prefillCost.flops, prefillBound, preFrac.median, startupSecs, rss);
       return;
     }
     if (std::string d = session.executable().describe(); !d.empty()) std::printf("%s\n", d.c_str());
@@ -141,12 +155,13 @@ void addBenchCommand(CLI::App& app) {
                 startupSecs, rss);
     std::printf("prefill    %8.2f tok/s median of %lld (%.2f .. %.2f), %lld tokens\n", pre.median,
                 static_cast<long long>(o->repeats), pre.min, pre.max, static_cast<long long>(o->prompt));
-    std::printf("  bound    %8.2f tok/s = %.0f GFLOP/s peak of %s (%d threads, this run) / %.2f GFLOP per token"
-                "  -> %.0f%% of peak\n",
-                prefillBound, peak.gflops, peak.instr, threads, prefillCost.flops * 1e-9, 100 * pre.median / prefillBound);
+    std::printf("  bound    %8.2f tok/s = %.0f GFLOP/s peak of %s (%d threads, median; %.0f .. %.0f, sampled after each "
+                "prefill) / %.2f GFLOP per token  -> %.0f%% of peak (median of per-repeat ratios)\n",
+                prefillBound, peak.gflops, peak.instr, threads, peakStats.min, peakStats.max, prefillCost.flops * 1e-9,
+                100 * preFrac.median);
     std::printf("decode     %8.2f tok/s median of %lld (%.2f .. %.2f), %lld tokens\n", dec.median,
                 static_cast<long long>(o->repeats), dec.min, dec.max, static_cast<long long>(o->decode));
-    std::printf("  bound    %8.2f tok/s = %.1f GB/s read bandwidth (%d threads, median; %.1f .. %.1f, this run) / "
+    std::printf("  bound    %8.2f tok/s = %.1f GB/s read bandwidth (%d threads, median; %.1f .. %.1f, sampled during decode) / "
                 "%.3f GB per token (weights %.3f + KV %.3f)  -> %.0f%% of bound (median of per-repeat ratios)\n",
                 decodeBound, bw.median, threads, bw.min, bw.max, decodeBytes * 1e-9, decodeCost.weightBytes * 1e-9,
                 decodeCost.kvBytes * 1e-9, 100 * frac.median);
