@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "codegen/xbyak/amx_gemm.h"
+#include "ir/types.h"
 #include "codegen/xbyak/cpu.h"
 #include "codegen/xbyak/peak.h"
 
@@ -30,25 +31,14 @@ void onSigill(int, siginfo_t* info, void*) {
   _exit(3);
 }
 
-uint16_t toBf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
-}
-float fromBf16(uint16_t h) {
-  uint32_t u = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
 
 // Largest |error| / (sum of |terms|) over a 32 x 32 block; 0 means exact.
 double check(const AmxGemmKernel& kernel, int64_t K, int64_t rows) {
   std::mt19937 rng(static_cast<unsigned>(K + rows));
   std::normal_distribution<float> dist;
   std::vector<uint16_t> w(32 * K), a(32 * K), packed(K * 32);
-  for (auto& v : w) v = toBf16(dist(rng));
-  for (auto& v : a) v = toBf16(dist(rng));
+  for (auto& v : w) v = q3c::ir::bf16FromFloat(dist(rng));
+  for (auto& v : a) v = q3c::ir::bf16FromFloat(dist(rng));
   packVnni(a.data(), K, rows, K, packed.data());
   std::vector<float> out(32 * 32);
   AmxGemmArgs args{w.data(), K * 2, packed.data(), out.data(), K};
@@ -58,7 +48,7 @@ double check(const AmxGemmKernel& kernel, int64_t K, int64_t rows) {
     for (int64_t m = 0; m < 32; ++m) {
       double ref = 0, mag = 1e-30;
       for (int64_t k = 0; k < K && m < rows; ++k) {
-        const double t = double(fromBf16(w[n * K + k])) * fromBf16(a[m * K + k]);
+        const double t = double(q3c::ir::floatFromBf16(w[n * K + k])) * q3c::ir::floatFromBf16(a[m * K + k]);
         ref += t;
         mag += std::fabs(t);
       }
@@ -70,7 +60,7 @@ double check(const AmxGemmKernel& kernel, int64_t K, int64_t rows) {
 // GFLOP/s of [M x K] x [N x K]^T on `threads` threads (each its share of the 32-row weight
 // blocks; the activations packed once, outside the timing, as a prologue would).
 double throughput(const AmxGemmKernel& kernel, int64_t M, int64_t N, int64_t K, int threads) {
-  std::vector<uint16_t> w(static_cast<size_t>(N * K), toBf16(0.01f)), a(static_cast<size_t>(M * K), toBf16(0.5f));
+  std::vector<uint16_t> w(static_cast<size_t>(N * K), q3c::ir::bf16FromFloat(0.01f)), a(static_cast<size_t>(M * K), q3c::ir::bf16FromFloat(0.5f));
   std::vector<uint16_t> packed(static_cast<size_t>(M * K));
   for (int64_t m0 = 0; m0 < M; m0 += 32) packVnni(a.data() + m0 * K, K, 32, K, packed.data() + m0 * K);
   std::vector<double> runs;

@@ -103,10 +103,8 @@ int64_t ConstantTable::packBf16(ir::ValueId v) {
     std::vector<float> wide(static_cast<size_t>(p.rows * cols));
     ref::widen(p.data, c.dtype, p.rows * cols, wide.data());
     std::vector<uint8_t> bytes(wide.size() * 2);
-    for (size_t i = 0; i < wide.size(); ++i) {  // round to nearest even
-      uint32_t u;
-      std::memcpy(&u, &wide[i], 4);
-      const uint16_t h = static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+    for (size_t i = 0; i < wide.size(); ++i) {
+      const uint16_t h = ir::bf16FromFloat(wide[i]);
       std::memcpy(&bytes[i * 2], &h, 2);
     }
     copied += static_cast<int64_t>(bytes.size());

@@ -2,12 +2,26 @@
 // T (tokens processed in this step) and C (context length, KV cache included).
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 namespace q3c::ir {
 
 enum class DType { F32, BF16, F16, I32 };
+
+// bf16 is the high half of an f32. To bf16 rounds to nearest even (NaN not preserved).
+inline uint16_t bf16FromFloat(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+}
+inline float floatFromBf16(uint16_t h) {
+  const uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
 
 const char* dtypeName(DType t);                 // "f32", "bf16", ...
 bool parseDType(const std::string& s, DType& out);

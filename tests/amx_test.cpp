@@ -8,21 +8,11 @@
 #include <random>
 
 #include "codegen/xbyak/amx_gemm.h"
+#include "ir/types.h"
 
 namespace q3c::xbyak {
 namespace {
 
-uint16_t toBf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
-}
-float fromBf16(uint16_t h) {
-  uint32_t u = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
 
 TEST(AmxGemm, PackVnniInterleavesPairsAndZeroPads) {  // runs everywhere: no AMX instruction
   std::vector<uint16_t> a(3 * 4);
@@ -49,8 +39,8 @@ TEST(AmxGemm, MatchesTheReference) {
   for (int64_t K : {int64_t(32), int64_t(64), int64_t(2560)})
     for (int64_t rows : {int64_t(32), int64_t(5)}) {
       std::vector<uint16_t> w(32 * K), a(32 * K), packed(K * 32);
-      for (auto& v : w) v = toBf16(dist(rng));
-      for (auto& v : a) v = toBf16(dist(rng));
+      for (auto& v : w) v = ir::bf16FromFloat(dist(rng));
+      for (auto& v : a) v = ir::bf16FromFloat(dist(rng));
       packVnni(a.data(), K, rows, K, packed.data());
       std::vector<float> out(32 * 32, -1.0f);
       AmxGemmArgs args{w.data(), K * 2, packed.data(), out.data(), K};
@@ -59,8 +49,8 @@ TEST(AmxGemm, MatchesTheReference) {
         for (int64_t m = 0; m < 32; ++m) {
           double ref = 0, mag = 0;
           for (int64_t k = 0; k < K && m < rows; ++k) {
-            ref += double(fromBf16(w[n * K + k])) * fromBf16(a[m * K + k]);
-            mag += std::fabs(double(fromBf16(w[n * K + k])) * fromBf16(a[m * K + k]));
+            ref += double(ir::floatFromBf16(w[n * K + k])) * ir::floatFromBf16(a[m * K + k]);
+            mag += std::fabs(double(ir::floatFromBf16(w[n * K + k])) * ir::floatFromBf16(a[m * K + k]));
           }
           EXPECT_NEAR(out[n * 32 + m], ref, 1e-5 * mag + 1e-6) << "K=" << K << " n=" << n << " m=" << m;
         }

@@ -123,8 +123,9 @@ TEST(JitBackend, Bf16PrecisionStaysWithinItsToleranceOfTransformers) {
         auto last = [&](const std::vector<float>& v) { return std::max_element(v.end() - V, v.end()) - (v.end() - V); };
         std::vector<float> sorted(want.end() - V, want.end());
         std::sort(sorted.rbegin(), sorted.rend());
-        if (sorted[0] - sorted[1] > 2 * kBf16Tolerance * test::maxAbs(want))
+        if (sorted[0] - sorted[1] > 2 * kBf16Tolerance * test::maxAbs(want)) {
           EXPECT_EQ(last(got), last(want)) << name << " L" << len << " --isa " << isa;
+        }
       }
       std::printf("[ jit bf16 ] %s --isa %s worst logits rel err %.3g\n", name.c_str(), isa.c_str(), worst);
     }

@@ -27,11 +27,6 @@ std::vector<Isa> runnableIsas() {
   return out;
 }
 
-uint16_t toBf16(float f) {  // round to nearest even
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
-}
 
 // Values of `t` stored as bytes, with their exact f32 values beside them.
 struct Buffer {
@@ -48,7 +43,7 @@ Buffer randomBuffer(DType t, size_t n, std::mt19937& rng) {
     if (t == DType::F32) {
       std::memcpy(&b.bytes[i * 4], &v, 4);
     } else if (t == DType::BF16) {
-      uint16_t h = toBf16(v);
+      uint16_t h = ir::bf16FromFloat(v);
       std::memcpy(&b.bytes[i * 2], &h, 2);
       uint32_t u = static_cast<uint32_t>(h) << 16;
       std::memcpy(&v, &u, 4);
@@ -108,7 +103,9 @@ TEST(DotTile, EveryTileSizeMatchesTheReference) {
               }
             for (int i = 0; i < MR; ++i)
               for (int j = 0; j < NR; ++j)
-                if (i >= mr || j >= nr) EXPECT_EQ(out[i * NR + j], -1.0f) << "wrote outside the tile";
+                if (i >= mr || j >= nr) {
+                  EXPECT_EQ(out[i * NR + j], -1.0f) << "wrote outside the tile";
+                }
           }
       }
     }

@@ -157,6 +157,24 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   });
 }
 
+// The pointers every matmul kernel starts with: x, out, [residual], [norm weight], this part's
+// scratch; `next` is the index of the first weight part.
+struct MatMulPtrs {
+  Value *x, *out, *res, *g, *scratch;
+  int next;
+};
+MatMulPtrs unpackPtrs(KernelBuilder& kb, const MatMulShape& s, bool hasRes, int64_t scratchPerToken) {
+  MatMulPtrs p{};
+  int a = 0;
+  p.x = kb.ptr(a++);
+  p.out = kb.ptr(a++);
+  p.res = hasRes ? kb.ptr(a++) : nullptr;
+  p.g = s.normWeight ? kb.ptr(a++) : nullptr;
+  p.scratch = kb.partScratch(kb.ptr(a++), scratchPerToken);
+  p.next = a;
+  return p;
+}
+
 }  // namespace
 
 KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants, const TileOptions& tiles) {
@@ -204,13 +222,8 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     p.emit = [s, segs, t, aType, bf16, scratchPerToken, inputFloats, upFloats, isa = tiles.isa,
               hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
-      int a = 0;
-      Value* x = kb.ptr(a++);
-      Value* out = kb.ptr(a++);
-      Value* res = hasRes ? kb.ptr(a++) : nullptr;
-      Value* g = s.normWeight ? kb.ptr(a++) : nullptr;
-      Value* scratch = kb.partScratch(kb.ptr(a++), scratchPerToken);
-      Value* table = kb.ptr(static_cast<int>(segs.size()) + a);
+      auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
+      Value* table = kb.ptr(static_cast<int>(segs.size()) + next);
       Value* M = B.CreateMul(kb.T(), kb.i(s.rowsPerT));
       Value* inv = s.norm ? scratch : nullptr;
       Value* rest = s.norm ? kb.gep(scratch, M) : scratch;
@@ -231,12 +244,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
   p.emit = [s, segs, scratchPerToken, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
     auto& B = kb.b();
-    int a = 0;
-    Value* x = kb.ptr(a++);
-    Value* out = kb.ptr(a++);
-    Value* res = hasRes ? kb.ptr(a++) : nullptr;
-    Value* g = s.normWeight ? kb.ptr(a++) : nullptr;
-    Value* scratch = kb.partScratch(kb.ptr(a++), scratchPerToken);
+    auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
     Value* M = B.CreateMul(kb.T(), kb.i(s.rowsPerT));
     Value* inv = nullptr;
     if (s.norm) {  // prologue: one reciprocal RMS per row; with a weight, x*g staged in scratch
