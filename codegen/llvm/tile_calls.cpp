@@ -17,20 +17,24 @@ xbyak::GemmTiling tilingFor(const TileOptions& opt, int64_t K, ir::DType w) {
 
 std::string tilingKey(const xbyak::GemmTiling& t, ir::DType a) {
   return " tiles=" + std::to_string(t.mr) + "x" + std::to_string(t.nr) + "/k" + std::to_string(t.kFull) + "/c" +
-         std::to_string(t.kChunk) + "/m" + std::to_string(t.mBlock) + " a=" + ir::dtypeName(a) + " v5";
+         std::to_string(t.kChunk) + "/m" + std::to_string(t.mBlock) + " a=" + ir::dtypeName(a) + " v6";
 }
 
 void emitBf16Rows(KernelBuilder& kb, Value* x, Value* M, int64_t K, Value* g, ir::DType gType, Value* dst) {
   auto& B = kb.b();
   auto* i32 = B.getInt32Ty();
-  kb.loop(kb.i(0), B.CreateMul(M, kb.i(K)), 1, [&](Value* at) {
-    Value* v = kb.loadScalar(x, at, ir::DType::F32);
-    if (g) v = B.CreateFMul(v, kb.loadScalar(g, B.CreateSRem(at, kb.i(K)), gType));
-    // Round to nearest even: add 0x7FFF plus the lowest kept bit, keep the high half.
-    Value* bits = B.CreateBitCast(v, i32);
-    Value* lsb = B.CreateAnd(B.CreateLShr(bits, 16), B.getInt32(1));
-    Value* rounded = B.CreateLShr(B.CreateAdd(bits, B.CreateAdd(lsb, B.getInt32(0x7FFF))), 16);
-    B.CreateAlignedStore(B.CreateTrunc(rounded, B.getInt16Ty()), kb.gep(dst, at, B.getInt16Ty()), llvm::Align(2));
+  kb.loop(kb.i(0), M, 1, [&](Value* m) {
+    Value* row = B.CreateMul(m, kb.i(K));
+    kb.loop(kb.i(0), kb.i(K), 1, [&](Value* k) {
+      Value* at = B.CreateAdd(row, k);
+      Value* v = kb.loadScalar(x, at, ir::DType::F32);
+      if (g) v = B.CreateFMul(v, kb.loadScalar(g, k, gType));
+      // Round to nearest even: add 0x7FFF plus the lowest kept bit, keep the high half.
+      Value* bits = B.CreateBitCast(v, i32);
+      Value* lsb = B.CreateAnd(B.CreateLShr(bits, 16), B.getInt32(1));
+      Value* rounded = B.CreateLShr(B.CreateAdd(bits, B.CreateAdd(lsb, B.getInt32(0x7FFF))), 16);
+      B.CreateAlignedStore(B.CreateTrunc(rounded, B.getInt16Ty()), kb.gep(dst, at, B.getInt16Ty()), llvm::Align(2));
+    });
   });
 }
 
