@@ -3,9 +3,6 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
-#include <vector>
 
 #include "codegen/xbyak/peak.h"
 #include "frontend/error.h"
