@@ -97,8 +97,8 @@ class LlvmExecutable : public Executable {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     char buf[512];
     std::snprintf(buf, sizeof buf,
-                  "llvm %s (%s): %d kernel calls, %zu distinct kernels (%d compiled, %d from cache) in %.0f ms",
-                  target.isa.c_str(), target.cpu.c_str(), kernelNodes, byKey.size(), s.compiled, s.fromCache, ms);
+                  "%s %s (%s): %d kernel calls, %zu distinct kernels (%d compiled, %d from cache) in %.0f ms",
+                  tiles.enabled ? "jit" : "llvm", target.isa.c_str(), target.cpu.c_str(), kernelNodes, byKey.size(), s.compiled, s.fromCache, ms);
     summary_ = buf;
     if (tiles.enabled) {
       std::snprintf(buf, sizeof buf, "; matmuls on xbyak %s dot tiles (%zu sets), precision %s; weights: %.1f MB %s, %.1f MB rounded to bf16",
