@@ -206,6 +206,23 @@ TEST(JitBackend, TiledAttentionOnLongPromptsMatchesTheInterpreter) {
   }
 }
 
+TEST(JitBackend, MappedAndResidentWeightsGiveTheSameBits) {
+  // --mapped-weights reads the weights where the files are mapped; the default copies them
+  // into huge-page memory first. Same kernels, same bytes: the same logits to the bit.
+  Model m = Model::load((test::goldenDir() / "tiny-bf16-untied").string());
+  ir::Graph g = pipeline(m.graph);
+  std::vector<std::vector<float>> results;
+  for (bool resident : {true, false}) {
+    BackendOptions opt;
+    opt.residentWeights = resident;
+    auto backend = createBackend("jit", opt);
+    const std::string d = backend->compile(g, m.weights)->describe();
+    EXPECT_NE(d.find(resident ? "in huge-page memory" : "mapped"), std::string::npos) << d;
+    results.push_back(run(m, *backend, g, {3, 1, 4, 1, 5, 9, 2, 6}, {5, 3}));
+  }
+  EXPECT_EQ(results[0], results[1]);
+}
+
 TEST(LlvmBackend, ThreadsSplitTheWorkWithoutChangingOneBit) {
   // Parts own disjoint output columns and heads, so every sum is the same on 1 and 3 threads.
   Model m = Model::load((test::goldenDir() / "tiny-bf16-untied").string());
