@@ -31,6 +31,8 @@ class Executable {
   virtual std::vector<float> valueOf(const std::string& name) const { return {}; }
   // One line on what was compiled and how long it took (empty for the interpreter).
   virtual std::string describe() const { return ""; }
+  // What the matmuls round their input activations to (--precision, resolved).
+  virtual ir::DType activationPrecision() const { return ir::DType::F32; }
 };
 
 struct BackendOptions {

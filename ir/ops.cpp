@@ -59,6 +59,10 @@ const std::vector<OpInfo>& allOps() {
 
 const OpInfo& opInfo(OpKind k) { return allOps()[static_cast<size_t>(k)]; }
 
+bool isWeightProduct(OpKind k) {
+  return k == OpKind::MatMul || k == OpKind::MatMulAdd || k == OpKind::MatMulSwiglu || k == OpKind::QkvRopeKv;
+}
+
 bool lookupOp(const std::string& name, OpKind& out) {
   for (const OpInfo& info : allOps())
     if (name == info.name) { out = info.kind; return true; }

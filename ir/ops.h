@@ -58,6 +58,9 @@ struct OpInfo {
 };
 
 const OpInfo& opInfo(OpKind k);
+// Ops whose operand 1 is a [N, K] weight multiplied with the input rows: the matmul family
+// and the fused q/k/v projection.
+bool isWeightProduct(OpKind k);
 // Attributes any op may carry: schedule data that passes attach (e.g. the memory plan).
 const std::vector<AttrSpec>& commonAttrs();
 // The attributes of the rope op, shared by the ops that fuse RoPE.

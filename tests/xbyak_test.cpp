@@ -45,8 +45,7 @@ Buffer randomBuffer(DType t, size_t n, std::mt19937& rng) {
     } else if (t == DType::BF16) {
       uint16_t h = ir::bf16FromFloat(v);
       std::memcpy(&b.bytes[i * 2], &h, 2);
-      uint32_t u = static_cast<uint32_t>(h) << 16;
-      std::memcpy(&v, &u, 4);
+      v = ir::floatFromBf16(h);
     } else {
       _Float16 h = static_cast<_Float16>(v);
       std::memcpy(&b.bytes[i * 2], &h, 2);

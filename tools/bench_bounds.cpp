@@ -30,8 +30,7 @@ TokenCost tokenCost(const Model& m, const ir::Graph& g, double context, double o
   t.kvBytes = 2.0 * c.numLayers * c.numKvHeads * c.headDim * context * sizeof(float);
   double productWeights = 0;
   for (const ir::Node& n : g.nodes())
-    if (n.op == ir::OpKind::MatMul || n.op == ir::OpKind::MatMulAdd || n.op == ir::OpKind::MatMulSwiglu ||
-        n.op == ir::OpKind::QkvRopeKv) {
+    if (ir::isWeightProduct(n.op)) {
       const ir::TensorType& w = g.value(n.operands[1]).type;
       const double rows = n.result == g.outputs()[0] ? outputRows : 1.0;
       productWeights += rows * static_cast<double>(w.shape[0].value) * static_cast<double>(w.shape[1].value);

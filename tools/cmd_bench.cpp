@@ -39,14 +39,6 @@ double peakRssGb() {
   return static_cast<double>(u.ru_maxrss) * 1024 * 1e-9;
 }
 
-// What precision the jit resolves "auto" to: bf16 when the model's matmul weights are bf16.
-bool bf16Activations(const BackendFlags& f, const Model& m) {
-  if (f.backend != "jit") return false;
-  if (f.precision != "auto") return f.precision == "bf16";
-  const TensorView* q = m.weights.find("model.layers.0.self_attn.q_proj.weight");
-  return q && q->dtype == ir::DType::BF16;
-}
-
 }  // namespace
 
 void addBenchCommand(CLI::App& app) {
@@ -90,7 +82,8 @@ void addBenchCommand(CLI::App& app) {
     std::unique_ptr<BandwidthProbe> probe;  // made after the warm-up, so peak RSS is the model's
     double rss = 0;
     std::vector<double> prefill, decode, bandwidth, decodeFraction, peaks, prefillFraction;
-    const bool bf16 = bf16Activations(o->backend, model);
+    const char* peakInstr = "";
+    const bool bf16 = session.executable().activationPrecision() == ir::DType::BF16;
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
     const double chunks = static_cast<double>((o->prompt + Session::kPrefillChunk - 1) / Session::kPrefillChunk);
@@ -106,7 +99,7 @@ void addBenchCommand(CLI::App& app) {
       // The bounds are sampled while the figures are taken, because this machine's bandwidth
       // and clock drift within seconds: the dot peak right after the prefill, the bandwidth
       // every kProbeEvery decode steps (outside the timed steps).
-      const double peakNow = rep ? xbyak::measurePeak(isa, bf16, threads).gflops : 0;
+      const xbyak::PeakResult peakNow = rep ? xbyak::measurePeak(isa, bf16, threads) : xbyak::PeakResult{};
       double d = 0;
       std::vector<double> samples;
       for (int64_t i = 0; i < o->decode; ++i) {
@@ -124,12 +117,13 @@ void addBenchCommand(CLI::App& app) {
       prefill.push_back(static_cast<double>(o->prompt) / p);
       decode.push_back(static_cast<double>(o->decode) / d);
       bandwidth.push_back(bw);
-      peaks.push_back(peakNow);
+      peaks.push_back(peakNow.gflops);
+      peakInstr = peakNow.instr;
       decodeFraction.push_back(decode.back() / (bw * 1e9 / decodeBytes));
-      prefillFraction.push_back(prefill.back() / (peakNow * 1e9 / prefillCost.flops));
+      prefillFraction.push_back(prefill.back() / (peakNow.gflops * 1e9 / prefillCost.flops));
     }
     if (!o->json) std::fprintf(stderr, "%40s\r", "");
-    const xbyak::PeakResult peak{stats(peaks).median, xbyak::measurePeak(isa, bf16, 1).instr};
+    const xbyak::PeakResult peak{stats(peaks).median, peakInstr};
     const Stats pre = stats(prefill), dec = stats(decode), bw = stats(bandwidth), frac = stats(decodeFraction);
     const Stats preFrac = stats(prefillFraction), peakStats = stats(peaks);
     const double decodeBound = bw.median * 1e9 / decodeBytes;

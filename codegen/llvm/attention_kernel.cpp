@@ -39,7 +39,6 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
   Value* sums = kb.stackArray(kQueries * t.nr);
   const TileScratch scratch = tileScratch(kb, t, isa);
   Value* past = kb.past();
-  auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
 
   // Rows [0, rows) at qBase, lda floats apart, against KV head kvh; row r sees keys below
   // seen(r) (at most `visible`) and writes its output at out[outAt(r)].
@@ -51,10 +50,10 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
     });
     kb.loop(kb.i(0), kb.i(kQueries * D), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), acc, i); });
     kb.loop(kb.i(0), visible, kKeys, [&](Value* k0) {
-      Value* kEnd = min(B.CreateAdd(k0, kb.i(kKeys)), visible);
+      Value* kEnd = kb.smin(B.CreateAdd(k0, kb.i(kKeys)), visible);
       // Scores of the block, panel by panel of keys.
       kb.loop(k0, kEnd, t.nr, [&](Value* j0) {
-        Value* nr = min(kb.i(t.nr), B.CreateSub(kEnd, j0));
+        Value* nr = kb.smin(kb.i(t.nr), B.CreateSub(kEnd, j0));
         kb.loop(kb.i(0), nr, 1, [&](Value* j) {
           Value* key = B.CreateAdd(j0, j);
           B.CreateStore(kb.gep(kp, B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D))),
@@ -72,7 +71,7 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
       // Per row: mask, online softmax, P·V.
       kb.loop(kb.i(0), rows, 1, [&](Value* row) {
         Value* sRow = B.CreateMul(row, kb.i(kKeys));
-        Value* limit = B.CreateSub(min(kEnd, seen(row)), k0);  // keys of this block the row sees
+        Value* limit = B.CreateSub(kb.smin(kEnd, seen(row)), k0);  // keys of this block the row sees
         std::vector<llvm::Constant*> lanes;
         for (int64_t l = 0; l < vw; ++l) lanes.push_back(llvm::ConstantFP::get(kb.f32(), static_cast<float>(l)));
         Value* laneIndex = llvm::ConstantVector::get(lanes);
@@ -150,7 +149,7 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
     kb.loop(h0, h1, 1, [&](Value* h) {
       Value* kvh = B.CreateSDiv(h, kb.i(G));
       kb.loop(kb.i(0), kb.T(), kQueries, [&](Value* q0) {
-        Value* rows = B.CreateSub(min(B.CreateAdd(q0, kb.i(kQueries)), kb.T()), q0);
+        Value* rows = B.CreateSub(kb.smin(B.CreateAdd(q0, kb.i(kQueries)), kb.T()), q0);
         Value* qBase = kb.gep(qp, B.CreateMul(B.CreateAdd(B.CreateMul(q0, kb.i(H)), h), kb.i(D)));
         block(kvh, qBase, H * D, rows, B.CreateAdd(past, B.CreateAdd(q0, rows)),
               [&](Value* r) { return B.CreateAdd(B.CreateAdd(past, B.CreateAdd(q0, r)), kb.i(1)); },
@@ -229,11 +228,11 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
         std::vector<Value*> total = kb.loopCarry(
             kb.i(0), nSplits, 1, {negInf, kb.f(0.0f)}, [&](Value* s, const std::vector<Value*>& mt) {
               Value* begin = B.CreateMul(s, perSplit);
-              Value* end = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, visible, B.CreateAdd(begin, perSplit));
+              Value* end = kb.smin(visible, B.CreateAdd(begin, perSplit));
               fill(acc, kb.f(0.0f));
               std::vector<Value*> ml = kb.loopCarry(
                   begin, end, block, {negInf, kb.f(0.0f)}, [&](Value* b0, const std::vector<Value*>& c) {
-                    Value* bEnd = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, end, B.CreateAdd(b0, kb.i(block)));
+                    Value* bEnd = kb.smin(end, B.CreateAdd(b0, kb.i(block)));
                     Value* blockMax = kb.loopCarry(b0, bEnd, 1, {negInf}, [&](Value* key, const std::vector<Value*>& bm) {
                       Value* ki = B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D));
                       Value* sc = B.CreateFMul(emitDot(kb, qp, qi, ir::DType::F32, kp, ki, ir::DType::F32, D), kb.f(scale));

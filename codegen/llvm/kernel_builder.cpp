@@ -140,6 +140,8 @@ Value* KernelBuilder::hsum(Value* vec) {
   return r;
 }
 
+Value* KernelBuilder::smin(Value* a, Value* b) { return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); }
+
 Value* KernelBuilder::fma(Value* a, Value* b, Value* c) {
   return b_.CreateIntrinsic(llvm::Intrinsic::fma, {a->getType()}, {a, b, c});
 }

@@ -67,6 +67,7 @@ class LlvmExecutable : public Executable {
     llvmgen::Jit& jit = *jit_;
     locate();
     const llvmgen::TileOptions tiles = tileOptions(opt);
+    activations_ = tiles.activations;
     std::map<std::string, llvmgen::KernelFn> byKey;
     std::map<std::pair<ir::DType, ir::DType>, int64_t> tileSetIndex;
     int kernelNodes = 0;
@@ -87,8 +88,7 @@ class LlvmExecutable : public Executable {
         });
       scratchPerToken_ = std::max(scratchPerToken_, plan.scratchFloatsPerToken);
       steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
-      const bool product = n.op == OpKind::MatMul || n.op == OpKind::MatMulAdd || n.op == OpKind::MatMulSwiglu;
-      if (product && n.result == g_.outputs()[0] && n.op == OpKind::MatMul && plan.args[0].kind == ArgRef::Value &&
+      if (n.op == OpKind::MatMul && n.result == g_.outputs()[0] && plan.args[0].kind == ArgRef::Value &&
           plan.args[1].kind == ArgRef::Value && plan.args[1].value == n.result)
         steps_.back().lastRowInputBytes = g_.value(n.operands[0]).type.numel(1, 0) * 4;
       ++kernelNodes;
@@ -146,6 +146,7 @@ class LlvmExecutable : public Executable {
   }
 
   std::string describe() const override { return summary_; }
+  ir::DType activationPrecision() const override { return activations_; }
 
  private:
   ir::Graph g_;
@@ -154,6 +155,7 @@ class LlvmExecutable : public Executable {
   std::unique_ptr<llvmgen::Jit> jit_;  // owns the code the steps call
   std::vector<std::unique_ptr<xbyak::DotTileSet>> tileSets_;  // the Xbyak code they call
   int64_t packedBytes_ = 0;
+  ir::DType activations_ = ir::DType::F32;
   std::vector<Location> loc_;
   std::vector<Step> steps_;
   int64_t arenaPerToken_ = 0, scratchPerToken_ = 0;
@@ -179,10 +181,6 @@ class LlvmExecutable : public Executable {
     return g;
   }
 
-  static bool isProduct(const ir::Node& n) {
-    return n.op == OpKind::MatMul || n.op == OpKind::MatMulAdd || n.op == OpKind::MatMulSwiglu || n.op == OpKind::QkvRopeKv;
-  }
-
   // The dot tiles' ISA and precision; with bf16 activations, every product weight packed to
   // bf16 (a no-op for bf16 weights, which the tiles read where they are mapped).
   llvmgen::TileOptions tileOptions(const BackendOptions& opt) {
@@ -192,13 +190,13 @@ class LlvmExecutable : public Executable {
     t.isa = xbyak::selectIsa(opt.isa);
     bool allBf16 = true;
     for (const ir::Node& n : g_.nodes())
-      if (isProduct(n) && constants_.has(n.operands[1])) allBf16 = allBf16 && constants_.at(n.operands[1]).dtype == ir::DType::BF16;
+      if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) allBf16 = allBf16 && constants_.at(n.operands[1]).dtype == ir::DType::BF16;
     if (opt.precision == "bf16" || (opt.precision == "auto" && allBf16)) t.activations = ir::DType::BF16;
     else if (opt.precision != "f32" && opt.precision != "auto")
       throw Error("unknown --precision '" + opt.precision + "' (auto, f32, bf16)");
     if (t.activations == ir::DType::BF16)
       for (const ir::Node& n : g_.nodes())
-        if (isProduct(n) && constants_.has(n.operands[1])) packedBytes_ += constants_.packBf16(n.operands[1]);
+        if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) packedBytes_ += constants_.packBf16(n.operands[1]);
     return t;
   }
 

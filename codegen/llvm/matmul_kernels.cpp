@@ -106,10 +106,9 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   Value* sums = kb.stackArray(t.mBlock * t.nr);
   const TileScratch scratch = tileScratch(kb, t, isa);
   auto [lo, hi] = kb.partRange(cols, panel);
-  auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
     kb.loop(lo, hi, panel, [&](Value* n) {
-      Value* nOut = min(kb.i(panel), B.CreateSub(hi, n));
+      Value* nOut = kb.smin(kb.i(panel), B.CreateSub(hi, n));
       kb.loop(kb.i(0), nOut, 1, [&](Value* r) {
         Value* row = B.CreateAdd(n, r);
         B.CreateStore(emitRowPointer(kb, segs, row, s.K, s.wType), kb.gep(rowPtrs, r, B.getPtrTy()));
@@ -273,7 +272,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       RowRef gate = [&, gateSeg](Value* n, int r) { return rowIn(gateSeg, B.CreateAdd(n, kb.i(r))); };
       RowRef up = [&, upSeg](Value* n, int r) { return rowIn(upSeg, B.CreateAdd(n, kb.i(r + upOffset))); };
       Value* a = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, kb.i(cuts[c]), lo);
-      Value* b = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, kb.i(cuts[c + 1]), hi);
+      Value* b = kb.smin(kb.i(cuts[c + 1]), hi);
       emitRange(kb, s, x, out, res, inv, M, a, b, gate, up);
     }
     kb.finish();

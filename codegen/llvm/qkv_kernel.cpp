@@ -118,7 +118,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     auto [lo, hi] = kb.partRange(s.H + 2 * s.KV, 1);
     auto clampTo = [&](int64_t first, int64_t count) {  // [first, first+count) ∩ [lo, hi), relative to first
       Value* a = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, lo, kb.i(first));
-      Value* b = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, hi, kb.i(first + count));
+      Value* b = kb.smin(hi, kb.i(first + count));
       return std::make_pair(B.CreateSub(a, kb.i(first)), B.CreateSub(b, kb.i(first)));
     };
     if (tiled) {
@@ -129,12 +129,11 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
       Value* sums = kb.stackArray(t.mBlock * t.nr);
       const TileScratch tileScratchArea = tileScratch(kb, t, isa);
-      auto min = [&](Value* a, Value* b) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); };
       emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
         // Head h (global number) into heads[m - mb][0 .. D).
         auto products = [&](Value* h) {
           kb.loop(kb.i(0), kb.i(s.D), t.nr, [&](Value* d) {
-            Value* nr = min(kb.i(t.nr), B.CreateSub(kb.i(s.D), d));
+            Value* nr = kb.smin(kb.i(t.nr), B.CreateSub(kb.i(s.D), d));
             kb.loop(kb.i(0), nr, 1, [&](Value* r) {
               Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
               B.CreateStore(emitRowPointer(kb, ranges, row, s.K, s.wType), kb.gep(rowPtrs, r, B.getPtrTy()));

@@ -56,16 +56,23 @@ void emitMBlocks(KernelBuilder& kb, const xbyak::GemmTiling& t, Value* M, const 
   Value* step = B.CreateMul(ceilDiv(ceilDiv(M, blocks), kb.i(t.mr)), kb.i(t.mr));
   kb.loop(kb.i(0), blocks, 1, [&](Value* b) {
     Value* mb = B.CreateMul(b, step);
-    body(mb, B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, B.CreateAdd(mb, step), M));
+    body(mb, kb.smin(B.CreateAdd(mb, step), M));
   });
 }
 
-TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Isa isa) {
-  auto& B = kb.b();
-  auto* ptrTy = B.getPtrTy();
+namespace {
+
+// Field for field xbyak::DotTileArgs: a, ldaBytes, wRows, out, partial, kBegin, kEnd, flags.
+llvm::StructType* tileArgsType(KernelBuilder& kb) {
+  auto* ptrTy = kb.b().getPtrTy();
   auto* i64 = kb.i64();
-  // Field for field xbyak::DotTileArgs: a, ldaBytes, wRows, out, partial, kBegin, kEnd, flags.
-  auto* argsTy = llvm::StructType::get(kb.ctx(), {ptrTy, i64, ptrTy, ptrTy, ptrTy, i64, i64, i64});
+  return llvm::StructType::get(kb.ctx(), {ptrTy, i64, ptrTy, ptrTy, ptrTy, i64, i64, i64});
+}
+
+}  // namespace
+
+TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Isa isa) {
+  llvm::StructType* argsTy = tileArgsType(kb);
   const int64_t tiles = (t.mBlock + t.mr - 1) / t.mr;
   const int64_t perTile = xbyak::partialBytes(isa) / 4;
   return {kb.stackArray(1, argsTy), kb.stackArray(tiles * perTile), perTile};
@@ -77,12 +84,11 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
   if (lda == 0) lda = K;
   auto& B = kb.b();
   auto* ptrTy = B.getPtrTy();
-  auto* argsTy = llvm::StructType::get(kb.ctx(), {ptrTy, kb.i64(), ptrTy, ptrTy, ptrTy, kb.i64(), kb.i64(), kb.i64()});
+  llvm::StructType* argsTy = tileArgsType(kb);
   const int64_t aBytes = ir::dtypeSize(a);
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, scratch.args, static_cast<unsigned>(i)); };
   B.CreateStore(kb.i(lda * aBytes), field(1));
   B.CreateStore(rowPtrs, field(2));
-  auto min = [&](Value* x, Value* y) { return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x, y); };
   // One chunk when the block is one row (decode): each weight is read once anyway.
   Value* chunk = B.CreateSelect(B.CreateICmpSGT(B.CreateSub(mEnd, mb), kb.i(1)), kb.i(std::max<int64_t>(t.kChunk, 1)),
                                 kb.i(std::max<int64_t>(t.kFull, 1)));
@@ -96,14 +102,14 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
   B.SetInsertPoint(head);
   llvm::PHINode* k0 = B.CreatePHI(kb.i64(), 2);
   k0->addIncoming(kb.i(0), pre);
-  Value* k1 = min(B.CreateAdd(k0, chunk), kb.i(t.kFull));
+  Value* k1 = kb.smin(B.CreateAdd(k0, chunk), kb.i(t.kFull));
   Value* flags = B.CreateOr(B.CreateSelect(B.CreateICmpSGT(k0, kb.i(0)), kb.i(xbyak::kResume), kb.i(0)),
                             B.CreateSelect(B.CreateICmpSGE(k1, kb.i(t.kFull)), kb.i(xbyak::kFinish), kb.i(0)));
   B.CreateStore(k0, field(5));
   B.CreateStore(k1, field(6));
   B.CreateStore(flags, field(7));
   kb.loop(mb, mEnd, t.mr, [&](Value* m) {
-    Value* mr = min(kb.i(t.mr), B.CreateSub(mEnd, m));
+    Value* mr = kb.smin(kb.i(t.mr), B.CreateSub(mEnd, m));
     Value* tileIndex = B.CreateSDiv(B.CreateSub(m, mb), kb.i(t.mr));
     B.CreateStore(kb.gep(A, B.CreateMul(m, kb.i(lda * aBytes)), B.getInt8Ty()), field(0));
     B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr))), field(3));
