@@ -1,9 +1,12 @@
 #include "codegen/constants.h"
 
+#include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include "codegen/interp/reference_ops.h"
 #include "frontend/error.h"
+#include "frontend/quantize.h"
 
 namespace q3c {
 
@@ -21,15 +24,17 @@ void ownBytes(ConstantData& c, std::vector<uint8_t> bytes, int64_t rows) {
 
 }  // namespace
 
-ConstantTable::ConstantTable(const ir::Graph& g, const WeightStore& weights, bool contiguous)
+ConstantTable::ConstantTable(const ir::Graph& g, const WeightStore& weights, bool contiguous, const WeightStore* fallback)
     : g_(g), table_(g.values().size()) {
   for (const ir::Node& n : g.nodes()) {
     const ir::TensorType& type = g.value(n.result).type;
     auto c = std::make_unique<ConstantData>();
     if (n.op == OpKind::Weight) {
       const TensorView* t = weights.find(n.attrString("name"));
+      if (!t && fallback) t = fallback->find(n.attrString("name"));
       if (!t) throw Error("graph names weight '" + n.attrString("name") + "', which the model does not have");
       c->dtype = t->dtype;
+      c->quant = t->quant;
       c->data = t->data;
       c->parts = {{t->data, rowsOf(type), nullptr}};
     } else if (n.op == OpKind::ScaleCols) {
@@ -38,8 +43,11 @@ ConstantTable::ConstantTable(const ir::Graph& g, const WeightStore& weights, boo
       std::vector<uint8_t> bytes(w.size() * 4);
       std::memcpy(bytes.data(), w.data(), bytes.size());
       ownBytes(*c, std::move(bytes), rowsOf(type));
+    } else if (n.op == OpKind::Quantize) {
+      quantize(n, *c);
     } else if (n.op == OpKind::ConcatRows) {
       c->dtype = type.dtype;
+      c->quant = at(n.operands[0]).quant;
       bool sameDtype = true;
       for (ir::ValueId v : n.operands) sameDtype = sameDtype && at(v).dtype == c->dtype;
       if (sameDtype && !contiguous) {
@@ -49,7 +57,7 @@ ConstantTable::ConstantTable(const ir::Graph& g, const WeightStore& weights, boo
         for (ir::ValueId v : n.operands) {
           if (at(v).dtype == c->dtype) {
             for (const ConstantPart& p : at(v).parts) {
-              const size_t partBytes = static_cast<size_t>(p.rows * type.shape[1].value * ir::dtypeSize(c->dtype));
+              const size_t partBytes = static_cast<size_t>(p.rows * rowBytes(v));
               bytes.insert(bytes.end(), p.data, p.data + partBytes);
             }
           } else {  // mixed dtypes widen to f32
@@ -69,7 +77,7 @@ ConstantTable::ConstantTable(const ir::Graph& g, const WeightStore& weights, boo
   // lives on in the parts that reference it).
   std::vector<bool> read(table_.size(), false);
   for (const ir::Node& n : g.nodes())
-    if (n.op != OpKind::ScaleCols && n.op != OpKind::ConcatRows)
+    if (n.op != OpKind::ScaleCols && n.op != OpKind::ConcatRows && n.op != OpKind::Quantize)
       for (ir::ValueId v : n.operands) read[v] = true;
   for (size_t v = 0; v < table_.size(); ++v)
     if (table_[v] && !read[v]) table_[v].reset();
@@ -86,8 +94,8 @@ const uint8_t* ConstantTable::contiguous(ir::ValueId v) const {
   copies_.resize(table_.size());
   if (!copies_[v]) {
     auto bytes = std::make_unique<std::vector<uint8_t>>();
-    const int64_t rowBytes = g_.value(v).type.shape[1].value * ir::dtypeSize(c.dtype);
-    for (const ConstantPart& p : c.parts) bytes->insert(bytes->end(), p.data, p.data + p.rows * rowBytes);
+    const int64_t row = rowBytes(v);
+    for (const ConstantPart& p : c.parts) bytes->insert(bytes->end(), p.data, p.data + p.rows * row);
     copies_[v] = std::move(bytes);
   }
   return copies_[v]->data();
@@ -96,7 +104,7 @@ const uint8_t* ConstantTable::contiguous(ir::ValueId v) const {
 int64_t ConstantTable::packBf16(ir::ValueId v) {
   if (!has(v)) throw Error("%" + g_.value(v).name + " is packed as a constant but is not one");
   ConstantData& c = *table_[v];
-  if (c.dtype == ir::DType::BF16) return 0;
+  if (c.dtype == ir::DType::BF16 || ir::isQuantized(c.dtype)) return 0;
   const int64_t cols = g_.value(v).type.numel(0, 0) / std::max<int64_t>(1, rowsOf(g_.value(v).type));
   int64_t copied = 0;
   for (ConstantPart& p : c.parts) {
@@ -123,10 +131,49 @@ std::vector<float> ConstantTable::widened(ir::ValueId v) const {
   std::vector<float> out(static_cast<size_t>(g_.value(v).type.numel(0, 0)));
   int64_t row = 0;
   for (const ConstantPart& p : c.parts) {
-    ref::widen(p.data, c.dtype, p.rows * cols, out.data() + row * cols);
+    ref::WeightRows{p.data, c.dtype, c.quant}.widenRows(0, p.rows, cols, out.data() + row * cols);
     row += p.rows;
   }
   return out;
+}
+
+int64_t ConstantTable::rowBytes(ir::ValueId v) const {
+  const ir::TensorType& t = g_.value(v).type;
+  const int64_t cols = t.shape.empty() ? 1 : t.shape.back().value;
+  return ref::WeightRows{nullptr, at(v).dtype, at(v).quant}.rowBytes(cols);
+}
+
+// Each part quantized on its own (so a stacked weight keeps its parts), in blocks of rows
+// dealt to the hardware threads: a 4B model's 4e9 weights take seconds, not minutes.
+void ConstantTable::quantize(const ir::Node& n, ConstantData& c) {
+  const ConstantData& src = at(n.operands[0]);
+  const int64_t K = g_.value(n.result).type.shape[1].value;
+  c.dtype = g_.value(n.result).type.dtype;
+  if (!ir::parseQuantScheme(n.attrString("quant"), c.quant.scheme)) throw Error("quantize: bad quant " + n.attrString("quant"));
+  c.quant.group = n.attrInt("group");
+  const int64_t outRow = ir::quantRowBytes(c.quant, K);
+  const ref::WeightRows in{nullptr, src.dtype, src.quant};
+  const int workers = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
+  constexpr int64_t kBlock = 64;
+  for (const ConstantPart& p : src.parts) {
+    auto bytes = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(p.rows * outRow));
+    auto work = [&](int w) {
+      std::vector<float> wide(static_cast<size_t>(kBlock * K));
+      const ref::WeightRows part{p.data, in.dtype, in.quant};
+      for (int64_t r = w * kBlock; r < p.rows; r += workers * kBlock) {
+        const int64_t rows = std::min(kBlock, p.rows - r);
+        part.widenRows(r, rows, K, wide.data());
+        quantizeRows(wide.data(), rows, K, c.quant, bytes->data() + r * outRow);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+    work(0);
+    for (std::thread& t : pool) t.join();
+    quantizedBytes_ += static_cast<int64_t>(bytes->size());
+    c.parts.push_back({bytes->data(), p.rows, bytes});
+  }
+  c.data = c.parts.size() == 1 ? c.parts[0].data : nullptr;
 }
 
 }  // namespace q3c

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "ir/quant.h"
+
 namespace q3c {
 
 namespace {
@@ -39,7 +41,12 @@ class Qwen3Builder {
     const TensorView& t = w_.require(name, shape);
     ir::Shape s;
     for (int64_t d : shape) s.push_back(Dim::of(d));
-    return g_.addNode(OpKind::Weight, {}, {{"name", name}}, {t.dtype, s}, valueName);
+    std::map<std::string, ir::Attr> attrs = {{"name", name}};
+    if (ir::isQuantized(t.dtype)) {
+      attrs["quant"] = std::string(ir::quantSchemeName(t.quant.scheme));
+      attrs["group"] = t.quant.group;
+    }
+    return g_.addNode(OpKind::Weight, {}, std::move(attrs), {t.dtype, s}, valueName);
   }
 
   ValueId op(OpKind k, std::vector<ValueId> operands, std::map<std::string, ir::Attr> attrs, const std::string& name) {

@@ -30,6 +30,9 @@ const char* dtypeToSafetensors(ir::DType t) {
     case ir::DType::BF16: return "BF16";
     case ir::DType::F16: return "F16";
     case ir::DType::I32: return "I32";
+    case ir::DType::Q8:
+    case ir::DType::Q4:
+      break;  // not a safetensors dtype: `q3c quantize` stores their planes as U8/F32 tensors
   }
   return "?";
 }
@@ -77,7 +80,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
     auto bad = [&](const std::string& msg) { return fail("tensor '" + name + "': " + msg); };
     if (!entry.is_object()) throw bad("entry is not an object");
     if (!entry.contains("dtype") || !entry["dtype"].is_string()) throw bad("missing dtype");
-    TensorView t{name, ir::DType::F32, {}, nullptr, 0, nullptr};
+    TensorView t{name, ir::DType::F32, {}, nullptr, 0, nullptr, 0, {}};
     std::string dtype = entry["dtype"].get<std::string>();
     if (!dtypeFromSafetensors(dtype, t.dtype))
       throw bad("unsupported dtype '" + dtype + "' (supported: F32, BF16, F16, I32)");

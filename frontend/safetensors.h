@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "frontend/mapped_file.h"
+#include "ir/quant.h"
 #include "ir/types.h"
 
 namespace q3c {
@@ -22,6 +23,7 @@ struct TensorView {
   size_t bytes;
   const std::string* file;  // path of the file it lives in, for messages
   size_t fileOffset = 0;    // where data starts in that file (for pread)
+  ir::QuantFormat quant;    // q8/q4 tensors (from GGUF or `q3c quantize`): the row layout
 
   int64_t numel() const;
 };

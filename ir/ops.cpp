@@ -28,7 +28,7 @@ const std::vector<OpInfo>& allOps() {
   const AttrSpec normEps{"norm_eps", A::Float, false};  // prologue: normalize input rows first
   static const std::vector<OpInfo> table = {
       {OpKind::Input, "input", 0, false, {{"name", A::String}}, true},
-      {OpKind::Weight, "weight", 0, false, {{"name", A::String}}, true},
+      {OpKind::Weight, "weight", 0, false, {{"name", A::String}, {"quant", A::String, false}, {"group", A::Int, false}}, true},
       {OpKind::Embed, "embed", 2, false, {}, false},
       {OpKind::RmsNorm, "rms_norm", 2, false, {{"eps", A::Float}}, false},
       {OpKind::MatMul, "matmul", 2, true, {normEps}, false},
@@ -41,6 +41,7 @@ const std::vector<OpInfo>& allOps() {
       {OpKind::Add, "add", 2, false, {}, false},
       {OpKind::ScaleCols, "scale_cols", 2, false, {}, false},
       {OpKind::ConcatRows, "concat_rows", -1, false, {}, false},
+      {OpKind::Quantize, "quantize", 1, false, {{"quant", A::String}, {"group", A::Int}}, false},
       {OpKind::Normalize, "normalize", 1, false, {{"eps", A::Float}}, false},
       {OpKind::SliceCols, "slice_cols", 1, false, {{"begin", A::Int}, {"end", A::Int}}, false},
       {OpKind::MatMulSwiglu, "matmul_swiglu", 2, true, {normEps}, false},

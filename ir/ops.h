@@ -10,7 +10,8 @@ namespace q3c::ir {
 
 enum class OpKind {
   Input,      // () -> declared type; a graph input (token ids)
-  Weight,     // () -> declared type; a constant that names a WeightStore tensor
+  Weight,     // () -> declared type; a constant that names a WeightStore tensor ({quant, group}
+              // when the tensor is stored quantized: q8/q4)
   Embed,      // (table[V,H], ids:i32[T]) -> f32[T,H]
   RmsNorm,    // (x[...,D], w[D]) {eps} -> f32 like x; normalizes over the last dim
   MatMul,     // (x[...,K], w[N,K]) -> f32[...,N]; w in Hugging Face (out, in) layout
@@ -28,6 +29,7 @@ enum class OpKind {
   // Load-time constants: computed once from weights, never per token.
   ScaleCols,   // (w[N,K], g[K]) -> f32[N,K]: w with column k scaled by g[k] (folded RMSNorm weight)
   ConcatRows,  // (w1[N1,K], w2[N2,K], ...) -> [N1+N2+..,K]: stacked weights of a horizontal fusion
+  Quantize,    // (w[N,K]) {quant, group} -> q8/q4[N,K]: the weight quantized in groups (ir/quant.h)
 
   // Produced by passes.
   Normalize,     // (x[...,D]) {eps} -> f32 like x: RMSNorm without a weight

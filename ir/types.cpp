@@ -8,12 +8,14 @@ const char* dtypeName(DType t) {
     case DType::BF16: return "bf16";
     case DType::F16: return "f16";
     case DType::I32: return "i32";
+    case DType::Q8: return "q8";
+    case DType::Q4: return "q4";
   }
   return "?";
 }
 
 bool parseDType(const std::string& s, DType& out) {
-  for (DType t : {DType::F32, DType::BF16, DType::F16, DType::I32})
+  for (DType t : {DType::F32, DType::BF16, DType::F16, DType::I32, DType::Q8, DType::Q4})
     if (s == dtypeName(t)) { out = t; return true; }
   return false;
 }
@@ -22,6 +24,7 @@ int64_t dtypeSize(DType t) {
   switch (t) {
     case DType::F32: case DType::I32: return 4;
     case DType::BF16: case DType::F16: return 2;
+    case DType::Q8: case DType::Q4: return 0;
   }
   return 0;
 }

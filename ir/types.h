@@ -8,7 +8,8 @@
 
 namespace q3c::ir {
 
-enum class DType { F32, BF16, F16, I32 };
+// q8 and q4: weights quantized in groups, laid out as ir/quant.h says (no per-element size).
+enum class DType { F32, BF16, F16, I32, Q8, Q4 };
 
 // bf16 is the high half of an f32. To bf16 rounds to nearest even (NaN not preserved).
 inline uint16_t bf16FromFloat(float f) {
@@ -25,7 +26,7 @@ inline float floatFromBf16(uint16_t h) {
 
 const char* dtypeName(DType t);                 // "f32", "bf16", ...
 bool parseDType(const std::string& s, DType& out);
-int64_t dtypeSize(DType t);
+int64_t dtypeSize(DType t);  // 0 for q8 and q4: their rows are sized by ir/quant.h
 
 // One dimension: a constant, or one of the symbolic dims.
 struct Dim {

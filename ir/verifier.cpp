@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "ir/graph.h"
+#include "ir/quant.h"
 
 namespace q3c::ir {
 
@@ -21,6 +22,24 @@ void expectRank(OpKind op, const TensorType& t, size_t rank, const char* what) {
 }
 
 bool isFloat(DType d) { return d == DType::F32 || d == DType::BF16 || d == DType::F16; }
+// What a matmul weight or an embedding table may be: float, or quantized in groups.
+bool isWeightType(DType d) { return isFloat(d) || isQuantized(d); }
+
+// The quant/group attributes of a quantized weight: present, a known scheme of this dtype, a
+// group that fits rows of K.
+void checkQuantAttrs(OpKind op, const std::map<std::string, Attr>& attrs, DType d, int64_t K) {
+  auto q = attrs.find("quant");
+  auto gr = attrs.find("group");
+  if (q == attrs.end() || gr == attrs.end() || !std::holds_alternative<std::string>(q->second) ||
+      !std::holds_alternative<int64_t>(gr->second))
+    fail(op, std::string("a ") + dtypeName(d) + " weight needs the attributes quant and group");
+  QuantFormat f;
+  if (!parseQuantScheme(std::get<std::string>(q->second), f.scheme))
+    fail(op, "unknown quant '" + std::get<std::string>(q->second) + "' (int8, int4, int4zp)");
+  if (quantDType(f.scheme) != d) fail(op, std::string("quant ") + quantSchemeName(f.scheme) + " does not store " + dtypeName(d));
+  f.group = std::get<int64_t>(gr->second);
+  if (std::string why = checkQuantFormat(f, K); !why.empty()) fail(op, why);
+}
 
 // Element counts are comparable when the constant parts match and the symbolic dims agree.
 bool sameElementCount(const Shape& a, const Shape& b) {
@@ -65,7 +84,7 @@ TensorType inferType(const Graph& g, OpKind op, const std::vector<ValueId>& oper
     expectF32(op, x, "input");
     if (x.shape.empty()) fail(op, "input must have rank >= 1");
     expectRank(op, w, 2, "weight");
-    if (!isFloat(w.dtype)) fail(op, "weight must be a float tensor");
+    if (!isWeightType(w.dtype)) fail(op, "weight must be a float or quantized tensor");
     if (!(w.shape[1] == x.shape.back()))
       fail(op, "weight " + w.str() + " is not [N," + x.shape.back().str() + "] for input " + x.str());
     TensorType r = x;
@@ -74,8 +93,27 @@ TensorType inferType(const Graph& g, OpKind op, const std::vector<ValueId>& oper
   };
   switch (op) {
     case OpKind::Input:
-    case OpKind::Weight:
       return declared;
+    case OpKind::Weight:
+      if (isQuantized(declared.dtype)) {
+        if (declared.shape.size() != 2 || !declared.shape[1].isConst()) fail(op, "a quantized weight must be [N,K]");
+        checkQuantAttrs(op, attrs, declared.dtype, declared.shape[1].value);
+      } else if (attrs.count("quant") || attrs.count("group")) {
+        fail(op, "quant and group belong to q8/q4 weights, not " + declared.str());
+      }
+      return declared;
+    case OpKind::Quantize: {
+      const TensorType& w = type(0);
+      expectRank(op, w, 2, "weight");
+      if (!isFloat(w.dtype)) fail(op, "weight must be a float tensor, got " + w.str());
+      QuantScheme scheme;
+      auto q = attrs.find("quant");
+      if (q == attrs.end() || !std::holds_alternative<std::string>(q->second) ||
+          !parseQuantScheme(std::get<std::string>(q->second), scheme))
+        fail(op, "quant must be int8, int4 or int4zp");
+      checkQuantAttrs(op, attrs, quantDType(scheme), w.shape[1].value);
+      return {quantDType(scheme), w.shape};
+    }
     case OpKind::Reshape:
       if (!sameElementCount(type(0).shape, declared.shape))
         fail(op, "cannot reshape " + type(0).str() + " to " + declared.str());
@@ -84,7 +122,7 @@ TensorType inferType(const Graph& g, OpKind op, const std::vector<ValueId>& oper
     case OpKind::Embed: {
       const TensorType &table = type(0), &ids = type(1);
       expectRank(op, table, 2, "table");
-      if (!isFloat(table.dtype)) fail(op, "table must be a float tensor");
+      if (!isWeightType(table.dtype)) fail(op, "table must be a float or quantized tensor");
       if (ids.dtype != DType::I32) fail(op, "ids must be i32, got " + ids.str());
       expectRank(op, ids, 1, "ids");
       return {DType::F32, {ids.shape[0], table.shape[1]}};
@@ -142,10 +180,17 @@ TensorType inferType(const Graph& g, OpKind op, const std::vector<ValueId>& oper
         const TensorType& t = type(static_cast<int>(i));
         expectRank(op, t, 2, "operand");
         if (!(t.shape[1] == r.shape[1])) fail(op, "operands have different column counts");
-        if (t.dtype != r.dtype) r.dtype = DType::F32;  // mixed dtypes widen
+        if (t.dtype != r.dtype && (isQuantized(t.dtype) || isQuantized(r.dtype)))
+          fail(op, "quantized operands must all have one format");
+        if (t.dtype != r.dtype) r.dtype = DType::F32;  // mixed float dtypes widen
+        if (isQuantized(r.dtype)) {
+          QuantFormat a, b;
+          if (!quantFormatOf(g, operands[0], a) || !quantFormatOf(g, operands[i], b) || !(a == b))
+            fail(op, "quantized operands must all have one format");
+        }
         r.shape[0].value += t.shape[0].value;
       }
-      if (!isFloat(r.dtype)) fail(op, "operands must be float tensors");
+      if (!isWeightType(r.dtype)) fail(op, "operands must be float or quantized tensors");
       return r;
     }
     case OpKind::Normalize:

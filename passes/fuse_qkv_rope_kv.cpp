@@ -64,7 +64,7 @@ bool matchProducts(Rewriter& rw, ValueId q, ValueId k, ValueId v, std::vector<Va
   for (const ir::Node* m : {mk, mv})
     if (m->operands[0] != mq->operands[0] || m->attrs != mq->attrs || m->operands.size() != 2) return false;
   if (mq->operands.size() != 2 || !rw.isConstant(mq->operands[1]) || !rw.isConstant(mk->operands[1]) ||
-      !rw.isConstant(mv->operands[1]))
+      !rw.isConstant(mv->operands[1]) || !rw.canStack({mq->operands[1], mk->operands[1], mv->operands[1]}))
     return false;
   ValueId stacked = rw.emit(OpKind::ConcatRows,
                             {rw.mapped(mq->operands[1]), rw.mapped(mk->operands[1]), rw.mapped(mv->operands[1])}, {},

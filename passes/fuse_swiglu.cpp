@@ -45,6 +45,7 @@ ir::Graph fuseSwiglu(const ir::Graph& g) {
       const ir::Node* gm = rw.producerIs(gate, OpKind::MatMul);
       const ir::Node* um = rw.producerIs(up, OpKind::MatMul);
       if (gm && um && sameInputAndPrologue(*gm, *um) && rw.isConstant(gm->operands[1]) && rw.isConstant(um->operands[1]) &&
+          rw.canStack({gm->operands[1], um->operands[1]}) &&
           g.value(gm->operands[1]).type.shape == g.value(um->operands[1]).type.shape) {
         ValueId stacked = rw.emit(OpKind::ConcatRows, {rw.mapped(gm->operands[1]), rw.mapped(um->operands[1])}, {},
                                   g.value(gm->operands[1]).name + ".gate_up");

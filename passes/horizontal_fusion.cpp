@@ -22,8 +22,10 @@ ir::Graph horizontalFusion(const ir::Graph& g) {
     }
     if (group.size() < 2 || group[0] != &n) return false;
 
-    std::vector<ValueId> weights;
-    for (const ir::Node* m : group) weights.push_back(rw.mapped(m->operands[1]));
+    std::vector<ValueId> weights, olds;
+    for (const ir::Node* m : group) olds.push_back(m->operands[1]);
+    if (!rw.canStack(olds)) return false;
+    for (ValueId w : olds) weights.push_back(rw.mapped(w));
     const std::string base = g.value(n.result).name;
     ValueId stacked = rw.emit(OpKind::ConcatRows, weights, {}, g.value(n.operands[1]).name + ".group");
     ValueId product = rw.emit(OpKind::MatMul, {rw.mapped(n.operands[0]), stacked}, {}, base + ".group");

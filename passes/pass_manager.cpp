@@ -9,6 +9,8 @@ namespace q3c::passes {
 
 const std::vector<PassInfo>& allPasses() {
   static const std::vector<PassInfo> passes = {
+      {"quantize-weights", "weight-only int8/int4 in groups, as the graph attributes quant and quant_group ask (--quant)",
+       quantizeWeights},
       {"fold-rmsnorm-weight", "fold an RMSNorm weight into the f32 weights of the matmuls it feeds", foldRmsNormWeight},
       {"horizontal-fusion", "one matmul for matmuls that share their input (q/k/v, gate/up)", horizontalFusion},
       {"fuse-qkv-rope-kv", "per-head q/k RMSNorm, RoPE and the KV-cache append into the QKV matmul", fuseQkvRopeKv},

@@ -1,10 +1,15 @@
 // Every pass is a function from graph to graph, one per file. See docs/passes.md.
 #pragma once
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include "ir/graph.h"
 #include "passes/rewriter.h"
 
 namespace q3c::passes {
 
+ir::Graph quantizeWeights(const ir::Graph& g);
 ir::Graph foldRmsNormWeight(const ir::Graph& g);
 ir::Graph horizontalFusion(const ir::Graph& g);
 ir::Graph fuseQkvRopeKv(const ir::Graph& g);

@@ -8,6 +8,7 @@
 //   kv_bytes_per_position   cache bytes attention reads per position of context
 #include <algorithm>
 
+#include "ir/quant.h"
 #include "passes/passes.h"
 
 namespace q3c::passes {
@@ -19,7 +20,7 @@ namespace {
 
 constexpr int64_t kAlign = 64;  // per-token sizes round up to a cache line, so T-scaled offsets stay aligned
 
-bool isConstantOp(OpKind k) { return k == OpKind::Weight || k == OpKind::ScaleCols || k == OpKind::ConcatRows; }
+bool isConstantOp(OpKind k) { return k == OpKind::Weight || k == OpKind::ScaleCols || k == OpKind::ConcatRows || k == OpKind::Quantize; }
 
 // Does the node's result get its own arena buffer? (Aliases and cache views do not.)
 bool ownsBuffer(const ir::Node& n) {
@@ -88,7 +89,14 @@ ir::Graph planMemory(const ir::Graph& src) {
     for (ValueId v : n.operands) {
       const ir::Node& p = src.producer(v);
       const ir::TensorType& t = src.value(v).type;
-      if (isConstantOp(p.op)) weightBytes += n.op == OpKind::Embed ? bytesPerToken({t.dtype, {t.shape[1]}}) : t.numel(1, 1) * ir::dtypeSize(t.dtype);
+      if (isConstantOp(p.op)) {
+        if (t.shape.size() == 2) {  // a weight: one row per token for embed, every row for a product
+          const int64_t row = ir::weightRowBytes(src, v, t.shape[1].value);
+          weightBytes += n.op == OpKind::Embed ? row : row * t.shape[0].value;
+        } else {
+          weightBytes += t.numel(1, 1) * ir::dtypeSize(t.dtype);
+        }
+      }
       else if (p.op == OpKind::KvAppend || p.op == OpKind::KvRead) kvBytesPerPosition += bytesPerToken(t);
       else actBytes += bytesPerToken(t);
     }

@@ -1,5 +1,7 @@
 #include "passes/rewriter.h"
 
+#include "ir/quant.h"
+
 #include <algorithm>
 
 namespace q3c::passes {
@@ -24,8 +26,20 @@ const ir::Node* Rewriter::producerIs(ValueId old, OpKind kind) const {
 bool Rewriter::isConstant(ValueId old) const {
   const ir::Node& n = src_.producer(old);
   if (n.op == OpKind::Weight) return true;
-  if (n.op != OpKind::ScaleCols && n.op != OpKind::ConcatRows) return false;
+  if (n.op != OpKind::ScaleCols && n.op != OpKind::ConcatRows && n.op != OpKind::Quantize) return false;
   return std::all_of(n.operands.begin(), n.operands.end(), [&](ValueId v) { return isConstant(v); });
+}
+
+bool Rewriter::canStack(const std::vector<ValueId>& olds) const {
+  bool anyQuantized = false;
+  for (ValueId v : olds) anyQuantized = anyQuantized || ir::isQuantized(src_.value(v).type.dtype);
+  if (!anyQuantized) return true;
+  ir::QuantFormat first, f;
+  if (!ir::quantFormatOf(src_, olds[0], first)) return false;
+  for (ValueId v : olds)
+    if (src_.value(v).type.dtype != src_.value(olds[0]).type.dtype || !ir::quantFormatOf(src_, v, f) || !(f == first))
+      return false;
+  return true;
 }
 
 bool Rewriter::isOutput(ValueId old) const {

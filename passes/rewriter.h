@@ -24,6 +24,9 @@ class Rewriter {
   // The node defining `old` when it has op `kind`, else null.
   const ir::Node* producerIs(ir::ValueId old, ir::OpKind kind) const;
   bool isConstant(ir::ValueId old) const;  // a weight, or computed from weights only
+  // Whether concat_rows may stack these constants: float ones always (mixed dtypes widen),
+  // quantized ones only when all have one format (a GGUF Q4_K_M mixes Q4_K and Q6_K).
+  bool canStack(const std::vector<ir::ValueId>& olds) const;
   bool hasSingleUse(ir::ValueId old) const { return users_[old].size() == 1 && !isOutput(old); }
   bool isOutput(ir::ValueId old) const;
 

@@ -43,6 +43,8 @@ struct BackendFlags {
 struct PipelineFlags {
   std::string passes, disable, printAfter, printBefore;
   bool noPasses = false, timePasses = false;
+  std::string quant = "none", quantHead;  // --quant, --quant-head
+  int64_t group = 0;                      // --group; 0: the scheme's default
   void addOptions(CLI::App& cmd);
   // Runs the pipeline on `g` when `byDefault` (or --passes) asks for it; IR dumps go to stderr.
   ir::Graph apply(const ir::Graph& g, bool byDefault) const;

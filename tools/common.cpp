@@ -83,11 +83,36 @@ void PipelineFlags::addOptions(CLI::App& cmd) {
   cmd.add_option("--print-before", printBefore, "print the IR before these passes (or 'all') on stderr");
   cmd.add_flag("--no-passes", noPasses, "run no pass: the unfused graph");
   cmd.add_flag("--time-passes", timePasses, "print the time each pass takes on stderr");
+  cmd.add_option("--quant", quant,
+                 "weight-only quantization at load (the quantize-weights pass): none, int8, int4 (symmetric), "
+                 "int4zp (with zero points)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "int8", "int4", "int4zp"}));
+  cmd.add_option("--group", group, "weights per scale along K: 32 or 128 (default: 128 for int8, 32 for int4)")
+      ->check(CLI::IsMember({"32", "128"}));
+  cmd.add_option("--quant-head", quantHead, "format of the embedding table and lm_head under --quant (default int8)")
+      ->check(CLI::IsMember({"none", "int8", "int4", "int4zp"}));
 }
 
-ir::Graph PipelineFlags::apply(const ir::Graph& g, bool byDefault) const {
+ir::Graph PipelineFlags::apply(const ir::Graph& source, bool byDefault) const {
   if (noPasses && !passes.empty()) throw Error("--no-passes and --passes exclude each other");
-  if (noPasses || (!byDefault && passes.empty())) return g;
+  ir::Graph g = source;
+  const bool quantize = quant != "none";
+  if (quantize) {
+    if (noPasses) throw Error("--quant needs the quantize-weights pass: it cannot go with --no-passes");
+    g.attrs["quant"] = quant;
+    g.attrs["quant_group"] = group ? group : quant == "int8" ? int64_t{128} : int64_t{32};
+    if (!quantHead.empty()) g.attrs["quant_head"] = quantHead;
+  } else if (!quantHead.empty() || group) {
+    throw Error("--group and --quant-head apply to --quant int8, int4 or int4zp");
+  }
+  if (noPasses) return g;
+  if (!byDefault && passes.empty()) {
+    if (!quantize) return g;
+    passes::PipelineOptions only;  // the reference runs the graph as built, quantized
+    only.passes = {"quantize-weights"};
+    return passes::runPipeline(g, only, std::cerr);
+  }
   auto names = [](const std::string& list) {
     std::set<std::string> out;
     if (list == "all") return std::set<std::string>{"all"};

@@ -97,7 +97,7 @@ class InterpExecutable : public Executable {
     }
     const ConstantData& w = constant(n.operands[1]);
     std::vector<float> out(static_cast<size_t>(M * N));
-    ref::matmul(x, M, K, w.data, w.dtype, N, out.data());
+    ref::matmul(x, M, K, {w.data, w.dtype, w.quant}, N, out.data());
     return out;
   }
 
@@ -112,10 +112,11 @@ class InterpExecutable : public Executable {
       case OpKind::Weight:
       case OpKind::ScaleCols:
       case OpKind::ConcatRows:
+      case OpKind::Quantize:
         return;  // constants, ready since compile
       case OpKind::Embed: {
         const ConstantData& table = constant(n.operands[0]);
-        ref::embed(table.data, table.dtype, lastDim(type), ids, T, allocate(n.result, T, C));
+        ref::embed({table.data, table.dtype, table.quant}, lastDim(type), ids, T, allocate(n.result, T, C));
         return;
       }
       case OpKind::RmsNorm: {

@@ -1,5 +1,7 @@
 #include "codegen/interp/reference_ops.h"
 
+#include "frontend/quantize.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -66,14 +68,25 @@ void widen(const uint8_t* src, ir::DType dtype, int64_t n, float* dst) {
       }
       return;
     case ir::DType::I32:
+    case ir::DType::Q8:
+    case ir::DType::Q4:
       break;
   }
-  std::abort();  // the verifier admits only float weights
+  std::abort();  // quantized rows go through WeightRows; the verifier admits no i32 weight
 }
 
-void embed(const uint8_t* table, ir::DType dtype, int64_t hidden, const int32_t* ids, int64_t T, float* out) {
-  const int64_t rowBytes = hidden * ir::dtypeSize(dtype);
-  for (int64_t t = 0; t < T; ++t) widen(table + ids[t] * rowBytes, dtype, hidden, out + t * hidden);
+int64_t WeightRows::rowBytes(int64_t K) const {
+  return ir::isQuantized(dtype) ? ir::quantRowBytes(quant, K) : K * ir::dtypeSize(dtype);
+}
+
+void WeightRows::widenRows(int64_t first, int64_t rows, int64_t K, float* dst) const {
+  const uint8_t* src = data + first * rowBytes(K);
+  if (ir::isQuantized(dtype)) dequantizeRows(src, rows, K, quant, dst);
+  else widen(src, dtype, rows * K, dst);
+}
+
+void embed(const WeightRows& table, int64_t hidden, const int32_t* ids, int64_t T, float* out) {
+  for (int64_t t = 0; t < T; ++t) table.widenRows(ids[t], 1, hidden, out + t * hidden);
 }
 
 void rmsNorm(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* out) {
@@ -87,11 +100,10 @@ void rmsNorm(const float* x, const float* w, int64_t rows, int64_t n, float eps,
 
 void normalize(const float* x, int64_t rows, int64_t n, float eps, float* out) { rmsNorm(x, nullptr, rows, n, eps, out); }
 
-void matmul(const float* x, int64_t M, int64_t K, const uint8_t* w, ir::DType dtype, int64_t N, float* out) {
+void matmul(const float* x, int64_t M, int64_t K, const WeightRows& w, int64_t N, float* out) {
   std::vector<float> row(static_cast<size_t>(K));
-  const int64_t rowBytes = K * ir::dtypeSize(dtype);
   for (int64_t n = 0; n < N; ++n) {
-    widen(w + n * rowBytes, dtype, K, row.data());  // each weight row read once for all M rows
+    w.widenRows(n, 1, K, row.data());  // each weight row read once for all M rows
     for (int64_t m = 0; m < M; ++m) out[m * N + n] = dot(x + m * K, row.data(), K);
   }
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "ir/quant.h"
 #include "ir/types.h"
 
 namespace q3c::ref {
@@ -10,14 +11,23 @@ namespace q3c::ref {
 // Widens n elements of a weight (f32, bf16 or f16; possibly unaligned) to f32.
 void widen(const uint8_t* src, ir::DType dtype, int64_t n, float* dst);
 
+// How the rows of a weight are stored: a float dtype, or quantized in `quant`'s format.
+struct WeightRows {
+  const uint8_t* data;
+  ir::DType dtype;
+  ir::QuantFormat quant;  // for q8/q4
+  int64_t rowBytes(int64_t K) const;
+  void widenRows(int64_t first, int64_t rows, int64_t K, float* dst) const;  // rows [first, first+rows) to f32
+};
+
 // out[t, :] = table[ids[t], :]
-void embed(const uint8_t* table, ir::DType dtype, int64_t hidden, const int32_t* ids, int64_t T, float* out);
+void embed(const WeightRows& table, int64_t hidden, const int32_t* ids, int64_t T, float* out);
 
 // Each of `rows` rows of length n: out = x / sqrt(mean(x^2) + eps) * w.
 void rmsNorm(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* out);
 
-// out[M, N] = x[M, K] * W[N, K]^T, W in any weight dtype.
-void matmul(const float* x, int64_t M, int64_t K, const uint8_t* w, ir::DType dtype, int64_t N, float* out);
+// out[M, N] = x[M, K] * W[N, K]^T, W in any weight dtype (quantized ones dequantized row by row).
+void matmul(const float* x, int64_t M, int64_t K, const WeightRows& w, int64_t N, float* out);
 
 // Causal grouped-query attention. q[T, H, D]; k, v[C, KV, D]; query t sits at position C-T+t
 // and sees keys 0..C-T+t. out[T, H, D].

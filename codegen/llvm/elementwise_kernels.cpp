@@ -27,6 +27,9 @@ KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const Constant
   switch (n.op) {
     case OpKind::Embed: {
       const ir::DType dt = dtypeOf(g, constants, n.operands[0]);
+      const ir::QuantFormat quant = constants.at(n.operands[0]).quant;
+      const int64_t rowBytes = constants.rowBytes(n.operands[0]);
+      if (ir::isQuantized(dt)) p.key += " quant=" + ir::quantFormatName(quant);
       valueArgs({n.operands[0], n.result});
       p.args.insert(p.args.begin() + 1, ArgRef{ArgRef::Ids});  // table, ids, out
       p.emit = [=](KernelBuilder& kb) {
@@ -36,6 +39,11 @@ KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const Constant
           Value* id = B.CreateSExt(B.CreateLoad(B.getInt32Ty(), kb.gep(ids, t, B.getInt32Ty())), kb.i64());
           Value* src = B.CreateMul(id, kb.i(last));
           Value* dst = B.CreateMul(t, kb.i(last));
+          if (ir::isQuantized(dt)) {  // the row dequantized (a quantized row is whole groups of 16 or 32)
+            Value* row = kb.gep(table, B.CreateMul(id, kb.i(rowBytes)), B.getInt8Ty());
+            emitDequantRange(kb, quant, last, row, kb.i(0), kb.i(last), out, dst, ir::DType::F32);
+            return;
+          }
           kb.loop(kb.i(0), kb.i(last), 1, [&](Value* d) {
             kb.storeScalar(kb.loadScalar(table, B.CreateAdd(src, d), dt), out, B.CreateAdd(dst, d));
           });

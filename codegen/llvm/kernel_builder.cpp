@@ -99,7 +99,9 @@ Value* KernelBuilder::loadScalar(Value* base, Value* index, ir::DType dtype) {
     case ir::DType::F16:
       return b_.CreateFPExt(b_.CreateAlignedLoad(b_.getHalfTy(), gep(base, index, b_.getHalfTy()), llvm::Align(1)), f32());
     case ir::DType::I32:
-      break;
+    case ir::DType::Q8:
+    case ir::DType::Q4:
+      break;  // quantized rows are read by codegen/llvm/dequant.cpp
   }
   return nullptr;
 }
@@ -119,7 +121,9 @@ Value* KernelBuilder::loadVector(Value* base, Value* index, ir::DType dtype) {
       return b_.CreateFPExt(b_.CreateAlignedLoad(vh, gep(base, index, b_.getHalfTy()), llvm::Align(1)), vf32());
     }
     case ir::DType::I32:
-      break;
+    case ir::DType::Q8:
+    case ir::DType::Q4:
+      break;  // quantized rows are read by codegen/llvm/dequant.cpp
   }
   return nullptr;
 }

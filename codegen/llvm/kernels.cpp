@@ -76,6 +76,11 @@ std::vector<WeightSegment> weightSegments(const ConstantTable& constants, ir::Va
   return segs;
 }
 
+Error quantizedNeedsJit(const ir::Graph& g, const ir::Node& n) {
+  return Error("%" + g.value(n.result).name + ": quantized weights (" + ir::dtypeName(g.value(n.operands[1]).type.dtype) +
+               ") run on --backend jit or interp, not on llvm's own loops");
+}
+
 const WeightSegment& segmentOf(const std::vector<WeightSegment>& segs, int64_t row) {
   for (const WeightSegment& s : segs)
     if (row >= s.start && row < s.start + s.rows) return s;

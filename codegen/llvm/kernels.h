@@ -10,7 +10,9 @@
 #include "codegen/constants.h"
 #include "codegen/llvm/kernel_builder.h"
 #include "codegen/xbyak/tiling.h"
+#include "frontend/error.h"
 #include "ir/graph.h"
+#include "ir/quant.h"
 
 namespace q3c::llvmgen {
 
@@ -66,6 +68,8 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
 KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const ConstantTable& constants);
 
 // Shared pieces.
+// The error for a quantized weight where LLVM's own loops would read it (--backend llvm).
+Error quantizedNeedsJit(const ir::Graph& g, const ir::Node& n);
 std::string attrsKey(const ir::Node& n);  // attributes that shape the code, printed
 ir::DType dtypeOf(const ir::Graph& g, const ConstantTable& constants, ir::ValueId v);
 int64_t rowsPerToken(const ir::TensorType& t);  // product of the constant dims but the last
@@ -90,7 +94,21 @@ void emitRopeTables(KernelBuilder& kb, const std::vector<float>& invFreq, float 
 void emitRotateHead(KernelBuilder& kb, llvm::Value* src, llvm::Value* srcIndex, llvm::Value* dst, llvm::Value* dstIndex,
                     llvm::Value* cosT, llvm::Value* sinT, llvm::Value* tableRow, int64_t half);
 
+// Quantized rows (dequant.cpp). Elements [k0, k1) of the quantized row at `row` (rows of K,
+// format f; k0 and k1 multiples of the vector width) to dst[dstIndex ..] as f32 or bf16.
+void emitDequantRange(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* row, llvm::Value* k0,
+                      llvm::Value* k1, llvm::Value* dst, llvm::Value* dstIndex, ir::DType dstType);
+// Called by emitPanelProducts before each K chunk [k0, k1) of a panel.
+using PanelPrepare = std::function<void(llvm::Value* k0, llvm::Value* k1)>;
+// A prepare step that dequantizes the chunk of the nr quantized rows qRows points to into a
+// stack panel of `panelType` (the tiles' weight type) and points rowPtrs at it.
+PanelPrepare quantizedPanel(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType panelType,
+                            const xbyak::GemmTiling& t, llvm::Value* qRows, llvm::Value* rowPtrs, llvm::Value* nr);
+
 // Dot tiles from generated code (tile_calls.cpp).
+// The weight type the tiles read for weights of type w: w itself, or for quantized weights
+// the activation type (their rows are dequantized to it chunk by chunk).
+ir::DType panelType(const TileOptions& opt, ir::DType w);
 // Whether a product of f32 activations at `precision` with `w` weights runs on the tiles.
 bool useTiles(const TileOptions& opt, ir::DType w);
 // The tiling of a product with K inputs and `w` weights under `opt`.
@@ -100,9 +118,9 @@ std::string tilingKey(const xbyak::GemmTiling& t, ir::DType a);
 // even: the activations of the bf16 dot.
 void emitBf16Rows(KernelBuilder& kb, llvm::Value* x, llvm::Value* M, int64_t K, llvm::Value* g, ir::DType gType,
                   llvm::Value* dst);
-// A byte pointer to weight row `row`, which lies in one of `segs` (rows of K elements of w).
-llvm::Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs, llvm::Value* row, int64_t K,
-                            ir::DType w);
+// A byte pointer to weight row `row`, which lies in one of `segs` (rows of rowBytes each).
+llvm::Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs, llvm::Value* row,
+                            int64_t rowBytes);
 // The products of input rows [mb, mEnd) (at most mBlock) with the nr weight rows rowPtrs
 // points to: sums[(m - mb) * t.nr + j] = sum_k A[m, k] * W_j[k]. Walks the K chunks, in each
 // every mr-row tile of the block; then adds the last K % step products here. `A` holds rows
@@ -118,6 +136,7 @@ struct TileScratch {
 TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Isa isa);
 void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K,
                        llvm::Value* table, const TileScratch& scratch, llvm::Value* A, llvm::Value* mb,
-                       llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rowPtrs, llvm::Value* sums, int64_t lda = 0);
+                       llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rowPtrs, llvm::Value* sums, int64_t lda = 0,
+                       const PanelPrepare& prepare = {});
 
 }  // namespace q3c::llvmgen

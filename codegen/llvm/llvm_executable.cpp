@@ -60,7 +60,7 @@ class LlvmExecutable : public Executable {
   LlvmExecutable(const ir::Graph& g, const WeightStore& weights, const BackendOptions& opt)
       : g_(verified(g)),
         resident_(opt.microkernels && opt.residentWeights ? residentCopy(g_, weights) : WeightStore()),
-        constants_(g_, resident_.residentBytes() ? resident_ : weights, /*contiguous=*/false) {
+        constants_(g_, resident_.residentBytes() ? resident_ : weights, /*contiguous=*/false, &weights) {
     auto start = std::chrono::steady_clock::now();
     llvmgen::Target target = llvmgen::Target::detect(opt.isa);
     jit_ = std::make_unique<llvmgen::Jit>(target, opt.kernelCacheDir);
@@ -101,9 +101,10 @@ class LlvmExecutable : public Executable {
                   tiles.enabled ? "jit" : "llvm", target.isa.c_str(), target.cpu.c_str(), kernelNodes, byKey.size(), s.compiled, s.fromCache, ms);
     summary_ = buf;
     if (tiles.enabled) {
-      std::snprintf(buf, sizeof buf, "; matmuls on xbyak %s dot tiles (%zu sets), precision %s; weights: %.1f MB %s, %.1f MB rounded to bf16",
+      std::snprintf(buf, sizeof buf, "; matmuls on xbyak %s dot tiles (%zu sets), precision %s; weights: %.1f MB %s, %.1f MB rounded to bf16, %.1f MB quantized",
                     xbyak::isaName(tiles.isa), tileSets_.size(), ir::dtypeName(tiles.activations),
-                    resident_.residentBytes() * 1e-6, resident_.residentBytes() ? "in huge-page memory" : "mapped", packedBytes_ * 1e-6);
+                    resident_.residentBytes() * 1e-6, resident_.residentBytes() ? "in huge-page memory" : "mapped", packedBytes_ * 1e-6,
+                    constants_.quantizedBytes() * 1e-6);
       summary_ += buf;
     }
   }
@@ -166,9 +167,14 @@ class LlvmExecutable : public Executable {
   std::string summary_;
 
   static WeightStore residentCopy(const ir::Graph& g, const WeightStore& weights) {
+    // Weights only a quantize node reads are read once, at load, where they are mapped.
+    std::vector<bool> readAtRunTime(g.values().size(), false);
+    for (const ir::Node& n : g.nodes())
+      if (n.op != OpKind::Quantize)
+        for (ir::ValueId v : n.operands) readAtRunTime[v] = true;
     std::vector<std::string> names;
     for (const ir::Node& n : g.nodes())
-      if (n.op == OpKind::Weight) names.push_back(n.attrString("name"));
+      if (n.op == OpKind::Weight && readAtRunTime[n.result]) names.push_back(n.attrString("name"));
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     if (names.empty()) return WeightStore();
@@ -190,7 +196,11 @@ class LlvmExecutable : public Executable {
     t.isa = xbyak::selectIsa(opt.isa);
     bool allBf16 = true;
     for (const ir::Node& n : g_.nodes())
-      if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) allBf16 = allBf16 && constants_.at(n.operands[1]).dtype == ir::DType::BF16;
+      if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) {
+        // Quantized weights are dequantized to the activation type: bf16 suits them as it does bf16 weights.
+        const ir::DType w = constants_.at(n.operands[1]).dtype;
+        allBf16 = allBf16 && (w == ir::DType::BF16 || ir::isQuantized(w));
+      }
     if (opt.precision == "bf16" || (opt.precision == "auto" && allBf16)) t.activations = ir::DType::BF16;
     else if (opt.precision != "f32" && opt.precision != "auto")
       throw Error("unknown --precision '" + opt.precision + "' (auto, f32, bf16)");
@@ -212,7 +222,8 @@ class LlvmExecutable : public Executable {
     for (const ir::Node& n : g_.nodes()) {
       Location& l = loc_[n.result];
       if (n.op == OpKind::Input) l.kind = Location::Ids;
-      else if (constants_.has(n.result) || n.op == OpKind::Weight || n.op == OpKind::ScaleCols || n.op == OpKind::ConcatRows)
+      else if (constants_.has(n.result) || n.op == OpKind::Weight || n.op == OpKind::ScaleCols || n.op == OpKind::ConcatRows ||
+               n.op == OpKind::Quantize)
         l.kind = Location::Constant;
       else if (n.op == OpKind::Reshape) l = {Location::Alias, 0, n.operands[0]};
       else if (n.op == OpKind::KvAppend || n.op == OpKind::KvRead)

@@ -23,6 +23,8 @@ struct MatMulShape {
   int64_t K, N;       // N: rows of the weight (2I for swiglu)
   int64_t rowsPerT;   // input rows per token
   ir::DType wType, gType = ir::DType::F32;
+  ir::QuantFormat quant;  // when wType is q8/q4
+  int64_t rowBytes = 0;   // of one weight row
   bool norm = false, normWeight = false;
   float eps = 0;
 };
@@ -103,6 +105,9 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   const bool swiglu = s.op == OpKind::MatMulSwiglu;
   const int64_t cols = swiglu ? s.N / 2 : s.N, panel = swiglu ? t.nr / 2 : t.nr;
   Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
+  const bool quantized = ir::isQuantized(s.wType);
+  // Quantized: the rows' own pointers go here, rowPtrs to their dequantized chunk.
+  Value* qRows = quantized ? kb.stackArray(t.nr, B.getPtrTy()) : rowPtrs;
   Value* sums = kb.stackArray(t.mBlock * t.nr);
   const TileScratch scratch = tileScratch(kb, t, isa);
   auto [lo, hi] = kb.partRange(cols, panel);
@@ -111,13 +116,16 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
       Value* nOut = kb.smin(kb.i(panel), B.CreateSub(hi, n));
       kb.loop(kb.i(0), nOut, 1, [&](Value* r) {
         Value* row = B.CreateAdd(n, r);
-        B.CreateStore(emitRowPointer(kb, segs, row, s.K, s.wType), kb.gep(rowPtrs, r, B.getPtrTy()));
+        B.CreateStore(emitRowPointer(kb, segs, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
         if (swiglu)
-          B.CreateStore(emitRowPointer(kb, segs, B.CreateAdd(row, kb.i(cols)), s.K, s.wType),
-                        kb.gep(rowPtrs, B.CreateAdd(nOut, r), B.getPtrTy()));
+          B.CreateStore(emitRowPointer(kb, segs, B.CreateAdd(row, kb.i(cols)), s.rowBytes),
+                        kb.gep(qRows, B.CreateAdd(nOut, r), B.getPtrTy()));
       });
       Value* nr = swiglu ? B.CreateMul(nOut, kb.i(2)) : nOut;
-      emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
+      PanelPrepare prepare;
+      if (quantized) prepare = quantizedPanel(kb, s.quant, s.K, aType, t, qRows, rowPtrs, nr);
+      emitPanelProducts(kb, t, aType, quantized ? aType : s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums,
+                        0, prepare);
       kb.loop(mb, mEnd, 1, [&](Value* row) {
         Value* scale = inv ? kb.loadScalar(inv, row, ir::DType::F32) : nullptr;
         Value* base = B.CreateMul(B.CreateSub(row, mb), kb.i(t.nr));
@@ -185,6 +193,8 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
   s.N = wt.shape[0].value;
   s.rowsPerT = rowsPerToken(xt);
   s.wType = dtypeOf(g, constants, n.operands[1]);
+  s.quant = constants.at(n.operands[1]).quant;
+  s.rowBytes = constants.rowBytes(n.operands[1]);
   s.norm = n.hasAttr("norm_eps");
   s.normWeight = static_cast<int>(n.operands.size()) == ir::opInfo(n.op).numOperands + 1;
   if (s.norm) s.eps = static_cast<float>(n.attrFloat("norm_eps"));
@@ -195,6 +205,10 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
            std::to_string(s.N);
   p.key = attrsKey(n) + " K=" + std::to_string(s.K) + " N=" + std::to_string(s.N) + " rows=" + std::to_string(s.rowsPerT) +
           " w=" + ir::dtypeName(s.wType) + " g=" + (s.normWeight ? ir::dtypeName(s.gType) : "none");
+  if (ir::isQuantized(s.wType)) {
+    p.name += "_" + std::string(ir::quantSchemeName(s.quant.scheme)) + "g" + std::to_string(s.quant.group);
+    p.key += " quant=" + ir::quantFormatName(s.quant);
+  }
   // ptrs: x, out, [residual], [norm weight], scratch, then one per weight part
   p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.result}};
   if (n.op == OpKind::MatMulAdd) p.args.push_back({ArgRef::Value, n.operands[2]});
@@ -209,7 +223,9 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const xbyak::GemmTiling t = tilingFor(tiles, s.K, s.wType);
     const ir::DType aType = tiles.activations;
     const bool bf16 = aType == ir::DType::BF16;
-    p.tiles = TileRequest{aType, s.wType};
+    p.tiles = TileRequest{aType, panelType(tiles, s.wType)};
+    if (ir::isQuantized(s.wType) && t.kFull != s.K)
+      throw Error("%" + g.value(n.result).name + ": K = " + std::to_string(s.K) + " is not a whole number of dot steps");
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, aType);
     // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float);
@@ -240,6 +256,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     };
     return p;
   }
+  if (ir::isQuantized(s.wType)) throw quantizedNeedsJit(g, n);
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
   p.emit = [s, segs, scratchPerToken, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
     auto& B = kb.b();

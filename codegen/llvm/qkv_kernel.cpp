@@ -17,6 +17,8 @@ namespace {
 struct QkvShape {
   int64_t K, H, KV, D;
   ir::DType wType, qnType, knType, gType = ir::DType::F32;
+  ir::QuantFormat quant;  // when wType is q8/q4
+  int64_t rowBytes = 0;
   bool norm = false, normWeight = false;
   float normEps = 0, headEps = 0, attentionFactor = 1;
   std::vector<float> invFreq;
@@ -32,6 +34,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   s.KV = n.attrInt("kv_heads");
   s.D = q.shape[2].value;
   s.wType = dtypeOf(g, constants, n.operands[1]);
+  s.quant = constants.at(n.operands[1]).quant;
+  s.rowBytes = constants.rowBytes(n.operands[1]);
   s.qnType = dtypeOf(g, constants, n.operands[2]);
   s.knType = dtypeOf(g, constants, n.operands[3]);
   s.norm = n.hasAttr("norm_eps");
@@ -49,6 +53,10 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   p.key = attrsKey(n) + " K=" + std::to_string(s.K) + " D=" + std::to_string(s.D) + " w=" + ir::dtypeName(s.wType) +
           " qn=" + ir::dtypeName(s.qnType) + " kn=" + ir::dtypeName(s.knType) +
           " g=" + (s.normWeight ? ir::dtypeName(s.gType) : "none");
+  if (ir::isQuantized(s.wType)) {
+    p.name += "_" + std::string(ir::quantSchemeName(s.quant.scheme)) + "g" + std::to_string(s.quant.group);
+    p.key += " quant=" + ir::quantFormatName(s.quant);
+  }
   const int64_t layer = n.attrInt("layer");
   // ptrs: x, q_norm, k_norm, q out, k cache, v cache, [norm weight], scratch, weight part(s)
   p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[2]}, {ArgRef::Value, n.operands[3]},
@@ -77,6 +85,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   }
   // Scratch per token: row scale, x*g (bf16: the rounded rows), cos and sin of each frequency.
   const bool tiled = useTiles(tiles, s.wType);
+  if (!tiled && ir::isQuantized(s.wType)) throw quantizedNeedsJit(g, n);
   const bool bf16 = tiled && tiles.activations == ir::DType::BF16;
   const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
   p.scratchFloatsPerToken = 1 + inputFloats + s.D;
@@ -85,7 +94,9 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   xbyak::GemmTiling t{};
   if (tiled) {
     t = tilingFor(tiles, s.K, s.wType);
-    p.tiles = TileRequest{tiles.activations, s.wType};
+    p.tiles = TileRequest{tiles.activations, panelType(tiles, s.wType)};
+    if (ir::isQuantized(s.wType) && t.kFull != s.K)
+      throw Error("%" + g.value(n.result).name + ": K = " + std::to_string(s.K) + " is not a whole number of dot steps");
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, tiles.activations);
   }
@@ -127,6 +138,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       Value* table = kb.ptr(tableArg);
       Value* heads = kb.stackArray(t.mBlock * s.D);
       Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
+      const bool quantized = ir::isQuantized(s.wType);
+      Value* qRows = quantized ? kb.stackArray(t.nr, B.getPtrTy()) : rowPtrs;  // see matmul_kernels.cpp
       Value* sums = kb.stackArray(t.mBlock * t.nr);
       const TileScratch tileScratchArea = tileScratch(kb, t, isa);
       emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
@@ -136,9 +149,12 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
             Value* nr = kb.smin(kb.i(t.nr), B.CreateSub(kb.i(s.D), d));
             kb.loop(kb.i(0), nr, 1, [&](Value* r) {
               Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
-              B.CreateStore(emitRowPointer(kb, ranges, row, s.K, s.wType), kb.gep(rowPtrs, r, B.getPtrTy()));
+              B.CreateStore(emitRowPointer(kb, ranges, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
             });
-            emitPanelProducts(kb, t, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
+            PanelPrepare prepare;
+            if (quantized) prepare = quantizedPanel(kb, s.quant, s.K, aType, t, qRows, rowPtrs, nr);
+            emitPanelProducts(kb, t, aType, quantized ? aType : s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr,
+                              rowPtrs, sums, 0, prepare);
             kb.loop(mb, mEnd, 1, [&](Value* m) {
               Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
               Value* src = B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr));

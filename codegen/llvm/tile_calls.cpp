@@ -4,15 +4,20 @@
 
 #include "codegen/llvm/kernels.h"
 #include "codegen/xbyak/dot_tile.h"
+#include "frontend/error.h"
 
 namespace q3c::llvmgen {
 
 using llvm::Value;
 
-bool useTiles(const TileOptions& opt, ir::DType w) { return opt.enabled && xbyak::dotTileSupports(opt.activations, w); }
+ir::DType panelType(const TileOptions& opt, ir::DType w) { return ir::isQuantized(w) ? opt.activations : w; }
+
+bool useTiles(const TileOptions& opt, ir::DType w) {
+  return opt.enabled && xbyak::dotTileSupports(opt.activations, panelType(opt, w));
+}
 
 xbyak::GemmTiling tilingFor(const TileOptions& opt, int64_t K, ir::DType w) {
-  return xbyak::planGemmTiling(opt.isa, opt.activations, w, K);
+  return xbyak::planGemmTiling(opt.isa, opt.activations, panelType(opt, w), K);
 }
 
 std::string tilingKey(const xbyak::GemmTiling& t, ir::DType a) {
@@ -38,9 +43,8 @@ void emitBf16Rows(KernelBuilder& kb, Value* x, Value* M, int64_t K, Value* g, ir
   });
 }
 
-Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs, Value* row, int64_t K, ir::DType w) {
+Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs, Value* row, int64_t rowBytes) {
   auto& B = kb.b();
-  const int64_t rowBytes = K * ir::dtypeSize(w);
   Value* p = nullptr;
   for (const WeightSegment& s : segs) {  // the last segment that starts at or before `row`
     Value* at = kb.gep(kb.ptr(s.arg), B.CreateMul(B.CreateSub(row, kb.i(s.start)), kb.i(rowBytes)), B.getInt8Ty());
@@ -80,7 +84,7 @@ TileScratch tileScratch(KernelBuilder& kb, const xbyak::GemmTiling& t, xbyak::Is
 
 void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType a, ir::DType w, int64_t K, Value* table,
                        const TileScratch& scratch, Value* A, Value* mb, Value* mEnd, Value* nr, Value* rowPtrs,
-                       Value* sums, int64_t lda) {
+                       Value* sums, int64_t lda, const PanelPrepare& prepare) {
   if (lda == 0) lda = K;
   auto& B = kb.b();
   auto* ptrTy = B.getPtrTy();
@@ -89,8 +93,9 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, scratch.args, static_cast<unsigned>(i)); };
   B.CreateStore(kb.i(lda * aBytes), field(1));
   B.CreateStore(rowPtrs, field(2));
-  // One chunk when the block is one row (decode): each weight is read once anyway.
-  Value* chunk = B.CreateSelect(B.CreateICmpSGT(B.CreateSub(mEnd, mb), kb.i(1)), kb.i(std::max<int64_t>(t.kChunk, 1)),
+  // One chunk when the block is one row (decode): each weight is read once anyway. A panel
+  // prepared chunk by chunk (dequantized) is always chunked: the chunk is what fits L1.
+  Value* chunk = prepare ? kb.i(std::max<int64_t>(t.kChunk, 1)) : B.CreateSelect(B.CreateICmpSGT(B.CreateSub(mEnd, mb), kb.i(1)), kb.i(std::max<int64_t>(t.kChunk, 1)),
                                 kb.i(std::max<int64_t>(t.kFull, 1)));
   // for (k0 = 0; k0 < max(kFull, 1); k0 += chunk): every tile of the block over [k0, k1)
   Value* kLimit = kb.i(std::max<int64_t>(t.kFull, 1));
@@ -105,6 +110,7 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
   Value* k1 = kb.smin(B.CreateAdd(k0, chunk), kb.i(t.kFull));
   Value* flags = B.CreateOr(B.CreateSelect(B.CreateICmpSGT(k0, kb.i(0)), kb.i(xbyak::kResume), kb.i(0)),
                             B.CreateSelect(B.CreateICmpSGE(k1, kb.i(t.kFull)), kb.i(xbyak::kFinish), kb.i(0)));
+  if (prepare) prepare(k0, k1);
   B.CreateStore(k0, field(5));
   B.CreateStore(k1, field(6));
   B.CreateStore(flags, field(7));
@@ -123,6 +129,7 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
   B.CreateCondBr(B.CreateICmpSLT(next, kLimit), head, exit);
   B.SetInsertPoint(exit);
   if (t.kFull == K) return;
+  if (prepare) throw Error("internal error: a prepared panel has a K tail");
   kb.loop(mb, mEnd, 1, [&](Value* m) {  // the last K % step products, row by row
     Value* aBase = B.CreateMul(m, kb.i(lda));
     kb.loop(kb.i(0), nr, 1, [&](Value* j) {
