@@ -1,0 +1,218 @@
+// Weight-only quantization: the row format against its definition, the IR rules, the jit's
+// dequantizing products against the interpreter on the same quantized graph, and what
+// quantization costs against the fp32 interpreter (KL divergence bounds, docs/quantization.md).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include "codegen/backend.h"
+#include "frontend/error.h"
+#include "frontend/quantize.h"
+#include "frontend/synth.h"
+#include "passes/pass_manager.h"
+#include "runtime/accuracy.h"
+#include "runtime/session.h"
+#include "tests/test_support.h"
+
+namespace q3c {
+namespace {
+
+using ir::QuantFormat;
+using ir::QuantScheme;
+
+const QuantScheme kSchemes[] = {QuantScheme::Int8, QuantScheme::Int4, QuantScheme::Int4Zp};
+
+float scaleOf(const std::vector<uint8_t>& q, const QuantFormat& f, int64_t K, int64_t row, int64_t group) {
+  float s;
+  std::memcpy(&s, q.data() + row * ir::quantRowBytes(f, K) + ir::codeBytes(f, K) + 4 * group, 4);
+  return s;
+}
+
+TEST(QuantizeRows, EveryElementWithinHalfAStepOfItsValue) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0, 1);
+  const int64_t K = 256, N = 5;
+  std::vector<float> w(N * K);
+  for (float& x : w) x = normal(rng);
+  for (int64_t k = 0; k < 32; ++k) w[2 * K + k] = 0;          // an all-zero group
+  for (int64_t k = 32; k < 64; ++k) w[2 * K + k] = 0.25f;     // a constant group
+  for (int64_t k = 0; k < K; ++k) w[3 * K + k] = 1e-3f * k;   // a ramp, all one sign
+  for (QuantScheme scheme : kSchemes)
+    for (int64_t group : {32, 128}) {
+      const QuantFormat f{scheme, group};
+      ASSERT_EQ(ir::checkQuantFormat(f, K), "");
+      std::vector<uint8_t> q(static_cast<size_t>(N * ir::quantRowBytes(f, K)));
+      std::vector<float> back(w.size());
+      quantizeRows(w.data(), N, K, f, q.data());
+      dequantizeRows(q.data(), N, K, f, back.data());
+      for (int64_t r = 0; r < N; ++r)
+        for (int64_t k = 0; k < K; ++k) {
+          const float step = scaleOf(q, f, K, r, k / group);
+          EXPECT_LE(std::fabs(back[r * K + k] - w[r * K + k]), 0.5f * std::fabs(step) * 1.0001f + 1e-7f)
+              << ir::quantFormatName(f) << " row " << r << " k " << k;
+        }
+      // Zero stays zero where the whole group is zero, and always in the symmetric schemes (a
+      // zero point puts 0 between two codes when the group's minimum is not 0).
+      if (group == 32 || scheme != QuantScheme::Int4Zp)
+        for (int64_t k = 0; k < 32; ++k) EXPECT_EQ(back[2 * K + k], 0.0f) << ir::quantFormatName(f);
+    }
+}
+
+TEST(QuantizeRows, Int4NibblesFollowTheGgufBlockOrder) {
+  // One element at 1, the rest 0: in each 32-element block, element j < 16 sits in the low
+  // nibble of byte j, element j >= 16 in the high nibble of byte j - 16.
+  const int64_t K = 64;
+  const QuantFormat f{QuantScheme::Int4, 32};
+  for (int64_t e : {0, 5, 15, 16, 31, 32, 47, 63}) {
+    std::vector<float> w(K, 0.0f);
+    w[e] = -1.0f;  // the extreme maps to code 0 (-8), zeros to code 8
+    std::vector<uint8_t> q(static_cast<size_t>(ir::quantRowBytes(f, K)));
+    quantizeRows(w.data(), 1, K, f, q.data());
+    const int64_t byte = (e / 32) * 16 + e % 16;
+    const int nibble = (e % 32) < 16 ? (q[byte] & 15) : (q[byte] >> 4);
+    EXPECT_EQ(nibble, 0) << "element " << e;
+    // The byte's other nibble is the element 16 away in the same block: a zero, code 8.
+    EXPECT_EQ((e % 32) < 16 ? (q[byte] >> 4) : (q[byte] & 15), 8) << "element " << e;
+  }
+  EXPECT_EQ(ir::quantRowBytes({QuantScheme::Int8, 32}, 256), 256 + 8 * 4);
+  EXPECT_EQ(ir::quantRowBytes({QuantScheme::Int4, 128}, 256), 128 + 2 * 4);
+  EXPECT_EQ(ir::quantRowBytes({QuantScheme::Int4Zp, 32}, 256), 128 + 16 * 4);
+  EXPECT_DOUBLE_EQ(ir::bitsPerWeight({QuantScheme::Int4, 32}, 4096), 5.0);
+}
+
+TEST(QuantIr, TheVerifierRejectsFormatsThatDoNotFit) {
+  auto parseBad = [](const std::string& body, const std::string& needle) {
+    const std::string text = "graph @g {\n  %ids = input {name = \"ids\"} : i32[T]\n" + body + "}\n";
+    try {
+      ir::verify(ir::parse(text));
+      ADD_FAILURE() << "accepted: " << body;
+    } catch (const ir::IrError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  const std::string w = "  %w = weight {name = \"w\"} : bf16[64,96]\n";
+  const std::string use = "  %e = embed(%q, %ids) : f32[T,96]\n  return %e\n";
+  parseBad(w + "  %q = quantize(%w) {group = 64, quant = \"int4\"} : q4[64,96]\n" + use, "not a whole number of groups");
+  parseBad(w + "  %q = quantize(%w) {group = 48, quant = \"int4\"} : q4[64,96]\n" + use, "multiple of 32");
+  parseBad(w + "  %q = quantize(%w) {group = 32, quant = \"int3\"} : q4[64,96]\n" + use, "int8, int4 or int4zp");
+  parseBad(w + "  %q = quantize(%w) {group = 32, quant = \"int8\"} : q4[64,96]\n" + use, "should be q8[64,96]");
+  parseBad("  %q = weight {name = \"w\"} : q8[64,96]\n" + use, "needs the attributes quant and group");
+  parseBad("  %q = weight {name = \"w\", quant = \"int4\", group = 32} : q8[64,96]\n" + use, "does not store q8");
+}
+
+ir::Graph quantized(const ir::Graph& g, const std::string& quant, int64_t group, bool fuse) {
+  ir::Graph q = g;
+  q.attrs["quant"] = quant;
+  q.attrs["quant_group"] = group;
+  passes::PipelineOptions opt;
+  if (!fuse) opt.passes = {"quantize-weights"};
+  std::ostringstream log;
+  return passes::runPipeline(q, opt, log);
+}
+
+std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
+                       const std::vector<int32_t>& next) {
+  Session s(m, b, static_cast<int64_t>(ids.size() + next.size()), &g);
+  const int64_t V = m.config.vocabSize;
+  const float* p = s.forward(ids);
+  std::vector<float> out(p, p + ids.size() * V);
+  for (int32_t id : next) {
+    p = s.forward({id});
+    out.insert(out.end(), p, p + V);
+  }
+  return out;
+}
+
+std::unique_ptr<Backend> jit(const std::string& isa, const std::string& precision) {
+  BackendOptions opt;
+  opt.isa = isa;
+  opt.precision = precision;
+  return createBackend("jit", opt);
+}
+
+TEST(QuantizedJit, MatchesTheInterpreterOnTheSameQuantizedGraph) {
+  // Every weight quantized at groups of 32 and 128 (K = 256 and 384), an lm_head whose rows
+  // are not a multiple of any tile, a prompt longer than an M block, decode steps. With f32
+  // activations the jit dequantizes exactly as the interpreter does and only the order of the
+  // sums differs: the f32 bound (1e-4 of max |logit|). With bf16 activations the dequantized
+  // weights are rounded to bf16 as well: the bf16 bound of the kernels issue (2e-2).
+  test::TempDir tmp;
+  SynthOptions opt;
+  opt.shape = SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1};
+  opt.outDir = tmp.path().string();
+  synthesizeModel(opt);
+  Model m = Model::load(opt.outDir);
+  std::vector<int32_t> ids(300);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
+  auto interp = createBackend("interp");
+  for (const char* quant : {"int8", "int4", "int4zp"})
+    for (int64_t group : {32, 128}) {
+      std::vector<float> want = run(m, *interp, quantized(m.graph, quant, group, false), ids, {7, 8});
+      const ir::Graph fused = quantized(m.graph, quant, group, true);
+      for (const char* isa : {"native", "avx2"}) {
+        EXPECT_LE(test::relativeError(run(m, *jit(isa, "f32"), fused, ids, {7, 8}), want), 1e-4)
+            << quant << " g" << group << " " << isa;
+        EXPECT_LE(test::relativeError(run(m, *jit(isa, "bf16"), fused, ids, {7, 8}), want), 2e-2)
+            << quant << " g" << group << " " << isa << " bf16";
+      }
+    }
+}
+
+TEST(QuantizedJit, TheLlvmBackendSaysQuantizedWeightsNeedTheJit) {
+  Model m = Model::load((test::goldenDir() / "tiny-f32-tied").string());
+  BackendOptions opt;
+  try {
+    createBackend("llvm", opt)->compile(quantized(m.graph, "int8", 32, true), m.weights);
+    ADD_FAILURE() << "llvm compiled quantized weights";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("run on --backend jit or interp"), std::string::npos) << e.what();
+  }
+}
+
+// What quantization costs, measured against the fp32 interpreter on 64 positions of every
+// golden model, the quantized graph run by the interpreter (quantization alone) and by the jit
+// at its default precision (what a user gets). Bounds: measured worst x ~2 (docs/quantization.md
+// has the table). These tiny models have random weights, so their distributions are far more
+// fragile than a trained model's: int4's KL is large here.
+TEST(QuantizedAccuracy, KlDivergenceStaysWithinItsBoundsOnTheGoldenModels) {
+  struct Bound {
+    const char* quant;
+    int64_t group;
+    double meanKl, maxKl;
+  };
+  const Bound bounds[] = {{"int8", 128, 1e-2, 5e-2}, {"int8", 32, 1e-2, 5e-2}, {"int4", 32, 0.8, 4.0},
+                          {"int4zp", 32, 0.8, 4.0}};
+  std::vector<int32_t> ids(64);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(100 + i);
+  auto interp = createBackend("interp");
+  for (const std::string& name : test::goldenModels()) {
+    Model m = Model::load((test::goldenDir() / name).string());
+    const int64_t T = static_cast<int64_t>(ids.size()), V = m.config.vocabSize;
+    std::vector<float> ref = run(m, *interp, m.graph, ids, {});
+    for (const Bound& b : bounds) {
+      for (const char* backendName : {"interp", "jit"}) {
+        auto backend = createBackend(backendName);
+        const ir::Graph g = quantized(m.graph, b.quant, b.group, std::string(backendName) == "jit");
+        const LogitComparison c = compareLogits(ref.data(), run(m, *backend, g, ids, {}).data(), T, V);
+        std::printf("[ accuracy ] %s %s g%lld %s: %s\n", name.c_str(), b.quant, static_cast<long long>(b.group), backendName,
+                    c.describe().c_str());
+        EXPECT_LE(c.meanKl, b.meanKl) << name << " " << b.quant << " " << backendName;
+        EXPECT_LE(c.maxKl, b.maxKl) << name << " " << b.quant << " " << backendName;
+        if (std::string(b.quant) == "int8") EXPECT_GE(c.top1Agreement, 0.9) << name << " " << backendName;
+      }
+    }
+  }
+}
+
+TEST(QuantizedAccuracy, KlOfIdenticalLogitsIsZeroAndGrowsWithDistance) {
+  std::vector<float> a = {1, 2, 3, 4}, b = {1, 2, 3, 4}, c = {4, 3, 2, 1};
+  EXPECT_EQ(klDivergence(a.data(), b.data(), 4), 0.0);
+  EXPECT_GT(klDivergence(a.data(), c.data(), 4), 1.0);
+  const LogitComparison cmp = compareLogits(a.data(), c.data(), 1, 4);
+  EXPECT_EQ(cmp.top1Agreement, 0.0);
+}
+
+}  // namespace
+}  // namespace q3c
