@@ -30,7 +30,7 @@ float scaleOf(const std::vector<uint8_t>& q, const QuantFormat& f, int64_t K, in
   return s;
 }
 
-TEST(QuantizeRows, EveryElementWithinHalfAStepOfItsValue) {
+TEST(QuantizeRows, EveryElementWithinAStepOfItsValue) {
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0, 1);
   const int64_t K = 256, N = 5;
@@ -49,8 +49,10 @@ TEST(QuantizeRows, EveryElementWithinHalfAStepOfItsValue) {
       dequantizeRows(q.data(), N, K, f, back.data());
       for (int64_t r = 0; r < N; ++r)
         for (int64_t k = 0; k < K; ++k) {
-          const float step = scaleOf(q, f, K, r, k / group);
-          EXPECT_LE(std::fabs(back[r * K + k] - w[r * K + k]), 0.5f * std::fabs(step) * 1.0001f + 1e-7f)
+          // Half a step; symmetric int4 gives the extreme -8 steps, so the other side stops at +7
+          // steps and its values near the extreme's magnitude lose up to a whole step.
+          const float step = std::fabs(scaleOf(q, f, K, r, k / group)) * (scheme == QuantScheme::Int4 ? 1.0f : 0.5f);
+          EXPECT_LE(std::fabs(back[r * K + k] - w[r * K + k]), step * 1.0001f + 1e-7f)
               << ir::quantFormatName(f) << " row " << r << " k " << k;
         }
       // Zero stays zero where the whole group is zero, and always in the symmetric schemes (a
