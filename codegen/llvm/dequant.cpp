@@ -67,3 +67,91 @@ PanelPrepare quantizedPanel(KernelBuilder& kb, const ir::QuantFormat& f, int64_t
 }
 
 }  // namespace q3c::llvmgen
+
+namespace q3c::llvmgen {
+
+namespace {
+
+// Codes of elements [k, k + vw) of a quantized row as f32 lanes (int4: minus 8 when symmetric).
+Value* codesAt(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* k, int64_t kConst) {
+  auto& B = kb.b();
+  const int vw = kb.vw();
+  auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), vw);
+  auto* vi32 = llvm::FixedVectorType::get(B.getInt32Ty(), vw);
+  Value* q;
+  if (f.scheme == ir::QuantScheme::Int8) {
+    q = B.CreateSExt(B.CreateAlignedLoad(vi8, kb.gep(row, B.CreateAdd(k, kb.i(kConst)), B.getInt8Ty()), llvm::Align(1)), vi32);
+  } else {  // k is a multiple of 32 here, kConst < group: the block and nibble are known
+    const int64_t block = kConst / 32, inBlock = kConst % 32;
+    Value* byte = B.CreateAdd(B.CreateSDiv(k, kb.i(2)), kb.i(block * 16 + inBlock % 16));
+    Value* bytes = B.CreateZExt(B.CreateAlignedLoad(vi8, kb.gep(row, byte, B.getInt8Ty()), llvm::Align(1)), vi32);
+    if (inBlock >= 16) bytes = B.CreateLShr(bytes, B.CreateVectorSplat(vw, B.getInt32(4)));
+    q = B.CreateAnd(bytes, B.CreateVectorSplat(vw, B.getInt32(15)));
+    if (f.scheme == ir::QuantScheme::Int4) q = B.CreateSub(q, B.CreateVectorSplat(vw, B.getInt32(8)));
+  }
+  return B.CreateSIToFP(q, kb.vf32());
+}
+
+}  // namespace
+
+void emitQuantizedGemv(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, int rows, ir::DType aType, Value* a,
+                       Value* qRows, Value* sums) {
+  auto& B = kb.b();
+  const int vw = kb.vw();
+  const int64_t perGroup = f.group / vw;  // vectors per group
+  const int64_t scalesAt = ir::codeBytes(f, K), minsAt = scalesAt + 4 * ir::groupsPerRow(f, K);
+  std::vector<Value*> row;
+  for (int j = 0; j < rows; ++j) row.push_back(B.CreateLoad(B.getPtrTy(), kb.gep(qRows, kb.i(j), B.getPtrTy())));
+  std::vector<Value*> acc = kb.loopCarry(
+      kb.i(0), kb.i(ir::groupsPerRow(f, K)), 1, std::vector<Value*>(rows, kb.zeroVec()),
+      [&](Value* g, const std::vector<Value*>& in) {
+        Value* base = B.CreateMul(g, kb.i(f.group));
+        std::vector<Value*> x;
+        Value* xsum = nullptr;  // the group's activations summed lane-wise, for the zero point
+        for (int64_t v = 0; v < perGroup; ++v) {
+          x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), aType));
+          if (f.scheme == ir::QuantScheme::Int4Zp) xsum = xsum ? B.CreateFAdd(xsum, x.back()) : x.back();
+        }
+        // The codes are addressed from the group's first element (int8: bytes; int4: k / 2).
+        std::vector<Value*> out;
+        for (int j = 0; j < rows; ++j) {
+          Value* dot = kb.zeroVec();
+          for (int64_t v = 0; v < perGroup; ++v) dot = kb.fma(x[v], codesAt(kb, f, row[j], base, v * vw), dot);
+          Value* scale = kb.loadScalar(kb.gep(row[j], kb.i(scalesAt), B.getInt8Ty()), g, ir::DType::F32);
+          Value* next = kb.fma(dot, kb.splat(scale), in[j]);
+          if (xsum) {
+            Value* mn = kb.loadScalar(kb.gep(row[j], kb.i(minsAt), B.getInt8Ty()), g, ir::DType::F32);
+            next = kb.fma(xsum, kb.splat(mn), next);
+          }
+          out.push_back(next);
+        }
+        return out;
+      });
+  for (int j = 0; j < rows; ++j) kb.storeScalar(kb.hsum(acc[j]), sums, kb.i(j));
+}
+
+}  // namespace q3c::llvmgen
+
+namespace q3c::llvmgen {
+
+void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, const xbyak::GemmTiling& t,
+                           ir::DType aType, Value* table, const TileScratch& scratch, Value* A, Value* mb, Value* mEnd,
+                           Value* nr, Value* qRows, Value* rowPtrs, Value* sums) {
+  auto& B = kb.b();
+  emitIfElse(
+      kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)),
+      [&] {
+        // A short panel repeats its first row, so the unrolled GEMV always has t.nr valid rows.
+        kb.loop(nr, kb.i(t.nr), 1, [&](Value* j) {
+          B.CreateStore(B.CreateLoad(B.getPtrTy(), qRows), kb.gep(qRows, j, B.getPtrTy()));
+        });
+        Value* row = kb.gep(A, B.CreateMul(mb, kb.i(K * ir::dtypeSize(aType))), B.getInt8Ty());
+        emitQuantizedGemv(kb, f, K, t.nr, aType, row, qRows, sums);
+      },
+      [&] {
+        const PanelPrepare prepare = quantizedPanel(kb, f, K, aType, t, qRows, rowPtrs, nr);
+        emitPanelProducts(kb, t, aType, aType, K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums, 0, prepare);
+      });
+}
+
+}  // namespace q3c::llvmgen

@@ -105,6 +105,15 @@ using PanelPrepare = std::function<void(llvm::Value* k0, llvm::Value* k1)>;
 PanelPrepare quantizedPanel(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType panelType,
                             const xbyak::GemmTiling& t, llvm::Value* qRows, llvm::Value* rowPtrs, llvm::Value* nr);
 
+// One input row (a, K elements of aType) times `rows` quantized weight rows (pointers in qRows):
+// sums[j] for j < rows, dequantizing in registers as the weights stream in, f32 accumulation,
+// the group scale applied once per group. Decode's product: the weights are read once, at
+// memory speed, without the round trip through a dequantized panel.
+void emitQuantizedGemv(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, int rows, ir::DType aType, llvm::Value* a,
+                       llvm::Value* qRows, llvm::Value* sums);
+// if (cond) then() else otherwise()
+void emitIfElse(KernelBuilder& kb, llvm::Value* cond, const std::function<void()>& then, const std::function<void()>& otherwise);
+
 // Dot tiles from generated code (tile_calls.cpp).
 // The weight type the tiles read for weights of type w: w itself, or for quantized weights
 // the activation type (their rows are dequantized to it chunk by chunk).
@@ -138,5 +147,13 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
                        llvm::Value* table, const TileScratch& scratch, llvm::Value* A, llvm::Value* mb,
                        llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rowPtrs, llvm::Value* sums, int64_t lda = 0,
                        const PanelPrepare& prepare = {});
+
+// The products of rows [mb, mEnd) with the nr quantized rows qRows points to (as
+// emitPanelProducts): one row (decode) with emitQuantizedGemv, more on the dot tiles through
+// a panel dequantized chunk by chunk into rowPtrs.
+void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, const xbyak::GemmTiling& t,
+                           ir::DType aType, llvm::Value* table, const TileScratch& scratch, llvm::Value* A,
+                           llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* rowPtrs,
+                           llvm::Value* sums);
 
 }  // namespace q3c::llvmgen

@@ -122,10 +122,11 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
                         kb.gep(qRows, B.CreateAdd(nOut, r), B.getPtrTy()));
       });
       Value* nr = swiglu ? B.CreateMul(nOut, kb.i(2)) : nOut;
-      PanelPrepare prepare;
-      if (quantized) prepare = quantizedPanel(kb, s.quant, s.K, aType, t, qRows, rowPtrs, nr);
-      emitPanelProducts(kb, t, aType, quantized ? aType : s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums,
-                        0, prepare);
+      if (quantized) {
+        emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, scratch, A, mb, mEnd, nr, qRows, rowPtrs, sums);
+      } else {
+        emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
+      }
       kb.loop(mb, mEnd, 1, [&](Value* row) {
         Value* scale = inv ? kb.loadScalar(inv, row, ir::DType::F32) : nullptr;
         Value* base = B.CreateMul(B.CreateSub(row, mb), kb.i(t.nr));

@@ -151,10 +151,12 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
               Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
               B.CreateStore(emitRowPointer(kb, ranges, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
             });
-            PanelPrepare prepare;
-            if (quantized) prepare = quantizedPanel(kb, s.quant, s.K, aType, t, qRows, rowPtrs, nr);
-            emitPanelProducts(kb, t, aType, quantized ? aType : s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr,
-                              rowPtrs, sums, 0, prepare);
+            if (quantized) {
+              emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, tileScratchArea, input, mb, mEnd, nr, qRows, rowPtrs,
+                                    sums);
+            } else {
+              emitPanelProducts(kb, t, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
+            }
             kb.loop(mb, mEnd, 1, [&](Value* m) {
               Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
               Value* src = B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr));

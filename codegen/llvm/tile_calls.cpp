@@ -53,6 +53,22 @@ Value* emitRowPointer(KernelBuilder& kb, const std::vector<WeightSegment>& segs,
   return p;
 }
 
+void emitIfElse(KernelBuilder& kb, Value* cond, const std::function<void()>& then, const std::function<void()>& otherwise) {
+  auto& B = kb.b();
+  llvm::Function* fn = B.GetInsertBlock()->getParent();
+  auto* thenBlock = llvm::BasicBlock::Create(kb.ctx(), "then", fn);
+  auto* elseBlock = llvm::BasicBlock::Create(kb.ctx(), "else", fn);
+  auto* done = llvm::BasicBlock::Create(kb.ctx(), "endif", fn);
+  B.CreateCondBr(cond, thenBlock, elseBlock);
+  B.SetInsertPoint(thenBlock);
+  then();
+  B.CreateBr(done);
+  B.SetInsertPoint(elseBlock);
+  otherwise();
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
 void emitMBlocks(KernelBuilder& kb, const xbyak::GemmTiling& t, Value* M, const std::function<void(Value*, Value*)>& body) {
   auto& B = kb.b();
   auto ceilDiv = [&](Value* a, Value* b) { return B.CreateSDiv(B.CreateAdd(a, B.CreateSub(b, kb.i(1))), b); };
