@@ -3,6 +3,9 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <set>
+
+#include "ir/quant.h"
 
 #include "codegen/xbyak/peak.h"
 #include "frontend/error.h"
@@ -25,8 +28,28 @@ double BandwidthProbe::measure() const { return xbyak::readBandwidth(isa_, data_
 TokenCost tokenCost(const Model& m, const ir::Graph& g, double context, double outputRows) {
   const ModelConfig& c = m.config;
   TokenCost t{};
-  for (const auto& [name, view] : m.weights.tensors())
-    if (c.tieWordEmbeddings || name != "model.embed_tokens.weight") t.weightBytes += static_cast<double>(view->bytes);
+  // Bytes of every constant the run-time nodes read, each once, in the form the compiled graph
+  // holds it (quantized rows included): a product reads all its weight rows, an embedding one.
+  auto isConstant = [&](ir::ValueId v) {
+    const ir::OpKind k = g.producer(v).op;
+    return k == ir::OpKind::Weight || k == ir::OpKind::ScaleCols || k == ir::OpKind::ConcatRows || k == ir::OpKind::Quantize;
+  };
+  std::set<ir::ValueId> counted;
+  for (const ir::Node& n : g.nodes()) {
+    if (isConstant(n.result)) continue;
+    for (size_t i = 0; i < n.operands.size(); ++i) {
+      const ir::ValueId v = n.operands[i];
+      if (!isConstant(v) || !counted.insert(v).second) continue;
+      const ir::TensorType& w = g.value(v).type;
+      if (w.shape.size() == 2 && (n.op == ir::OpKind::Embed || (ir::isWeightProduct(n.op) && i == 1))) {
+        const double row = static_cast<double>(ir::weightRowBytes(g, v, w.shape[1].value));
+        t.weightBytes += n.op == ir::OpKind::Embed ? row : row * static_cast<double>(w.shape[0].value);
+        if (n.op != ir::OpKind::Embed) t.productParams += static_cast<double>(w.shape[0].value * w.shape[1].value);
+      } else {
+        t.weightBytes += static_cast<double>(w.numel(1, 1) * ir::dtypeSize(w.dtype));
+      }
+    }
+  }
   t.kvBytes = 2.0 * c.numLayers * c.numKvHeads * c.headDim * context * sizeof(float);
   double productWeights = 0;
   for (const ir::Node& n : g.nodes())

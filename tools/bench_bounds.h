@@ -30,6 +30,7 @@ struct TokenCost {
   double weightBytes;      // weights a decode step reads (each once; the lm_head's full matrix)
   double kvBytes;          // KV cache a decode step reads at the given context length
   double flops;            // FLOPs of one prefill token: 2 per weight of every product + attention
+  double productParams;    // weights of the products (for bits per weight: weightBytes * 8 / this)
 };
 
 // From the compiled graph's products (matmul family and fused q/k/v) and the config; `context`

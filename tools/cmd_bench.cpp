@@ -128,6 +128,14 @@ void addBenchCommand(CLI::App& app) {
     const Stats preFrac = stats(prefillFraction), peakStats = stats(peaks);
     const double decodeBound = bw.median * 1e9 / decodeBytes;
     const double prefillBound = peak.gflops * 1e9 / prefillCost.flops;
+    // Quantized weights: bits actually read per weight, and the int8-dot peak the issue judges
+    // an int8 prefill against (measured once, after the repeats).
+    std::string quant = "none";
+    if (auto it = graph.attrs.find("quant"); it != graph.attrs.end() && std::holds_alternative<std::string>(it->second))
+      quant = std::get<std::string>(it->second);
+    const double bitsPerWeight = decodeCost.productParams > 0 ? decodeCost.weightBytes * 8 / decodeCost.productParams : 0;
+    const xbyak::PeakResult int8Peak = quant != "none" ? xbyak::measureInt8Peak(isa, threads) : xbyak::PeakResult{0, ""};
+    const double int8Fraction = int8Peak.gflops > 0 ? pre.median * prefillCost.flops / (int8Peak.gflops * 1e9) : 0;
 
     if (o->json) {
       std::printf(
@@ -137,11 +145,13 @@ void addBenchCommand(CLI::App& app) {
           "\"bandwidth_min\": %.2f, \"bandwidth_max\": %.2f, \"weight_bytes_per_token\": %.0f, \"kv_bytes_per_token\": %.0f, "
           "\"decode_bound_tokens_per_s\": %.3f, \"decode_fraction_of_bound\": %.3f, \"peak_gflops\": %.1f, "
           "\"peak_instruction\": \"%s\", \"prefill_flops_per_token\": %.4g, \"prefill_bound_tokens_per_s\": %.3f, "
-          "\"prefill_fraction_of_peak\": %.3f, \"startup_s\": %.3f, \"peak_rss_gb\": %.3f}\n",
+          "\"prefill_fraction_of_peak\": %.3f, \"startup_s\": %.3f, \"peak_rss_gb\": %.3f, \"quant\": \"%s\", "
+          "\"weight_bits_per_param\": %.3f, \"int8_peak_gops\": %.1f, \"prefill_fraction_of_int8_peak\": %.3f}\n",
           o->backend.backend.c_str(), xbyak::isaName(isa), bf16 ? "bf16" : "f32", threads, static_cast<long long>(o->prompt),
           static_cast<long long>(o->decode), static_cast<long long>(o->repeats), pre.median, pre.min, pre.max, dec.median,
           dec.min, dec.max, bw.median, bw.min, bw.max, decodeCost.weightBytes, decodeCost.kvBytes, decodeBound, frac.median,
-          peak.gflops, peak.instr, prefillCost.flops, prefillBound, preFrac.median, startupSecs, rss);
+          peak.gflops, peak.instr, prefillCost.flops, prefillBound, preFrac.median, startupSecs, rss, quant.c_str(),
+          bitsPerWeight, int8Peak.gflops, int8Fraction);
       return;
     }
     if (std::string d = session.executable().describe(); !d.empty()) std::printf("%s\n", d.c_str());
@@ -159,6 +169,10 @@ void addBenchCommand(CLI::App& app) {
                 "%.3f GB per token (weights %.3f + KV %.3f)  -> %.0f%% of bound (median of per-repeat ratios)\n",
                 decodeBound, bw.median, threads, bw.min, bw.max, decodeBytes * 1e-9, decodeCost.weightBytes * 1e-9,
                 decodeCost.kvBytes * 1e-9, 100 * frac.median);
+    std::printf("weights    %8.3f bits per weight read per token (quant %s)\n", bitsPerWeight, quant.c_str());
+    if (int8Peak.gflops > 0)
+      std::printf("  int8     %8.0f GOP/s peak of %s (%d threads, after the repeats): prefill at %.0f%% of it\n",
+                  int8Peak.gflops, int8Peak.instr, threads, 100 * int8Fraction);
   });
 }
 

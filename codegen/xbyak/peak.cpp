@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include <xbyak/xbyak_util.h>
+
 #include "codegen/xbyak/generator.h"
 
 namespace q3c::xbyak {
@@ -17,7 +19,8 @@ using LoopFn = void (*)(int64_t iterations);
 // instruction's throughput rather than its latency.
 class PeakLoop : public Generator {
  public:
-  PeakLoop(Isa isa, bool dp, int accs) : Generator("peak_loop", 1024) {
+  enum Kind { Fma, Bf16Dot, Int8Dot };
+  PeakLoop(Isa isa, Kind kind, int accs) : Generator("peak_loop", 1024) {
     using namespace Xbyak;
     const bool wide = isa != Isa::Avx2;
     auto vec = [&](int i) -> Xmm { return wide ? Xmm(Zmm(i)) : Xmm(Ymm(i)); };
@@ -26,7 +29,8 @@ class PeakLoop : public Generator {
     Label loop;
     L(loop);
     for (int i = 0; i < accs; ++i) {
-      if (dp) vdpbf16ps(Zmm(i), Zmm(a), Zmm(b));
+      if (kind == Bf16Dot) vdpbf16ps(Zmm(i), Zmm(a), Zmm(b));
+      else if (kind == Int8Dot) vpdpbusd(Zmm(i), Zmm(a), Zmm(b), EvexEncoding);
       else vfmadd231ps(vec(i), vec(a), vec(b));
     }
     dec(rdi);
@@ -84,12 +88,10 @@ double readBandwidth(Isa isa, const void* data, size_t bytes, int threads) {
   return static_cast<double>(per * threads) / secs * 1e-9;
 }
 
-PeakResult measurePeak(Isa isa, bool bf16, int threads) {
-  const bool dp = bf16 && isa == Isa::Avx512Bf16;
-  const int accs = isa == Isa::Avx2 ? 12 : 24;
-  const double lanes = isa == Isa::Avx2 ? 8 : 16;
-  const double flopsPerInstr = lanes * 2 * (dp ? 2 : 1);
-  PeakLoop loop(isa, dp, accs);
+namespace {
+
+// Median of 5 runs of `threads` copies of the loop; `opsPerInstr` counts a multiply-add as 2.
+double runPeak(const PeakLoop& loop, int accs, double opsPerInstr, int threads) {
   const int64_t iterations = 20'000'000;
   std::vector<double> runs;
   for (int rep = 0; rep < 5; ++rep) {
@@ -98,10 +100,28 @@ PeakResult measurePeak(Isa isa, bool bf16, int threads) {
     for (int t = 0; t < threads; ++t) pool.emplace_back([&] { loop.fn(iterations); });
     for (auto& th : pool) th.join();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    runs.push_back(static_cast<double>(iterations) * accs * flopsPerInstr * threads / secs * 1e-9);
+    runs.push_back(static_cast<double>(iterations) * accs * opsPerInstr * threads / secs * 1e-9);
   }
   std::sort(runs.begin(), runs.end());
-  return {runs[runs.size() / 2], dp ? "vdpbf16ps" : (isa == Isa::Avx2 ? "vfmadd231ps ymm" : "vfmadd231ps zmm")};
+  return runs[runs.size() / 2];
+}
+
+}  // namespace
+
+PeakResult measurePeak(Isa isa, bool bf16, int threads) {
+  const bool dp = bf16 && isa == Isa::Avx512Bf16;
+  const int accs = isa == Isa::Avx2 ? 12 : 24;
+  const double lanes = isa == Isa::Avx2 ? 8 : 16;
+  PeakLoop loop(isa, dp ? PeakLoop::Bf16Dot : PeakLoop::Fma, accs);
+  return {runPeak(loop, accs, lanes * 2 * (dp ? 2 : 1), threads),
+          dp ? "vdpbf16ps" : (isa == Isa::Avx2 ? "vfmadd231ps ymm" : "vfmadd231ps zmm")};
+}
+
+PeakResult measureInt8Peak(Isa isa, int threads) {
+  if (isa == Isa::Avx2 || !Xbyak::util::Cpu().has(Xbyak::util::Cpu::tAVX512_VNNI)) return {0, "none (no AVX512-VNNI)"};
+  const int accs = 24;
+  PeakLoop loop(isa, PeakLoop::Int8Dot, accs);
+  return {runPeak(loop, accs, 64 * 2, threads), "vpdpbusd zmm"};  // 64 u8 x s8 products per instruction
 }
 
 }  // namespace q3c::xbyak

@@ -12,6 +12,9 @@ struct PeakResult {
 
 // `bf16`: vdpbf16ps where the ISA has it (else the f32 FMA the bf16 path falls back to).
 PeakResult measurePeak(Isa isa, bool bf16, int threads);
+// The int8 dot (vpdpbusd zmm, AVX512-VNNI) in GOP/s, a multiply-add counted as 2 ops: the bound
+// the issue sets int8 prefill against. 0 where the CPU has no AVX512-VNNI (or the ISA is capped).
+PeakResult measureInt8Peak(Isa isa, int threads);
 
 // The memory bound: GB/s of reading `bytes` at `data` (a multiple of 1 KB, 64-byte aligned),
 // split over `threads` threads, with the widest loads of `isa` into independent
