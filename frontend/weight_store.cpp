@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "frontend/error.h"
+#include "frontend/gguf_model.h"
 
 namespace q3c {
 
@@ -50,7 +51,24 @@ std::map<std::string, std::string> readIndex(const fs::path& indexPath) {
 
 }  // namespace
 
+WeightStore WeightStore::fromGguf(std::shared_ptr<const GgufFile> file, int threads) {
+  WeightStore store;
+  store.origin_ = file->path();
+  store.gguf_ = loadGgufWeights(std::move(file), threads);
+  for (const auto& [name, view] : store.gguf_->views) store.index_[name] = &view;
+  return store;
+}
+
+bool WeightStore::inOwnedMemory(const TensorView& t) const {
+  if (gguf_ && gguf_->isRepacked(t)) return true;
+  return resident_ && t.data >= resident_.get() && t.data < resident_.get() + residentBytes_;
+}
+
 WeightStore WeightStore::open(const std::string& dirOrFile) {
+  if (isGgufPath(dirOrFile) && !fs::is_directory(dirOrFile)) {
+    std::shared_ptr<const GgufFile> file = GgufFile::open(dirOrFile);
+    return fromGguf(std::move(file));
+  }
   WeightStore store;
   store.origin_ = dirOrFile;
   fs::path p(dirOrFile);
@@ -150,7 +168,7 @@ WeightStore WeightStore::residentCopy(const std::vector<std::string>& names, int
       chunks.push_back({views[i], from, std::min(size_t(8) << 20, views[i]->bytes - from), base + at[i] + from});
   std::map<std::string, int> fds;
   for (const TensorView* t : views)
-    if (!fds.count(*t->file)) {
+    if (!inOwnedMemory(*t) && !fds.count(*t->file)) {
       int fd = ::open(t->file->c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) {
         for (auto& [f, d] : fds) ::close(d);
@@ -162,6 +180,10 @@ WeightStore WeightStore::residentCopy(const std::vector<std::string>& names, int
   auto work = [&](size_t worker, size_t workers) {
     for (size_t c = worker; c < chunks.size() && errors[worker].empty(); c += workers) {
       const Chunk& k = chunks[c];
+      if (inOwnedMemory(*k.t)) {  // repacked or already resident: no file offset to read from
+        std::memcpy(k.dst, k.t->data + k.from, k.len);
+        continue;
+      }
       size_t done = 0;
       while (done < k.len) {
         ssize_t n = pread(fds[*k.t->file], k.dst + done, k.len - done, static_cast<off_t>(k.t->fileOffset + k.from + done));

@@ -1,5 +1,6 @@
 // Every weight tensor of a model, memory-mapped from one safetensors file or from the shards
-// that model.safetensors.index.json names. Nothing is copied.
+// that model.safetensors.index.json names, or from a GGUF file (its quantized tensors repacked
+// into owned memory at open, see frontend/gguf_model.h). Nothing else is copied.
 #pragma once
 #include <memory>
 #include <string>
@@ -9,10 +10,16 @@
 
 namespace q3c {
 
+class GgufFile;
+struct GgufWeights;
+
 class WeightStore {
  public:
-  // DIR (with model.safetensors or model.safetensors.index.json) or one .safetensors file.
+  // DIR (with model.safetensors or model.safetensors.index.json), one .safetensors file, or a
+  // .gguf file.
   static WeightStore open(const std::string& dirOrFile);
+  // The weights of a parsed GGUF file under Hugging Face names; the store keeps the file alive.
+  static WeightStore fromGguf(std::shared_ptr<const GgufFile> file, int threads = 0);
 
   const TensorView* find(const std::string& name) const;
   // The tensor, checked to have this shape and a float dtype; throws q3c::Error naming it.
@@ -33,10 +40,15 @@ class WeightStore {
   std::string origin_;
   std::vector<std::unique_ptr<SafetensorsFile>> files_;
   std::map<std::string, const TensorView*> index_;
+  std::shared_ptr<const GgufWeights> gguf_;    // a GGUF file's map and repacked tensors
   std::shared_ptr<uint8_t> resident_;          // residentCopy's memory
   std::vector<std::unique_ptr<TensorView>> residentViews_;   // and its views of it
   std::vector<std::unique_ptr<std::string>> residentPaths_;  // the files they came from, for messages
   size_t residentBytes_ = 0;
+
+  // The tensor's bytes are in memory this store owns (resident or repacked), not in a file at
+  // its fileOffset: residentCopy copies them instead of reading the file.
+  bool inOwnedMemory(const TensorView& t) const;
 };
 
 }  // namespace q3c

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "frontend/error.h"
+#include "frontend/gguf_model.h"
 #include "frontend/qwen3_graph.h"
 
 namespace q3c {
@@ -30,11 +31,22 @@ std::vector<int32_t> readEos(const std::filesystem::path& file) {
   return ids;
 }
 
+// Config, weights and end-of-sequence ids all from the GGUF's metadata and tensors.
+Model loadGguf(const std::string& path) {
+  std::shared_ptr<const GgufFile> file = GgufFile::open(path);
+  ModelConfig cfg = ggufModelConfig(*file);
+  WeightStore weights = WeightStore::fromGguf(file);
+  ir::Graph graph = buildQwen3Graph(cfg, weights);
+  std::vector<int32_t> eos = ggufEosIds(*file);
+  return Model{std::move(cfg), std::move(weights), std::move(graph), std::move(eos)};
+}
+
 }  // namespace
 
 Model Model::load(const std::string& dir) {
   namespace fs = std::filesystem;
-  if (!fs::is_directory(dir)) throw Error(dir + ": not a model directory");
+  if (!fs::is_directory(dir) && isGgufPath(dir)) return loadGguf(dir);
+  if (!fs::is_directory(dir)) throw Error(dir + ": not a model directory (nor a .gguf file)");
   ModelConfig cfg = ModelConfig::load(dir);
   WeightStore weights = WeightStore::open(dir);
   ir::Graph graph = buildQwen3Graph(cfg, weights);

@@ -13,9 +13,10 @@ struct Model {
   ModelConfig config;
   WeightStore weights;
   ir::Graph graph;
-  std::vector<int32_t> eosIds;  // from generation_config.json, else config.json
+  std::vector<int32_t> eosIds;  // from generation_config.json, else config.json (GGUF: its metadata)
 
-  // Loads DIR: config.json, safetensors (single or sharded), generation_config.json if present.
+  // Loads DIR: config.json, safetensors (single or sharded), generation_config.json if present;
+  // or a .gguf file (config, weights and eos ids from its metadata, see docs/gguf.md).
   static Model load(const std::string& dir);
 };
 

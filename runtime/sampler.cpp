@@ -33,6 +33,7 @@ std::string number(double v) {
 SamplerOptions SamplerOptions::fromGenerationConfig(const std::filesystem::path& modelDir) {
   SamplerOptions o;
   o.topK = 50;  // transformers' default, used when a config samples without naming top_k
+  if (std::filesystem::is_regular_file(modelDir)) return o;  // a GGUF file has no generation config
   std::filesystem::path file = modelDir / "generation_config.json";
   std::ifstream in(file, std::ios::binary);
   if (!in) return o;

@@ -4,10 +4,12 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 
 #include "frontend/error.h"
+#include "frontend/gguf_model.h"
 #include "frontend/tokenizer/tokenizer.h"
 #include "tools/commands.h"
 
@@ -21,6 +23,8 @@ std::string readStdin() {
 }
 
 Tokenizer loadTokenizer(const std::string& path, bool verbose) {
+  if (!std::filesystem::is_directory(path) && isGgufPath(path))  // rebuilt from the GGUF's metadata
+    return Tokenizer::fromJson(ggufTokenizerJson(*GgufFile::open(path)), path);
   Tokenizer tok = Tokenizer::load(path);
   if (verbose) {
     const TokenizerLoadInfo& info = tok.loadInfo();
@@ -61,7 +65,7 @@ void addTokenizeCommands(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* tok = app.add_subcommand("tokenize", "Print the token ids of the UTF-8 text on stdin (one line, space-separated)");
-  tok->add_option("tokenizer", o->path, "model folder holding tokenizer.json, or the tokenizer.json")->required();
+  tok->add_option("tokenizer", o->path, "model folder holding tokenizer.json, the tokenizer.json, or a .gguf model")->required();
   tok->add_flag("-v,--verbose", o->verbose, "report the tokenizer's load time on stderr");
   tok->callback([o] {
     Tokenizer t = loadTokenizer(o->path, o->verbose);
@@ -76,7 +80,7 @@ void addTokenizeCommands(CLI::App& app) {
 
   auto d = std::make_shared<Opts>();
   CLI::App* detok = app.add_subcommand("detokenize", "Print the text of the token ids on stdin, exactly, with no added newline");
-  detok->add_option("tokenizer", d->path, "model folder holding tokenizer.json, or the tokenizer.json")->required();
+  detok->add_option("tokenizer", d->path, "model folder holding tokenizer.json, the tokenizer.json, or a .gguf model")->required();
   detok->add_flag("--skip-special", d->skipSpecial, "leave special tokens such as <|im_end|> out");
   detok->add_flag("-v,--verbose", d->verbose, "report the tokenizer's load time on stderr");
   detok->callback([d] {

@@ -68,6 +68,11 @@ ChatTemplate ChatTemplate::load(const fs::path& dirOrConfig) {
   return ChatTemplate(templateOf(config, configPath.string()), configPath.string() + " chat_template", specialTokensOf(config));
 }
 
+ChatTemplate ChatTemplate::fromConfig(const ordered_json& config, const std::string& origin) {
+  if (!config.is_object()) throw Error(origin + ": the tokenizer config is not a JSON object");
+  return ChatTemplate(templateOf(config, origin), origin + " chat_template", specialTokensOf(config));
+}
+
 ChatTemplate::ChatTemplate(std::string_view source, std::string name, ordered_json specialTokens)
     : template_(source, std::move(name)), specialTokens_(std::move(specialTokens)) {}
 

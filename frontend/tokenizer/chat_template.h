@@ -23,6 +23,9 @@ class ChatTemplate {
   // DIR/tokenizer_config.json (DIR/chat_template.jinja wins when present, as in transformers), or
   // the tokenizer_config.json given. Throws q3c::Error naming the file.
   static ChatTemplate load(const std::filesystem::path& dirOrConfig);
+  // From the content of a tokenizer_config.json (its chat_template and special tokens), e.g. as
+  // rebuilt from a GGUF file's metadata; `origin` names it in messages.
+  static ChatTemplate fromConfig(const nlohmann::ordered_json& config, const std::string& origin);
 
   // `specialTokens` are extra variables such as {"eos_token": "<|im_end|>"}.
   ChatTemplate(std::string_view source, std::string name,
