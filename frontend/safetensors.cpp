@@ -32,7 +32,7 @@ const char* dtypeToSafetensors(ir::DType t) {
     case ir::DType::I32: return "I32";
     case ir::DType::Q8:
     case ir::DType::Q4:
-      break;  // not a safetensors dtype: `q3c quantize` stores their planes as U8/F32 tensors
+      return "U8";  // rows of bytes; the format is in the metadata (kQuantKeyPrefix)
   }
   return "?";
 }
@@ -70,20 +70,27 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
     const std::string* name;
   };
   std::vector<Range> ranges;
+  if (auto m = header.find("__metadata__"); m != header.end()) {
+    if (!m->is_object()) throw fail("__metadata__ is not an object");
+    for (auto& [k, v] : m->items())
+      if (v.is_string()) file->metadata_[k] = v.get<std::string>();
+  }
   for (auto& [name, entry] : header.items()) {
-    if (name == "__metadata__") {
-      if (!entry.is_object()) throw fail("__metadata__ is not an object");
-      for (auto& [k, v] : entry.items())
-        if (v.is_string()) file->metadata_[k] = v.get<std::string>();
-      continue;
-    }
+    if (name == "__metadata__") continue;
     auto bad = [&](const std::string& msg) { return fail("tensor '" + name + "': " + msg); };
     if (!entry.is_object()) throw bad("entry is not an object");
     if (!entry.contains("dtype") || !entry["dtype"].is_string()) throw bad("missing dtype");
     TensorView t{name, ir::DType::F32, {}, nullptr, 0, nullptr, 0, {}};
     std::string dtype = entry["dtype"].get<std::string>();
-    if (!dtypeFromSafetensors(dtype, t.dtype))
-      throw bad("unsupported dtype '" + dtype + "' (supported: F32, BF16, F16, I32)");
+    // A quantized weight (q3c quantize): U8 rows [N, row bytes], its format in the metadata.
+    auto quant = file->metadata_.find(kQuantKeyPrefix + name);
+    if (dtype == "U8" && quant != file->metadata_.end()) {
+      if (!parseQuantFormatName(quant->second, t.quant))
+        throw bad("metadata " + quant->first + " = '" + quant->second + "' is not a format like int8/g32");
+      t.dtype = ir::quantDType(t.quant.scheme);
+    } else if (!dtypeFromSafetensors(dtype, t.dtype)) {
+      throw bad("unsupported dtype '" + dtype + "' (supported: F32, BF16, F16, I32; U8 for quantized weights)");
+    }
     if (!entry.contains("shape") || !entry["shape"].is_array()) throw bad("missing shape");
     uint64_t numel = 1;
     for (const json& d : entry["shape"]) {
@@ -101,7 +108,12 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
     if (end > dataSize)
       throw bad("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] run past the end of the data (" +
                 std::to_string(dataSize) + " bytes); the file may be truncated");
-    uint64_t expected = numel * static_cast<uint64_t>(ir::dtypeSize(t.dtype));
+    uint64_t expected = numel * static_cast<uint64_t>(ir::isQuantized(t.dtype) ? 1 : ir::dtypeSize(t.dtype));
+    if (ir::isQuantized(t.dtype)) {  // [N, row bytes] -> [N, K]
+      const int64_t K = t.shape.size() == 2 ? quantizedRowLength(t.quant, t.shape[1]) : -1;
+      if (K <= 0) throw bad("shape " + entry["shape"].dump() + " is not [rows, bytes of a " + quant->second + " row]");
+      t.shape[1] = K;
+    }
     if (end - begin != expected)
       throw bad("shape " + entry["shape"].dump() + " of " + dtype + " needs " + std::to_string(expected) +
                 " bytes but data_offsets span " + std::to_string(end - begin));
@@ -119,8 +131,29 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   return file;
 }
 
+bool parseQuantFormatName(const std::string& text, ir::QuantFormat& out) {
+  const size_t slash = text.find("/g");
+  if (slash == std::string::npos || !ir::parseQuantScheme(text.substr(0, slash), out.scheme)) return false;
+  const std::string group = text.substr(slash + 2);
+  if (group.empty() || group.size() > 6 || group.find_first_not_of("0123456789") != std::string::npos) return false;
+  out.group = std::stoll(group);
+  return out.group > 0;
+}
+
+int64_t quantizedRowLength(const ir::QuantFormat& f, int64_t rowBytes) {
+  // rowBytes = K * (code bits / 8) + K / group * 4 * planes; solve for K, then check.
+  const int64_t planes = f.scheme == ir::QuantScheme::Int4Zp ? 2 : 1;
+  const int64_t numer = rowBytes * f.group * (f.scheme == ir::QuantScheme::Int8 ? 1 : 2);
+  const int64_t denom = f.scheme == ir::QuantScheme::Int8 ? f.group + 4 * planes : f.group + 8 * planes;
+  if (rowBytes <= 0 || numer % denom) return -1;
+  const int64_t K = numer / denom;
+  if (!ir::checkQuantFormat(f, K).empty() || ir::quantRowBytes(f, K) != rowBytes) return -1;
+  return K;
+}
+
 size_t SafetensorsWriter::byteSize(const Spec& s) {
-  size_t n = static_cast<size_t>(ir::dtypeSize(s.dtype));
+  // Quantized specs are [N, bytes per row] already.
+  size_t n = static_cast<size_t>(ir::isQuantized(s.dtype) ? 1 : ir::dtypeSize(s.dtype));
   for (int64_t d : s.shape) n *= static_cast<size_t>(d);
   return n;
 }

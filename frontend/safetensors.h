@@ -28,6 +28,14 @@ struct TensorView {
   int64_t numel() const;
 };
 
+// Quantized weights (`q3c quantize`) are stored as U8 tensors [N, bytes per row] in the layout
+// of ir/quant.h; metadata key kQuantKeyPrefix + name holds the format, e.g. "int8/g128". They
+// are read back as q8/q4 views of shape [N, K].
+inline const std::string kQuantKeyPrefix = "q3c.quant.";
+bool parseQuantFormatName(const std::string& text, ir::QuantFormat& out);  // "int4zp/g32"
+// K of a row of `rowBytes` bytes in format f; -1 when no K fits.
+int64_t quantizedRowLength(const ir::QuantFormat& f, int64_t rowBytes);
+
 class SafetensorsFile {
  public:
   // Maps and validates the file: header length, JSON, dtypes, shape x dtype size = byte range,
@@ -52,7 +60,7 @@ class SafetensorsWriter {
   struct Spec {
     std::string name;
     ir::DType dtype;
-    std::vector<int64_t> shape;
+    std::vector<int64_t> shape;  // q8/q4: [N, bytes per row], written as U8
   };
   SafetensorsWriter(const std::string& path, std::vector<Spec> specs,
                     const std::map<std::string, std::string>& metadata = {});

@@ -216,5 +216,44 @@ TEST(QuantizedAccuracy, KlOfIdenticalLogitsIsZeroAndGrowsWithDistance) {
   EXPECT_EQ(cmp.top1Agreement, 0.0);
 }
 
+// `q3c quantize` output: its own format gives the logits of quantizing at load, bit for bit;
+// GGUF Q8_0 and Q4_0 files of the same weights give q3c's int8 / int4 (group 32) greedy tokens,
+// within a KL bound (the only difference: GGUF rounds each scale to f16, which moves a few codes).
+// Measured: Q8_0 mean KL ~1e-4, Q4_0 see the printed line; bounds ~5x above.
+TEST(QuantizeCommand, OwnFormatAndGgufMatchQuantizingAtLoad) {
+  test::TempDir tmp;
+  SynthOptions opt;
+  opt.shape = SynthShape{"q", 151936, 128, 256, 2, 4, 2, 32, 4096, true, 1};
+  opt.outDir = tmp / "model";
+  opt.tokenizerDir = Q3C_TOKENIZER_DIR;
+  synthesizeModel(opt);
+  const std::string model = tmp / "model", ids = "--ids '151644 872 198 9707 11 1246 525 498 30 151645'";
+  for (const char* quant : {"int8", "int4"}) {
+    const std::string ref = tmp / (std::string(quant) + ".st"), dir = tmp / (std::string(quant) + "-dir");
+    const std::string gguf = tmp / (std::string(quant) + ".gguf");
+    // The GGUF stores every 2-D weight in its type, the table and lm_head included: so does the reference.
+    const std::string head = std::string(" --quant-head ") + quant;
+    test::RunResult r = test::runQ3c("eval " + model + " " + ids + " --quant " + quant + head + " --group 32 --greedy 16 --out " + ref);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    ASSERT_EQ(test::runQ3c("quantize " + model + " " + dir + " --quant " + quant + head + " --group 32 -q").exitCode, 0);
+    ASSERT_EQ(test::runQ3c("quantize " + model + " " + gguf + " --quant " + quant + " -q").exitCode, 0);
+    r = test::runQ3c("eval " + dir + " " + ids + " --compare-to " + ref + " --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("\"max_kl\": 0,"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"greedy_agreement\": 16}"), std::string::npos) << r.out;
+    r = test::runQ3c("eval " + gguf + " " + ids + " --compare-to " + ref + " --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    std::printf("[ gguf ] %s: %s", quant, r.out.c_str());
+    EXPECT_NE(r.out.find("\"greedy_agreement\": 16}"), std::string::npos) << quant << " " << r.out;
+    const double meanKl = std::stod(r.out.substr(r.out.find("\"mean_kl\": ") + 11));
+    EXPECT_LE(meanKl, std::string(quant) == "int8" ? 1e-3 : 1e-2) << quant;
+  }
+  // What a GGUF cannot hold is refused before anything is written.
+  test::expectCleanFailure(test::runQ3c("quantize " + model + " " + (tmp / "z.gguf") + " --quant int4zp"), "int4zp", "int4zp gguf");
+  test::expectCleanFailure(test::runQ3c("quantize " + model + " " + (tmp / "z.gguf") + " --quant int8 --group 128"), "groups of 32",
+                           "g128 gguf");
+  test::expectCleanFailure(test::runQ3c("quantize " + model + " " + (tmp / "int8-dir")), "exists", "existing OUT");
+}
+
 }  // namespace
 }  // namespace q3c

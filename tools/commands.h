@@ -15,6 +15,7 @@ void addEvalCommand(CLI::App& app);
 void addGenerateCommand(CLI::App& app);
 void addDumpIrCommand(CLI::App& app);
 void addSynthCommand(CLI::App& app);
+void addQuantizeCommand(CLI::App& app);
 void addTokenizeCommands(CLI::App& app);  // tokenize, detokenize
 void addTemplateCommand(CLI::App& app);
 void addOptCommand(CLI::App& app);

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   q3c::tools::addGenerateCommand(app);
   q3c::tools::addDumpIrCommand(app);
   q3c::tools::addSynthCommand(app);
+  q3c::tools::addQuantizeCommand(app);
   q3c::tools::addTokenizeCommands(app);
   q3c::tools::addTemplateCommand(app);
   q3c::tools::addOptCommand(app);
