@@ -16,7 +16,7 @@ namespace q3c {
 struct ConstantPart {
   const uint8_t* data;
   int64_t rows;  // rows of the [N, K] tensor this part holds (1 for a vector)
-  std::shared_ptr<const std::vector<uint8_t>> storage;  // keeps computed data alive
+  std::shared_ptr<const void> storage;  // keeps computed data alive (a vector or mapped pages)
 };
 
 struct ConstantData {
