@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <memory>
 
 #include "codegen/xbyak/peak.h"
 #include "runtime/session.h"
 #include "tools/bench_bounds.h"
+#include "ir/quant.h"
 #include "tools/commands.h"
 
 namespace q3c::tools {
@@ -130,9 +132,14 @@ void addBenchCommand(CLI::App& app) {
     const double prefillBound = peak.gflops * 1e9 / prefillCost.flops;
     // Quantized weights: bits actually read per weight, and the int8-dot peak the issue judges
     // an int8 prefill against (measured once, after the repeats).
-    std::string quant = "none";
-    if (auto it = graph.attrs.find("quant"); it != graph.attrs.end() && std::holds_alternative<std::string>(it->second))
-      quant = std::get<std::string>(it->second);
+    std::set<std::string> formats;  // of the product weights, however they came quantized (--quant, a file)
+    for (const ir::Node& n : graph.nodes()) {
+      ir::QuantFormat f;
+      if (ir::isWeightProduct(n.op) && ir::quantFormatOf(graph, n.operands[1], f)) formats.insert(ir::quantFormatName(f));
+    }
+    std::string quant;
+    for (const std::string& f : formats) quant += (quant.empty() ? "" : "+") + f;
+    if (quant.empty()) quant = "none";
     const double bitsPerWeight = decodeCost.productParams > 0 ? decodeCost.weightBytes * 8 / decodeCost.productParams : 0;
     const xbyak::PeakResult int8Peak = quant != "none" ? xbyak::measureInt8Peak(isa, threads) : xbyak::PeakResult{0, ""};
     const double int8Fraction = int8Peak.gflops > 0 ? pre.median * prefillCost.flops / (int8Peak.gflops * 1e9) : 0;

@@ -1,6 +1,10 @@
 // Quantized weight rows (ir/quant.h) widened in generated code: the embedding gather reads
 // them row by row, and the jit's products dequantize a panel of rows chunk by chunk into the
 // layout of the dot tiles (bf16 or f32), where it stays in L1 while the tiles read it.
+#include <llvm/IR/Intrinsics.h>
+
+#include <algorithm>
+
 #include "codegen/llvm/kernels.h"
 
 namespace q3c::llvmgen {
@@ -72,6 +76,8 @@ namespace q3c::llvmgen {
 
 namespace {
 
+constexpr int64_t kPrefetchBytes = 4096;
+
 // Codes of elements [k, k + vw) of a quantized row as f32 lanes (int4: minus 8 when symmetric).
 Value* codesAt(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* k, int64_t kConst) {
   auto& B = kb.b();
@@ -112,6 +118,15 @@ void emitQuantizedGemv(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, i
           x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), aType));
           if (f.scheme == ir::QuantScheme::Int4Zp) xsum = xsum ? B.CreateFAdd(xsum, x.back()) : x.back();
         }
+        // Prefetch each row's codes kPrefetchBytes ahead: six or more rows stream at once, more
+        // than the hardware prefetchers follow well (the bf16 one-row tiles do the same).
+        const int64_t codeBytesPerGroup = f.scheme == ir::QuantScheme::Int8 ? f.group : f.group / 2;
+        Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? base : B.CreateSDiv(base, kb.i(2));
+        for (int j = 0; j < rows; ++j)
+          for (int64_t line = 0; line < std::max<int64_t>(codeBytesPerGroup / 64, 1); ++line)
+            B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
+                              {kb.gep(row[j], B.CreateAdd(codeAt, kb.i(kPrefetchBytes + 64 * line)), B.getInt8Ty()),
+                               B.getInt32(0), B.getInt32(3), B.getInt32(1)});
         // The codes are addressed from the group's first element (int8: bytes; int4: k / 2).
         std::vector<Value*> out;
         for (int j = 0; j < rows; ++j) {
