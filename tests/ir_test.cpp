@@ -65,7 +65,7 @@ TEST(IrText, ParserErrorsNameTheProblem) {
             std::string::npos);
   EXPECT_NE(errorOf("graph @g {\n  %y = silu(%x) : f32[4]\n  return %y\n}").find("undefined value %x"),
             std::string::npos);
-  EXPECT_NE(errorOf("graph @g {\n  %x = input {name = \"x\"} : q8[4]\n  return %x\n}").find("unknown dtype 'q8'"),
+  EXPECT_NE(errorOf("graph @g {\n  %x = input {name = \"x\"} : q3[4]\n  return %x\n}").find("unknown dtype 'q3'"),
             std::string::npos);
   EXPECT_NE(errorOf("graph @g {\n  %x = input {name = \"x\"} : f32[4]\n  %x = silu(%x) : f32[4]\n  return %x\n}")
                 .find("defined twice"),

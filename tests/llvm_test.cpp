@@ -39,19 +39,7 @@ std::unique_ptr<Backend> llvmBackend(const std::string& isa, const std::string& 
 // The pure LLVM kernels and the jit's (matmuls on the Xbyak tiles), both in f32.
 const char* const kBackends[] = {"llvm", "jit"};
 
-// Logits of a prefill of `ids` then decode steps over `next`.
-std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
-                       const std::vector<int32_t>& next) {
-  Session s(m, b, static_cast<int64_t>(ids.size() + next.size()), &g);
-  const int64_t V = m.config.vocabSize;
-  const float* p = s.forward(ids);
-  std::vector<float> out(p, p + ids.size() * V);
-  for (int32_t id : next) {
-    p = s.forward({id});
-    out.insert(out.end(), p, p + V);
-  }
-  return out;
-}
+using test::run;  // logits of a prefill, then decode steps
 
 std::vector<std::string> isas() {
   std::vector<std::string> out = {"native", "avx2"};

@@ -114,18 +114,7 @@ ir::Graph quantized(const ir::Graph& g, const std::string& quant, int64_t group,
   return passes::runPipeline(q, opt, log);
 }
 
-std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
-                       const std::vector<int32_t>& next) {
-  Session s(m, b, static_cast<int64_t>(ids.size() + next.size()), &g);
-  const int64_t V = m.config.vocabSize;
-  const float* p = s.forward(ids);
-  std::vector<float> out(p, p + ids.size() * V);
-  for (int32_t id : next) {
-    p = s.forward({id});
-    out.insert(out.end(), p, p + V);
-  }
-  return out;
-}
+using test::run;  // logits of a prefill, then decode steps
 
 std::unique_ptr<Backend> jit(const std::string& isa, const std::string& precision) {
   BackendOptions opt;

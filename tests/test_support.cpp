@@ -1,5 +1,7 @@
 #include "tests/test_support.h"
 
+#include "runtime/session.h"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,6 +118,19 @@ void expectCleanFailure(const RunResult& r, const std::string& needle, const std
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << what << ": stderr is not one line:\n" << r.err;
   EXPECT_EQ(r.err.rfind("q3c: error: ", 0), 0u) << what << ": " << r.err;
   EXPECT_NE(r.err.find(needle), std::string::npos) << what << ": " << r.err;
+}
+
+std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
+                       const std::vector<int32_t>& next) {
+  Session s(m, b, static_cast<int64_t>(ids.size() + next.size()), &g);
+  const int64_t V = m.config.vocabSize;
+  const float* p = s.forward(ids);
+  std::vector<float> out(p, p + ids.size() * V);
+  for (int32_t id : next) {
+    p = s.forward({id});
+    out.insert(out.end(), p, p + V);
+  }
+  return out;
 }
 
 }  // namespace q3c::test

@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "codegen/backend.h"
 #include "frontend/safetensors.h"
+#include "runtime/model.h"
 
 namespace q3c::test {
 
@@ -31,6 +33,11 @@ std::vector<int32_t> tensorI32(const TensorView& t);
 // max |a - b| / max |b|; fails the current test if sizes differ.
 double relativeError(const std::vector<float>& got, const std::vector<float>& want);
 double maxAbs(const std::vector<float>& v);
+
+// Logits [ids + next, vocab] of a prefill of `ids` then one decode step per id of `next`, with
+// graph `g` compiled by `b`.
+std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
+                       const std::vector<int32_t>& next);
 
 void writeFile(const std::string& path, const std::string& bytes);
 std::string readFile(const std::string& path);
