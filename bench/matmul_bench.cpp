@@ -5,6 +5,9 @@
 // model's would be.
 //
 //   build/bench/matmul_bench [--benchmark_filter=lm_head] [--threads N] [--precision f32|bf16]
+//                            [--quant int8|int4|int4zp [--group 32|128]]
+// With --quant the weight goes through a quantize node (as the quantize-weights pass puts it),
+// and weight_GB counts the quantized rows.
 #include <benchmark/benchmark.h>
 
 #include <sys/mman.h>
@@ -22,6 +25,7 @@
 #include "frontend/safetensors.h"
 #include "frontend/weight_store.h"
 #include "ir/graph.h"
+#include "ir/quant.h"
 #include "runtime/kv_cache.h"
 #include "runtime/thread_pool.h"
 
@@ -44,7 +48,8 @@ const Shape kShapes[] = {{"qkv_2560x6144", 2560, 6144, ir::OpKind::MatMul},
                          {"lm_head_2560x151936", 2560, 151936, ir::OpKind::MatMul}};
 
 int gThreads = 0;
-std::string gPrecision = "bf16", gIsa = "native";
+std::string gPrecision = "bf16", gIsa = "native", gQuant = "none";
+int64_t gGroup = 0;
 
 std::filesystem::path weightFile() {
   static const std::filesystem::path path = [] {
@@ -66,6 +71,17 @@ std::filesystem::path weightFile() {
   return path;
 }
 
+int64_t quantGroup() { return gGroup ? gGroup : gQuant == "int8" ? 128 : 32; }
+
+// Bytes of the weight as the kernel reads it.
+double weightBytes(const Shape& s) {
+  if (gQuant == "none") return static_cast<double>(s.N * s.K * 2);
+  ir::QuantFormat f;
+  ir::parseQuantScheme(gQuant, f.scheme);
+  f.group = quantGroup();
+  return static_cast<double>(s.N * ir::quantRowBytes(f, s.K));
+}
+
 struct Compiled {
   WeightStore weights;
   std::unique_ptr<Executable> exe;
@@ -78,6 +94,12 @@ Compiled compile(const Shape& s) {
   auto x = g.addNode(ir::OpKind::Input, {}, {{"name", std::string("x")}}, {ir::DType::F32, {Dim::tokens(), Dim::of(s.K)}}, "x");
   auto w = g.addNode(ir::OpKind::Weight, {}, {{"name", std::string(s.name)}}, {ir::DType::BF16, {Dim::of(s.N), Dim::of(s.K)}}, "w");
   const int64_t out = s.op == ir::OpKind::MatMulSwiglu ? s.N / 2 : s.N;
+  if (gQuant != "none") {
+    ir::QuantFormat f;
+    ir::parseQuantScheme(gQuant, f.scheme);
+    const std::map<std::string, ir::Attr> attrs = {{"quant", gQuant}, {"group", quantGroup()}};
+    w = g.addNode(ir::OpKind::Quantize, {w}, attrs, {ir::quantDType(f.scheme), {Dim::of(s.N), Dim::of(s.K)}}, "wq");
+  }
   g.addOutput(g.addNode(s.op, {x, w}, {}, {ir::DType::F32, {Dim::tokens(), Dim::of(out)}}, "y"));
   BackendOptions opt;
   opt.isa = gIsa;
@@ -100,7 +122,7 @@ void runMatMul(benchmark::State& state, const Shape& s) {
     kv.clear();
     c.exe->run(reinterpret_cast<const int32_t*>(x.data()), T, kv, &pool);  // the graph's input is x
   }
-  const double bytes = static_cast<double>(s.N * s.K * 2), flops = 2.0 * T * s.N * s.K;
+  const double bytes = weightBytes(s), flops = 2.0 * T * s.N * s.K;
   state.counters["weight_GB"] = benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GFLOP"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["threads"] = pool.size();
@@ -141,6 +163,8 @@ int main(int argc, char** argv) {
     if (a == "--threads" && i + 1 < argc) gThreads = std::atoi(argv[++i]);
     else if (a == "--precision" && i + 1 < argc) gPrecision = argv[++i];
     else if (a == "--isa" && i + 1 < argc) gIsa = argv[++i];
+    else if (a == "--quant" && i + 1 < argc) gQuant = argv[++i];
+    else if (a == "--group" && i + 1 < argc) gGroup = std::atoll(argv[++i]);
     else rest.push_back(argv[i]);
   }
   int n = static_cast<int>(rest.size());

@@ -57,8 +57,9 @@ TEST(QuantizeRows, EveryElementWithinAStepOfItsValue) {
         }
       // Zero stays zero where the whole group is zero, and always in the symmetric schemes (a
       // zero point puts 0 between two codes when the group's minimum is not 0).
-      if (group == 32 || scheme != QuantScheme::Int4Zp)
+      if (group == 32 || scheme != QuantScheme::Int4Zp) {
         for (int64_t k = 0; k < 32; ++k) EXPECT_EQ(back[2 * K + k], 0.0f) << ir::quantFormatName(f);
+      }
     }
 }
 
@@ -191,7 +192,9 @@ TEST(QuantizedAccuracy, KlDivergenceStaysWithinItsBoundsOnTheGoldenModels) {
                     c.describe().c_str());
         EXPECT_LE(c.meanKl, b.meanKl) << name << " " << b.quant << " " << backendName;
         EXPECT_LE(c.maxKl, b.maxKl) << name << " " << b.quant << " " << backendName;
-        if (std::string(b.quant) == "int8") EXPECT_GE(c.top1Agreement, 0.9) << name << " " << backendName;
+        if (std::string(b.quant) == "int8") {
+          EXPECT_GE(c.top1Agreement, 0.9) << name << " " << backendName;
+        }
       }
     }
   }

@@ -9,7 +9,8 @@ namespace q3c::llvmgen {
 using llvm::Value;
 
 KernelBuilder::KernelBuilder(llvm::Module& m, const std::string& symbol, const Target& target)
-    : m_(m), ctx_(m.getContext()), b_(ctx_), vw_(target.vectorWidth) {
+    : m_(m), ctx_(m.getContext()), b_(ctx_), vw_(target.vectorWidth),
+      vnni_(vw_ == 16 && target.features.find("+avx512vnni") != std::string::npos) {
   auto* type = llvm::FunctionType::get(
       b_.getVoidTy(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty()}, false);
   fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, m);

@@ -23,6 +23,7 @@ class KernelBuilder {
   llvm::LLVMContext& ctx() { return ctx_; }
   llvm::Module& module() { return m_; }
   int vw() const { return vw_; }  // floats per vector
+  bool vnni() const { return vnni_; }  // AVX512-VNNI (vpdpbusd) on 16-lane vectors
 
   llvm::Value* T() const { return T_; }
   llvm::Value* past() const { return past_; }
@@ -77,6 +78,7 @@ class KernelBuilder {
   llvm::Function* fn_;
   llvm::BasicBlock* entry_;
   int vw_;
+  bool vnni_ = false;
   llvm::Value *ptrs_, *T_, *past_, *part_, *parts_;
 };
 

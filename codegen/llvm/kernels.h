@@ -148,12 +148,29 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
                        llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rowPtrs, llvm::Value* sums, int64_t lda = 0,
                        const PanelPrepare& prepare = {});
 
+// Decode on the int8 dot (quant_dot.cpp): the input row quantized once per call, then each
+// panel's rows against it with vpdpbusd.
+struct ActivationCodes {
+  llvm::Value* codes;       // K int8 codes (in a stack array of K / 4 floats)
+  llvm::Value* scale;       // per lane of 4 elements: the group's activation scale
+  llvm::Value* correction;  // per lane: offset * scale * (sum of the group's codes) / lanes per group
+  llvm::Value* minShare;    // per lane: scale * (sum of the group's codes) / lanes per group
+};
+// Whether this kernel can take the int8 dot for rows of K in format f (AVX512-VNNI, whole chunks of 64).
+bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K);
+ActivationCodes activationCodes(KernelBuilder& kb, int64_t K);
+void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* a,
+                             const ActivationCodes& act);
+void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, int rows, const ActivationCodes& act,
+                          llvm::Value* qRows, llvm::Value* sums);
+
 // The products of rows [mb, mEnd) with the nr quantized rows qRows points to (as
 // emitPanelProducts): one row (decode) with emitQuantizedGemv, more on the dot tiles through
-// a panel dequantized chunk by chunk into rowPtrs.
+// a panel dequantized chunk by chunk into rowPtrs. With `act` (the row's codes, see below) the
+// one-row case takes the int8 dot.
 void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, const xbyak::GemmTiling& t,
                            ir::DType aType, llvm::Value* table, const TileScratch& scratch, llvm::Value* A,
                            llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* rowPtrs,
-                           llvm::Value* sums);
+                           llvm::Value* sums, const ActivationCodes* act = nullptr);
 
 }  // namespace q3c::llvmgen

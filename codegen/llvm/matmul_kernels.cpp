@@ -6,6 +6,7 @@
 #include <llvm/IR/Intrinsics.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "codegen/llvm/kernels.h"
 
@@ -111,7 +112,16 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   Value* sums = kb.stackArray(t.mBlock * t.nr);
   const TileScratch scratch = tileScratch(kb, t, isa);
   auto [lo, hi] = kb.partRange(cols, panel);
+  // Decode of quantized weights with bf16 activations: the int8 dot (see quant_dot.cpp).
+  const bool intDot = quantized && aType == ir::DType::BF16 && intDotSupports(kb, s.quant, s.K);
+  std::optional<ActivationCodes> act;
+  if (intDot) act = activationCodes(kb, s.K);
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
+    if (act) {
+      emitIfElse(kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)), [&] {
+        emitQuantizeActivations(kb, s.quant, s.K, aType, kb.gep(A, B.CreateMul(mb, kb.i(s.K * 2)), B.getInt8Ty()), *act);
+      }, [] {});
+    }
     kb.loop(lo, hi, panel, [&](Value* n) {
       Value* nOut = kb.smin(kb.i(panel), B.CreateSub(hi, n));
       kb.loop(kb.i(0), nOut, 1, [&](Value* r) {
@@ -123,7 +133,8 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
       });
       Value* nr = swiglu ? B.CreateMul(nOut, kb.i(2)) : nOut;
       if (quantized) {
-        emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, scratch, A, mb, mEnd, nr, qRows, rowPtrs, sums);
+        emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, scratch, A, mb, mEnd, nr, qRows, rowPtrs, sums,
+                              act ? &*act : nullptr);
       } else {
         emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
       }

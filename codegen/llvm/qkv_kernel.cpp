@@ -2,6 +2,8 @@
 // head's D weight rows lands in a stack buffer; the epilogue normalizes it (q_norm / k_norm),
 // rotates it (RoPE with this model's inverse frequencies baked in), and stores q to the output,
 // k and v to the cache rows of positions past .. past+T-1.
+#include <optional>
+
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/Intrinsics.h>
 
@@ -142,7 +144,15 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       Value* qRows = quantized ? kb.stackArray(t.nr, B.getPtrTy()) : rowPtrs;  // see matmul_kernels.cpp
       Value* sums = kb.stackArray(t.mBlock * t.nr);
       const TileScratch tileScratchArea = tileScratch(kb, t, isa);
+      // Decode of quantized weights with bf16 activations: the int8 dot (see quant_dot.cpp).
+      std::optional<ActivationCodes> act;
+      if (quantized && aType == ir::DType::BF16 && intDotSupports(kb, s.quant, s.K)) act = activationCodes(kb, s.K);
       emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
+        if (act) {
+          emitIfElse(kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)), [&] {
+            emitQuantizeActivations(kb, s.quant, s.K, aType, kb.gep(input, B.CreateMul(mb, kb.i(s.K * 2)), B.getInt8Ty()), *act);
+          }, [] {});
+        }
         // Head h (global number) into heads[m - mb][0 .. D).
         auto products = [&](Value* h) {
           kb.loop(kb.i(0), kb.i(s.D), t.nr, [&](Value* d) {
@@ -153,7 +163,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
             });
             if (quantized) {
               emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, tileScratchArea, input, mb, mEnd, nr, qRows, rowPtrs,
-                                    sums);
+                                    sums, act ? &*act : nullptr);
             } else {
               emitPanelProducts(kb, t, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
             }

@@ -1,0 +1,168 @@
+// Decode's quantized products on the int8 dot (vpdpbusd, AVX512-VNNI): the input row is
+// quantized once per call to int8 in the weights' groups (scale max|x| / 127), and each
+// 64-element chunk of a weight row is one vpdpbusd: unsigned weight codes (int8 codes + 128,
+// or int4 nibbles) times signed activation codes, four products per 32-bit lane. Per lane l
+// (elements 4l .. 4l+3 of the chunk) the int sum becomes f32 and takes its group's activation
+// scale, the correction for the codes' offset and the weight scale:
+//   sum_k x_k w_k ~= sw * sa * (sum_k a_k u_k - off * sum_k a_k)   (+ min * sa * sum_k a_k for int4zp)
+// with u = q + off (off = 128 for int8, 8 for int4, 0 for int4zp). Against the f32 GEMV this
+// replaces three vector ops per 16 weights (widen, convert, fma) by one per 64, so the row
+// streams at memory speed; the activation rounding costs accuracy of the order of int8
+// weights' (measured in docs/quantization.md).
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/IntrinsicsX86.h>
+
+#include "codegen/llvm/kernels.h"
+
+namespace q3c::llvmgen {
+
+using llvm::Value;
+
+namespace {
+
+constexpr int64_t kChunk = 64;  // elements per vpdpbusd
+constexpr int64_t kPrefetchBytes = 4096;
+
+int64_t codeOffset(const ir::QuantFormat& f) {
+  return f.scheme == ir::QuantScheme::Int8 ? 128 : f.scheme == ir::QuantScheme::Int4 ? 8 : 0;
+}
+
+// int4 codes go in as they lie: a 64-element chunk is two blocks of 16 bytes, and its unsigned
+// operand is [low nibbles of both blocks, high nibbles of both blocks], i.e. elements
+// [b0 0..15, b1 0..15, b0 16..31, b1 16..31]. The activation codes are stored in that order
+// instead (once per call), which spares a byte permute per row and chunk. Position in the
+// chunk of the 16 elements starting at offset o (a multiple of 16): (o % 32) / 16 * 32 + o / 32 * 16.
+
+// The group (relative to the chunk's first) of 32-bit lane l of a chunk.
+int laneGroup(const ir::QuantFormat& f, int l) {
+  if (f.scheme != ir::QuantScheme::Int8 && f.group == 32) return (l / 4) % 2;  // see storedAt
+  return static_cast<int>(4 * l / f.group);
+}
+
+// Lane l of the chunk starting at k0 takes v[first group + laneGroup(l)] of the f32 array at
+// byte offset `at` of the row.
+Value* groupLanes(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, int64_t at, Value* k0) {
+  auto& B = kb.b();
+  Value* first = B.CreateSDiv(k0, kb.i(f.group));
+  Value* arr = kb.gep(row, kb.i(at), B.getInt8Ty());
+  if (f.group >= kChunk) return kb.splat(kb.loadScalar(arr, first, ir::DType::F32));
+  const unsigned n = static_cast<unsigned>(kChunk / f.group);  // 2 (group 32) or 4 (group 16): one load
+  Value* vals = B.CreateAlignedLoad(llvm::FixedVectorType::get(kb.f32(), n), kb.gep(arr, first), llvm::Align(4));
+  std::vector<int> mask;
+  for (int l = 0; l < 16; ++l) mask.push_back(laneGroup(f, l));
+  return B.CreateShuffleVector(vals, mask);
+}
+
+// The 64 weight codes of the chunk at k0 as unsigned bytes u = q + off (int4: in storedAt order).
+Value* unsignedCodes(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* k0) {
+  auto& B = kb.b();
+  if (f.scheme == ir::QuantScheme::Int8) {
+    auto* v64 = llvm::FixedVectorType::get(B.getInt8Ty(), 64);
+    Value* q = B.CreateAlignedLoad(v64, kb.gep(row, k0, B.getInt8Ty()), llvm::Align(1));
+    return B.CreateXor(q, B.CreateVectorSplat(64, B.getInt8(static_cast<uint8_t>(0x80))));
+  }
+  auto* v32 = llvm::FixedVectorType::get(B.getInt8Ty(), 32);
+  Value* bytes = B.CreateAlignedLoad(v32, kb.gep(row, B.CreateSDiv(k0, kb.i(2)), B.getInt8Ty()), llvm::Align(1));
+  Value* low = B.CreateAnd(bytes, B.CreateVectorSplat(32, B.getInt8(15)));
+  Value* high = B.CreateAnd(B.CreateLShr(bytes, B.CreateVectorSplat(32, B.getInt8(4))), B.CreateVectorSplat(32, B.getInt8(15)));
+  std::vector<int> concat;
+  for (int i = 0; i < 64; ++i) concat.push_back(i);
+  return B.CreateShuffleVector(low, high, concat);
+}
+
+}  // namespace
+
+bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K) {
+  const bool groupFits = f.group >= kChunk ? f.group % kChunk == 0 : kChunk % f.group == 0;
+  return kb.vnni() && K % kChunk == 0 && f.group % 16 == 0 && groupFits;
+}
+
+ActivationCodes activationCodes(KernelBuilder& kb, int64_t K) {
+  return {kb.stackArray(K / 4), kb.stackArray(K / 4), kb.stackArray(K / 4), kb.stackArray(K / 4)};
+}
+
+void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, Value* a,
+                             const ActivationCodes& act) {
+  auto& B = kb.b();
+  const int vw = kb.vw();  // 16: intDotSupports asks for VNNI on 16 lanes
+  const int64_t perGroup = f.group / vw, lanes = f.group / 4;
+  auto* vi32 = llvm::FixedVectorType::get(B.getInt32Ty(), vw);
+  auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), vw);
+  kb.loop(kb.i(0), kb.i(K / f.group), 1, [&](Value* g) {
+    Value* base = B.CreateMul(g, kb.i(f.group));
+    std::vector<Value*> x;
+    Value* amax = kb.zeroVec();
+    for (int64_t v = 0; v < perGroup; ++v) {
+      x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), aType));
+      amax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, amax, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x.back()));
+    }
+    Value* m = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, amax);
+    Value* sa = B.CreateFDiv(m, kb.f(127.0f));
+    Value* inv = B.CreateSelect(B.CreateFCmpOGT(m, kb.f(0.0f)), B.CreateFDiv(kb.f(127.0f), m), kb.f(0.0f));
+    Value* csum = llvm::ConstantAggregateZero::get(vi32);
+    // Where the 16 elements of vector v go: their chunk, then storedAt inside it.
+    auto dest = [&](int64_t v) {
+      Value* o = B.CreateAdd(base, kb.i(v * vw));
+      Value* chunk = B.CreateMul(B.CreateSDiv(o, kb.i(kChunk)), kb.i(kChunk));
+      Value* in = B.CreateSRem(o, kb.i(kChunk));
+      if (f.scheme == ir::QuantScheme::Int8) return o;
+      Value* pos = B.CreateAdd(B.CreateMul(B.CreateSDiv(B.CreateSRem(in, kb.i(32)), kb.i(16)), kb.i(32)),
+                               B.CreateMul(B.CreateSDiv(in, kb.i(32)), kb.i(16)));
+      return B.CreateAdd(chunk, pos);
+    };
+    for (int64_t v = 0; v < perGroup; ++v) {
+      Value* q = B.CreateFPToSI(B.CreateUnaryIntrinsic(llvm::Intrinsic::rint, B.CreateFMul(x[v], kb.splat(inv))), vi32);
+      csum = B.CreateAdd(csum, q);
+      B.CreateAlignedStore(B.CreateTrunc(q, vi8), kb.gep(act.codes, dest(v), B.getInt8Ty()), llvm::Align(1));
+    }
+    // Each lane's share of the group's correction and min term, at the lanes its codes went to.
+    Value* c = B.CreateSIToFP(B.CreateAddReduce(csum), kb.f32());
+    Value* share = B.CreateFDiv(B.CreateFMul(sa, c), kb.f(static_cast<float>(lanes)));
+    Value* corr = B.CreateFMul(share, kb.f(static_cast<float>(codeOffset(f))));
+    for (int64_t v = 0; v < perGroup; ++v) {
+      Value* lane = B.CreateSDiv(dest(v), kb.i(4));
+      for (int l = 0; l < vw / 4; ++l) {
+        Value* at = B.CreateAdd(lane, kb.i(l));
+        kb.storeScalar(sa, act.scale, at);
+        kb.storeScalar(corr, act.correction, at);
+        kb.storeScalar(share, act.minShare, at);
+      }
+    }
+  });
+}
+
+void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, int rows, const ActivationCodes& act,
+                          Value* qRows, Value* sums) {
+  auto& B = kb.b();
+  auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
+  const int64_t scalesAt = ir::codeBytes(f, K), minsAt = scalesAt + 4 * ir::groupsPerRow(f, K);
+  const bool zp = f.scheme == ir::QuantScheme::Int4Zp;
+  std::vector<Value*> row;
+  for (int j = 0; j < rows; ++j) row.push_back(B.CreateLoad(B.getPtrTy(), kb.gep(qRows, kb.i(j), B.getPtrTy())));
+  Value* zero = llvm::ConstantAggregateZero::get(v16i32);
+  std::vector<Value*> acc = kb.loopCarry(
+      kb.i(0), kb.i(K), kChunk, std::vector<Value*>(rows, kb.zeroVec()), [&](Value* k0, const std::vector<Value*>& in) {
+        Value* a = B.CreateAlignedLoad(v16i32, kb.gep(act.codes, k0, B.getInt8Ty()), llvm::Align(1));
+        Value* lane = B.CreateSDiv(k0, kb.i(4));
+        Value* sa = kb.loadVector(act.scale, lane, ir::DType::F32);
+        Value* corr = kb.loadVector(act.correction, lane, ir::DType::F32);
+        Value* share = zp ? kb.loadVector(act.minShare, lane, ir::DType::F32) : nullptr;
+        Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? k0 : B.CreateSDiv(k0, kb.i(2));
+        std::vector<Value*> out;
+        for (int j = 0; j < rows; ++j) {
+          B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
+                            {kb.gep(row[j], B.CreateAdd(codeAt, kb.i(kPrefetchBytes)), B.getInt8Ty()), B.getInt32(0),
+                             B.getInt32(3), B.getInt32(1)});
+          Value* u = B.CreateBitCast(unsignedCodes(kb, f, row[j], k0), v16i32);
+          Value* dot = B.CreateIntrinsic(llvm::Intrinsic::x86_avx512_vpdpbusd_512, {}, {zero, u, a});
+          Value* t = kb.fma(B.CreateSIToFP(dot, kb.vf32()), sa, B.CreateFNeg(corr));
+          Value* next = kb.fma(t, groupLanes(kb, f, row[j], scalesAt, k0), in[j]);
+          if (zp) next = kb.fma(groupLanes(kb, f, row[j], minsAt, k0), share, next);
+          out.push_back(next);
+        }
+        return out;
+      });
+  for (int j = 0; j < rows; ++j) kb.storeScalar(kb.hsum(acc[j]), sums, kb.i(j));
+}
+
+}  // namespace q3c::llvmgen
