@@ -24,6 +24,7 @@ struct SamplerOptions {
   bool greedy() const { return !doSample || temperature <= 0.0f; }
 
   // transformers' GenerationConfig defaults overridden by DIR/generation_config.json when present
+  // (a .gguf path has none: the defaults)
   // (do_sample, temperature, top_k, top_p, min_p, repetition_penalty). Throws q3c::Error for a
   // file that is not JSON or a value of the wrong type.
   static SamplerOptions fromGenerationConfig(const std::filesystem::path& modelDir);

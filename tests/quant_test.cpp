@@ -269,6 +269,14 @@ TEST(QuantizeCommand, OwnFormatAndGgufMatchQuantizingAtLoad) {
     const double meanKl = std::stod(r.out.substr(r.out.find("\"mean_kl\": ") + 11));
     EXPECT_LE(meanKl, std::string(quant) == "int8" ? 1e-3 : 1e-2) << quant;
   }
+  // The chat template travels in the GGUF: `q3c template` renders it as from the directory.
+  test::writeFile(tmp / "m.json", R"([{"role": "user", "content": "hi"}])");
+  const std::string render = " --messages " + (tmp / "m.json") + " --add-generation-prompt";
+  const test::RunResult fromDir = test::runQ3c("template " + model + render);
+  const test::RunResult fromGguf = test::runQ3c("template " + (tmp / "int8.gguf") + render);
+  EXPECT_EQ(fromGguf.exitCode, 0) << fromGguf.err;
+  EXPECT_NE(fromDir.out.find("<|im_start|>user"), std::string::npos) << fromDir.out;
+  EXPECT_EQ(fromGguf.out, fromDir.out);
   // What a GGUF cannot hold is refused before anything is written.
   test::expectCleanFailure(test::runQ3c("quantize " + model + " " + (tmp / "z.gguf") + " --quant int4zp"), "int4zp", "int4zp gguf");
   test::expectCleanFailure(test::runQ3c("quantize " + model + " " + (tmp / "z.gguf") + " --quant int8 --group 128"), "groups of 32",

@@ -28,7 +28,8 @@ struct ChatModel {
   std::unique_ptr<Session> session;
   double loadSeconds = 0;  // files read, session compiled
 
-  // Reads DIR (weights, tokenizer.json, tokenizer_config.json). Throws q3c::Error.
+  // Reads DIR (weights, tokenizer.json, tokenizer_config.json), or a .gguf file (the tokenizer
+  // and chat template from its metadata). Throws q3c::Error.
   static std::unique_ptr<ChatModel> load(const std::string& dir);
   // Compiles the graph and preallocates `contextLength` positions of KV cache.
   void openSession(const BackendFlags& backendFlags, const PipelineFlags& pipeline, int64_t contextLength);

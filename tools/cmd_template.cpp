@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "frontend/error.h"
+#include "frontend/gguf.h"
+#include "frontend/gguf_model.h"
 #include "frontend/tokenizer/chat_template.h"
 #include "tools/commands.h"
 
@@ -34,14 +36,15 @@ void addTemplateCommand(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("template", "Render the chat template of a model folder for a conversation");
-  cmd->add_option("dir", o->dir, "folder with tokenizer_config.json (weights not needed), or that file")->required();
+  cmd->add_option("dir", o->dir, "folder with tokenizer_config.json (weights not needed), that file, or a .gguf")->required();
   cmd->add_option("--messages", o->messages, "JSON file: a list of {\"role\", \"content\", ...} messages")->required();
   cmd->add_option("--tools", o->tools, "JSON file: a list of tool (function) schemas");
   auto* noThink = cmd->add_flag("--no-think", o->noThink, "enable_thinking=false");
   cmd->add_flag("--think", o->think, "enable_thinking=true (without either flag it is left undefined)")->excludes(noThink);
   cmd->add_flag("--add-generation-prompt", o->generationPrompt, "end with the assistant's turn opening");
   cmd->callback([o] {
-    ChatTemplate tmpl = ChatTemplate::load(o->dir);
+    ChatTemplate tmpl = isGgufPath(o->dir) ? ChatTemplate::fromConfig(ggufTokenizerConfig(*GgufFile::open(o->dir)), o->dir)
+                                           : ChatTemplate::load(o->dir);
     nlohmann::ordered_json messages = readJson(o->messages, "--messages");
     // Also accept {"messages": [...], "tools": [...]} as the messages file.
     nlohmann::ordered_json tools;

@@ -151,7 +151,8 @@ namespace q3c::llvmgen {
 
 void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, const xbyak::GemmTiling& t,
                            ir::DType aType, Value* table, const TileScratch& scratch, Value* A, Value* mb, Value* mEnd,
-                           Value* nr, Value* qRows, Value* rowPtrs, Value* sums, const ActivationCodes* act) {
+                           Value* nr, Value* qRows, Value* rowPtrs, Value* sums, const ActivationCodes* act,
+                           int64_t panelStep) {
   auto& B = kb.b();
   emitIfElse(
       kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)),
@@ -160,7 +161,7 @@ void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t 
         kb.loop(nr, kb.i(t.nr), 1, [&](Value* j) {
           B.CreateStore(B.CreateLoad(B.getPtrTy(), qRows), kb.gep(qRows, j, B.getPtrTy()));
         });
-        if (act) return emitQuantizedGemvDot(kb, f, K, t.nr, *act, qRows, sums);
+        if (act) return emitQuantizedGemvDot(kb, f, K, t.nr, panelStep ? panelStep : t.nr, *act, qRows, sums);
         Value* row = kb.gep(A, B.CreateMul(mb, kb.i(K * ir::dtypeSize(aType))), B.getInt8Ty());
         emitQuantizedGemv(kb, f, K, t.nr, aType, row, qRows, sums);
       },

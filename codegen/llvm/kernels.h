@@ -161,8 +161,9 @@ bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
 ActivationCodes activationCodes(KernelBuilder& kb, int64_t K);
 void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* a,
                              const ActivationCodes& act);
-void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, int rows, const ActivationCodes& act,
-                          llvm::Value* qRows, llvm::Value* sums);
+// panelStep: rows from a panel's first weight row to the next panel's (for the prefetch).
+void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, int rows, int64_t panelStep,
+                          const ActivationCodes& act, llvm::Value* qRows, llvm::Value* sums);
 
 // The products of rows [mb, mEnd) with the nr quantized rows qRows points to (as
 // emitPanelProducts): one row (decode) with emitQuantizedGemv, more on the dot tiles through
@@ -171,6 +172,6 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
 void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, const xbyak::GemmTiling& t,
                            ir::DType aType, llvm::Value* table, const TileScratch& scratch, llvm::Value* A,
                            llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* rowPtrs,
-                           llvm::Value* sums, const ActivationCodes* act = nullptr);
+                           llvm::Value* sums, const ActivationCodes* act = nullptr, int64_t panelStep = 0);
 
 }  // namespace q3c::llvmgen

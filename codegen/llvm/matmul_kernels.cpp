@@ -134,7 +134,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
       Value* nr = swiglu ? B.CreateMul(nOut, kb.i(2)) : nOut;
       if (quantized) {
         emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, scratch, A, mb, mEnd, nr, qRows, rowPtrs, sums,
-                              act ? &*act : nullptr);
+                              act ? &*act : nullptr, panel);
       } else {
         emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
       }

@@ -21,7 +21,6 @@ using llvm::Value;
 namespace {
 
 constexpr int64_t kChunk = 64;  // elements per vpdpbusd
-constexpr int64_t kPrefetchBytes = 4096;
 
 int64_t codeOffset(const ir::QuantFormat& f) {
   return f.scheme == ir::QuantScheme::Int8 ? 128 : f.scheme == ir::QuantScheme::Int4 ? 8 : 0;
@@ -131,14 +130,17 @@ void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_
   });
 }
 
-void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, int rows, const ActivationCodes& act,
-                          Value* qRows, Value* sums) {
+void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, int rows, int64_t panelStep,
+                          const ActivationCodes& act, Value* qRows, Value* sums) {
   auto& B = kb.b();
   auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
   const int64_t scalesAt = ir::codeBytes(f, K), minsAt = scalesAt + 4 * ir::groupsPerRow(f, K);
   const bool zp = f.scheme == ir::QuantScheme::Int4Zp;
   std::vector<Value*> row;
   for (int j = 0; j < rows; ++j) row.push_back(B.CreateLoad(B.getPtrTy(), kb.gep(qRows, kb.i(j), B.getPtrTy())));
+  // The next panel's rows lie panelStep rows further on: prefetching each row that far ahead
+  // fetches what the next panel reads.
+  const int64_t ahead = panelStep * ir::quantRowBytes(f, K);
   Value* zero = llvm::ConstantAggregateZero::get(v16i32);
   std::vector<Value*> acc = kb.loopCarry(
       kb.i(0), kb.i(K), kChunk, std::vector<Value*>(rows, kb.zeroVec()), [&](Value* k0, const std::vector<Value*>& in) {
@@ -151,7 +153,7 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
         std::vector<Value*> out;
         for (int j = 0; j < rows; ++j) {
           B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
-                            {kb.gep(row[j], B.CreateAdd(codeAt, kb.i(kPrefetchBytes)), B.getInt8Ty()), B.getInt32(0),
+                            {kb.gep(row[j], B.CreateAdd(codeAt, kb.i(ahead)), B.getInt8Ty()), B.getInt32(0),
                              B.getInt32(3), B.getInt32(1)});
           Value* u = B.CreateBitCast(unsignedCodes(kb, f, row[j], k0), v16i32);
           Value* dot = B.CreateIntrinsic(llvm::Intrinsic::x86_avx512_vpdpbusd_512, {}, {zero, u, a});
