@@ -175,7 +175,7 @@ std::vector<float> ConstantTable::widened(ir::ValueId v) const {
 int64_t ConstantTable::rowBytes(ir::ValueId v) const {
   const ir::TensorType& t = g_.value(v).type;
   const int64_t cols = t.shape.empty() ? 1 : t.shape.back().value;
-  return ref::WeightRows{nullptr, at(v).dtype, at(v).quant}.rowBytes(cols);
+  return ir::rowBytes(at(v).dtype, at(v).quant, cols);
 }
 
 // Each part quantized on its own (so a stacked weight keeps its parts), in blocks of rows

@@ -54,10 +54,14 @@ bool quantFormatOf(const Graph& g, ValueId v, QuantFormat& out) {
   return true;
 }
 
+int64_t rowBytes(DType d, const QuantFormat& f, int64_t K) {
+  return isQuantized(d) ? quantRowBytes(f, K) : K * dtypeSize(d);
+}
+
 int64_t weightRowBytes(const Graph& g, ValueId v, int64_t K) {
   QuantFormat f;
-  if (quantFormatOf(g, v, f)) return quantRowBytes(f, K);
-  return K * dtypeSize(g.value(v).type.dtype);
+  quantFormatOf(g, v, f);
+  return rowBytes(g.value(v).type.dtype, f, K);
 }
 
 }  // namespace q3c::ir

@@ -37,6 +37,8 @@ std::string quantFormatName(const QuantFormat& f);  // "int8/g32"
 std::string checkQuantFormat(const QuantFormat& f, int64_t K);
 // Bytes of one row of K elements: codes, scales, mins.
 int64_t quantRowBytes(const QuantFormat& f, int64_t K);
+// Bytes of one row of K elements of a weight of dtype d (quantized: in format f).
+int64_t rowBytes(DType d, const QuantFormat& f, int64_t K);
 int64_t codeBytes(const QuantFormat& f, int64_t K);
 int64_t groupsPerRow(const QuantFormat& f, int64_t K);
 // Bits actually stored per weight (codes, scales and mins).

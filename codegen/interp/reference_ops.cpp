@@ -76,7 +76,7 @@ void widen(const uint8_t* src, ir::DType dtype, int64_t n, float* dst) {
 }
 
 int64_t WeightRows::rowBytes(int64_t K) const {
-  return ir::isQuantized(dtype) ? ir::quantRowBytes(quant, K) : K * ir::dtypeSize(dtype);
+  return ir::rowBytes(dtype, quant, K);
 }
 
 void WeightRows::widenRows(int64_t first, int64_t rows, int64_t K, float* dst) const {

@@ -158,7 +158,14 @@ struct ActivationCodes {
 };
 // Whether this kernel can take the int8 dot for rows of K in format f (AVX512-VNNI, whole chunks of 64).
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K);
-ActivationCodes activationCodes(KernelBuilder& kb, int64_t K);
+// The codes' stack arrays for a kernel whose products read weights of type wType (format f, rows
+// of K) with aType activations; none where the int8 dot does not apply (quantized weights, bf16
+// activations, intDotSupports).
+std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
+                                           ir::DType aType);
+// At the start of an M block [mb, mEnd) of bf16 rows A: when it is one row (decode), that row's codes into act.
+void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* A, llvm::Value* mb,
+                               llvm::Value* mEnd, const ActivationCodes& act);
 void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* a,
                              const ActivationCodes& act);
 // panelStep: rows from a panel's first weight row to the next panel's (for the prefetch).

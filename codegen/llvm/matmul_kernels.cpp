@@ -112,16 +112,9 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   Value* sums = kb.stackArray(t.mBlock * t.nr);
   const TileScratch scratch = tileScratch(kb, t, isa);
   auto [lo, hi] = kb.partRange(cols, panel);
-  // Decode of quantized weights with bf16 activations: the int8 dot (see quant_dot.cpp).
-  const bool intDot = quantized && aType == ir::DType::BF16 && intDotSupports(kb, s.quant, s.K);
-  std::optional<ActivationCodes> act;
-  if (intDot) act = activationCodes(kb, s.K);
+  const std::optional<ActivationCodes> act = intDotCodes(kb, s.wType, s.quant, s.K, aType);
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
-    if (act) {
-      emitIfElse(kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)), [&] {
-        emitQuantizeActivations(kb, s.quant, s.K, aType, kb.gep(A, B.CreateMul(mb, kb.i(s.K * 2)), B.getInt8Ty()), *act);
-      }, [] {});
-    }
+    if (act) emitOneRowActivationCodes(kb, s.quant, s.K, A, mb, mEnd, *act);
     kb.loop(lo, hi, panel, [&](Value* n) {
       Value* nOut = kb.smin(kb.i(panel), B.CreateSub(hi, n));
       kb.loop(kb.i(0), nOut, 1, [&](Value* r) {

@@ -144,15 +144,9 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       Value* qRows = quantized ? kb.stackArray(t.nr, B.getPtrTy()) : rowPtrs;  // see matmul_kernels.cpp
       Value* sums = kb.stackArray(t.mBlock * t.nr);
       const TileScratch tileScratchArea = tileScratch(kb, t, isa);
-      // Decode of quantized weights with bf16 activations: the int8 dot (see quant_dot.cpp).
-      std::optional<ActivationCodes> act;
-      if (quantized && aType == ir::DType::BF16 && intDotSupports(kb, s.quant, s.K)) act = activationCodes(kb, s.K);
+      const std::optional<ActivationCodes> act = intDotCodes(kb, s.wType, s.quant, s.K, aType);
       emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
-        if (act) {
-          emitIfElse(kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)), [&] {
-            emitQuantizeActivations(kb, s.quant, s.K, aType, kb.gep(input, B.CreateMul(mb, kb.i(s.K * 2)), B.getInt8Ty()), *act);
-          }, [] {});
-        }
+        if (act) emitOneRowActivationCodes(kb, s.quant, s.K, input, mb, mEnd, *act);
         // Head h (global number) into heads[m - mb][0 .. D).
         auto products = [&](Value* h) {
           kb.loop(kb.i(0), kb.i(s.D), t.nr, [&](Value* d) {

@@ -9,6 +9,8 @@
 // replaces three vector ops per 16 weights (widen, convert, fma) by one per 64, so the row
 // streams at memory speed; the activation rounding costs accuracy of the order of int8
 // weights' (measured in docs/quantization.md).
+#include <optional>
+
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/IntrinsicsX86.h>
 
@@ -76,8 +78,19 @@ bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
   return kb.vnni() && K % kChunk == 0 && f.group % 16 == 0 && groupFits;
 }
 
-ActivationCodes activationCodes(KernelBuilder& kb, int64_t K) {
-  return {kb.stackArray(K / 4), kb.stackArray(K / 4), kb.stackArray(K / 4), kb.stackArray(K / 4)};
+std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
+                                           ir::DType aType) {
+  if (!ir::isQuantized(wType) || aType != ir::DType::BF16 || !intDotSupports(kb, f, K)) return std::nullopt;
+  return ActivationCodes{kb.stackArray(K / 4), kb.stackArray(K / 4), kb.stackArray(K / 4), kb.stackArray(K / 4)};
+}
+
+void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Value* A, Value* mb, Value* mEnd,
+                               const ActivationCodes& act) {
+  auto& B = kb.b();
+  emitIfElse(kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)), [&] {
+    Value* row = kb.gep(A, B.CreateMul(mb, kb.i(K * ir::dtypeSize(ir::DType::BF16))), B.getInt8Ty());
+    emitQuantizeActivations(kb, f, K, ir::DType::BF16, row, act);
+  }, [] {});
 }
 
 void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, Value* a,
