@@ -35,6 +35,7 @@ HostCpu detect() {
   h.f16c = cpu.has(Cpu::tF16C);
   h.avx512 = cpu.has(Cpu::tAVX512F) && cpu.has(Cpu::tAVX512BW) && cpu.has(Cpu::tAVX512VL) && cpu.has(Cpu::tAVX512DQ);
   h.avx512bf16 = h.avx512 && cpu.has(Cpu::tAVX512_BF16);
+  h.avx512vnni = h.avx512 && cpu.has(Cpu::tAVX512_VNNI);
   h.amxBf16 = cpu.has(Cpu::tAMX_BF16);
   h.l1d = cacheBytes(_SC_LEVEL1_DCACHE_SIZE, h.l1d);
   h.l2 = cacheBytes(_SC_LEVEL2_CACHE_SIZE, h.l2);
