@@ -2,9 +2,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "frontend/model_config.h"
-#include "frontend/qwen3_graph.h"
 #include "ir/graph.h"
+#include "runtime/model.h"
 #include "tools/commands.h"
 
 namespace q3c::tools {
@@ -17,12 +16,11 @@ void addDumpIrCommand(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
       "dump-ir", "Print the model's graph in the textual IR form, after the pass pipeline (--no-passes: as built)");
-  cmd->add_option("MODEL_DIR", o->dir, "Hugging Face model directory")->required();
+  cmd->add_option("MODEL_DIR", o->dir, "Hugging Face model directory or .gguf file")->required();
   o->pipeline.addOptions(*cmd);
   cmd->callback([o] {
-    ModelConfig cfg = ModelConfig::load(o->dir);
-    WeightStore weights = WeightStore::open(o->dir);
-    ir::Graph g = o->pipeline.apply(buildQwen3Graph(cfg, weights), /*byDefault=*/true);
+    const Model model = Model::load(o->dir);
+    ir::Graph g = o->pipeline.apply(model.graph, /*byDefault=*/true);
     std::cout << ir::print(g);
     std::fprintf(stderr, "dump-ir: %zu nodes", g.nodes().size());
     for (const auto& [key, value] : g.attrs)
