@@ -24,25 +24,6 @@ void ownBytes(ConstantData& c, std::vector<uint8_t> bytes, int64_t rows) {
   c.data = storage->data();
 }
 
-// `bytes` of fresh anonymous memory, starting on a 2 MB boundary and advised to be huge pages:
-// no zeroing pass of our own (a vector value-initializes), a fault per 2 MB instead of per
-// 4 KB at load, and fewer TLB misses when decode streams these rows every token. The length
-// is rounded to small pages only: a last partial 2 MB stays in small pages, not a whole one.
-std::shared_ptr<uint8_t> mapPages(size_t bytes) {
-  constexpr size_t kHuge = size_t{2} << 20, kPage = 4096;
-  const size_t len = (std::max<size_t>(bytes, 1) + kPage - 1) / kPage * kPage;
-  void* base = mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (base == MAP_FAILED) throw Error("out of memory for " + std::to_string(bytes) + " bytes of quantized weights");
-  // Trim the extra 2 MB mapped to find an aligned start: `head` bytes before it, the rest after.
-  uint8_t* start = static_cast<uint8_t*>(base);
-  const size_t head = (kHuge - reinterpret_cast<uintptr_t>(start) % kHuge) % kHuge;
-  uint8_t* aligned = start + head;
-  if (head) munmap(start, head);
-  munmap(aligned + len, kHuge - head);
-  madvise(aligned, len, MADV_HUGEPAGE);  // a hint: without THP the pages are just small
-  return std::shared_ptr<uint8_t>(aligned, [len](uint8_t* p) { munmap(p, len); });
-}
-
 // Rows [first, first + rows) of `w` as f32. bf16 widens here in a loop GCC vectorizes (a bf16
 // is the top half of an f32); other dtypes go through the reference.
 void widenRows(const ref::WeightRows& w, int64_t first, int64_t rows, int64_t K, float* dst) {
@@ -193,7 +174,7 @@ void ConstantTable::quantize(const ir::Node& n, ConstantData& c) {
   const int64_t chunk = std::clamp<int64_t>((int64_t{128} << 10) / (4 * K), 1, kBlock);  // ~128 KB of f32
   for (const ConstantPart& p : src.parts) {
     const size_t bytes = static_cast<size_t>(p.rows * outRow);
-    std::shared_ptr<uint8_t> out = mapPages(bytes);
+    std::shared_ptr<uint8_t> out = mapHugePages(bytes, "quantized weights");
     auto work = [&](int w) {
       std::vector<float> wide(static_cast<size_t>(chunk * K));
       const ref::WeightRows part{p.data, src.dtype, src.quant};
@@ -212,6 +193,25 @@ void ConstantTable::quantize(const ir::Node& n, ConstantData& c) {
     c.parts.push_back({out.get(), p.rows, out});
   }
   c.data = c.parts.size() == 1 ? c.parts[0].data : nullptr;
+}
+
+// `bytes` of fresh anonymous memory, starting on a 2 MB boundary and advised to be huge pages:
+// no zeroing pass of our own (a vector value-initializes), a fault per 2 MB instead of per
+// 4 KB at load, and fewer TLB misses when kernels stream through it. The length
+// is rounded to small pages only: a last partial 2 MB stays in small pages, not a whole one.
+std::shared_ptr<uint8_t> mapHugePages(size_t bytes, const std::string& what) {
+  constexpr size_t kHuge = size_t{2} << 20, kPage = 4096;
+  const size_t len = (std::max<size_t>(bytes, 1) + kPage - 1) / kPage * kPage;
+  void* base = mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) throw Error("out of memory for " + std::to_string(bytes) + " bytes of " + what);
+  // Trim the extra 2 MB mapped to find an aligned start: `head` bytes before it, the rest after.
+  uint8_t* start = static_cast<uint8_t*>(base);
+  const size_t head = (kHuge - reinterpret_cast<uintptr_t>(start) % kHuge) % kHuge;
+  uint8_t* aligned = start + head;
+  if (head) munmap(start, head);
+  munmap(aligned + len, kHuge - head);
+  madvise(aligned, len, MADV_HUGEPAGE);  // a hint: without THP the pages are just small
+  return std::shared_ptr<uint8_t>(aligned, [len](uint8_t* p) { munmap(p, len); });
 }
 
 }  // namespace q3c

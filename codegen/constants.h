@@ -55,4 +55,8 @@ class ConstantTable {
   void quantize(const ir::Node& n, ConstantData& c);
 };
 
+// `bytes` of zeroed anonymous memory on a 2 MB boundary, advised to be transparent huge pages
+// (the quantized weights, the activation arena); throws q3c::Error naming `what` when out of memory.
+std::shared_ptr<uint8_t> mapHugePages(size_t bytes, const std::string& what);
+
 }  // namespace q3c

@@ -13,6 +13,7 @@
 #include "frontend/error.h"
 #include "frontend/gguf_model.h"
 #include "frontend/model_config.h"
+#include "frontend/quantize.h"
 #include "frontend/weight_store.h"
 
 namespace q3c {
@@ -129,32 +130,29 @@ void storeHalf(uint8_t* p, uint16_t h) { std::memcpy(p, &h, 2); }
 
 }  // namespace
 
-void quantizeQ8_0Row(const float* x, int64_t K, uint8_t* out) {
-  for (int64_t b = 0; b < K / 32; ++b, x += 32, out += 34) {
-    float amax = 0;
-    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[i]));
-    const uint16_t dh = f16FromFloat(amax / 127.0f);
-    const float d = floatFromF16(dh);
-    storeHalf(out, dh);
-    for (int i = 0; i < 32; ++i) {
-      const float q = d != 0 ? std::round(x[i] / d) : 0.0f;
-      out[2 + i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f)));
-    }
+// Both go through q3c's own quantizer (int8 / int4 at group 32, whose scales are rounded to f16
+// precision) and re-lay its rows as blocks, so that a .gguf and q3c's own format of the same
+// weights hold the same codes and, in f16's normal range, the same scales.
+namespace {
+
+void ownBlocks(const float* x, int64_t K, ir::QuantScheme scheme, uint8_t* out) {
+  const ir::QuantFormat f{scheme, 32};
+  std::vector<uint8_t> row(static_cast<size_t>(ir::quantRowBytes(f, K)));
+  quantizeRows(x, 1, K, f, row.data());
+  const int64_t blockCodes = ir::codeBytes(f, 32), scalesAt = ir::codeBytes(f, K);
+  for (int64_t b = 0; b < K / 32; ++b, out += 2 + blockCodes) {
+    float scale;
+    std::memcpy(&scale, row.data() + scalesAt + 4 * b, 4);
+    storeHalf(out, f16FromFloat(scale));
+    std::memcpy(out + 2, row.data() + b * blockCodes, static_cast<size_t>(blockCodes));
   }
 }
 
-void quantizeQ4_0Row(const float* x, int64_t K, uint8_t* out) {
-  for (int64_t b = 0; b < K / 32; ++b, x += 32, out += 18) {
-    float extreme = 0;
-    for (int i = 0; i < 32; ++i)
-      if (std::fabs(x[i]) > std::fabs(extreme)) extreme = x[i];
-    const uint16_t dh = f16FromFloat(extreme / -8.0f);
-    const float d = floatFromF16(dh);
-    storeHalf(out, dh);
-    auto code = [&](float v) { return static_cast<uint8_t>(d != 0 ? std::clamp(std::round(v / d) + 8.0f, 0.0f, 15.0f) : 8.0f); };
-    for (int j = 0; j < 16; ++j) out[2 + j] = static_cast<uint8_t>(code(x[j]) | (code(x[j + 16]) << 4));
-  }
-}
+}  // namespace
+
+void quantizeQ8_0Row(const float* x, int64_t K, uint8_t* out) { ownBlocks(x, K, ir::QuantScheme::Int8, out); }
+
+void quantizeQ4_0Row(const float* x, int64_t K, uint8_t* out) { ownBlocks(x, K, ir::QuantScheme::Int4, out); }
 
 // ---- export: metadata ----
 

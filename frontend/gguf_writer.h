@@ -97,8 +97,10 @@ const char* ggufExportTypeName(GgufExportType t);
 
 // Writes the model directory (config.json, safetensors, tokenizer.json and tokenizer_config.json
 // when present) as one GGUF v3 file, tensor by tensor: memory stays a few MB whatever the model
-// size. Q8_0: d = amax/127 rounded to f16, q = round(x/d) with that d. Q4_0: m = the element of
-// largest magnitude, d = m/-8 rounded to f16, q = clamp(round(x/d) + 8, 0, 15). A weight whose
+// size. The codes and scales are q3c's own int8 / int4 at group 32 (frontend/quantize.h):
+// Q8_0: d = amax/127 rounded to f16 precision, q = x * (1/d) rounded half to even. Q4_0: m = the
+// element of largest magnitude, d = m/-8 so rounded, q = clamp(rounded x * (1/d) + 8, 0, 15).
+// A .gguf and `q3c quantize`'s directory of the same weights are thus the same model. A weight whose
 // rows are not a whole number of 32-blocks keeps its own dtype. Prints nothing; `progress` is
 // called after each tensor with its GGUF name and the bytes of tensor data written so far and in
 // all. Returns the file's size. Throws q3c::Error.

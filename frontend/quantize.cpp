@@ -31,6 +31,20 @@ inline float clampCode(float x, float lo, float hi) {
   return x >= lo && x < 2147483648.0f ? (x > hi ? hi : x) : lo;
 }
 
+// x rounded (to nearest even) to the 11 significant bits of an f16, keeping f32's range: the
+// int8 and int4 scales, so that they are what GGUF's Q8_0 and Q4_0 blocks store (f16) wherever
+// an f16 can hold them, and a .gguf of the same weights is the same model. Costs at most 2^-12
+// of a scale, against an int8 step of 1/254 of the group's largest weight.
+float f16Precision(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  if ((bits & 0x7F800000u) == 0x7F800000u) return x;  // inf, NaN
+  bits += 0x0FFFu + ((bits >> 13) & 1u);
+  bits &= ~0x1FFFu;
+  std::memcpy(&x, &bits, 4);
+  return x;
+}
+
 float loadF32(const uint8_t* p) {
   float v;
   std::memcpy(&v, p, 4);
@@ -119,12 +133,12 @@ void quantizeRow(const float* x, int64_t K, const ir::QuantFormat& f, int8_t* sc
     minMax(v, f.group, lo, hi);
     switch (f.scheme) {
       case ir::QuantScheme::Int8: {
-        scale = std::max(std::fabs(lo), std::fabs(hi)) / 127.0f;
+        scale = f16Precision(std::max(std::fabs(lo), std::fabs(hi)) / 127.0f);
         scaledCodes(v, f.group, scale ? 1.0f / scale : 0.0f, 0.0f, -127.0f, 127.0f, codes + g * f.group);
         break;
       }
       case ir::QuantScheme::Int4: {
-        scale = -extremeOf(v, f.group, lo, hi) / 8.0f;
+        scale = f16Precision(-extremeOf(v, f.group, lo, hi) / 8.0f);
         scaledCodes(v, f.group, scale ? 1.0f / scale : 0.0f, 8.0f, 0.0f, 15.0f, codes + g * f.group);
         break;
       }

@@ -378,9 +378,9 @@ TEST(GgufExport, QuantizersFollowTheStatedRules) {
   EXPECT_EQ(d8, floatFromF16(f16FromFloat(21 * 0.37f / 127)));
   EXPECT_EQ(d4, floatFromF16(f16FromFloat(21 * 0.37f / -8)));
   for (int i = 0; i < 32; ++i) {
-    EXPECT_EQ(static_cast<int8_t>(q8[2 + i]), static_cast<int>(std::round(x[i] / d8))) << i;
+    EXPECT_EQ(static_cast<int8_t>(q8[2 + i]), static_cast<int>(std::nearbyint(x[i] * (1.0f / d8)))) << i;
     const int code = i < 16 ? q4[2 + i] & 0xF : q4[2 + i - 16] >> 4;
-    EXPECT_EQ(code, std::clamp(static_cast<int>(std::round(x[i] / d4)) + 8, 0, 15)) << i;
+    EXPECT_EQ(code, std::clamp(static_cast<int>(std::nearbyint(x[i] * (1.0f / d4))) + 8, 0, 15)) << i;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "codegen/backend.h"
+#include "codegen/xbyak/cpu.h"
 #include "frontend/error.h"
 #include "frontend/quantize.h"
 #include "frontend/synth.h"
@@ -152,6 +153,46 @@ TEST(QuantizedJit, MatchesTheInterpreterOnTheSameQuantizedGraph) {
     }
 }
 
+TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
+  // With bf16 activations on AVX512-VNNI, int8 and int4 weights take the int8 dot in both paths: the
+  // prefill's vpdpbusd tiles (packed panels, many rows) and decode's one-row GEMV (the file's
+  // rows). Both quantize each activation row the same way and their integer sums are exact, so
+  // the first positions of a prompt fed token by token agree with its prefill to the order of
+  // the float scaling (~2e-7 of max |logit|). Later, that order now and then tips an activation
+  // code over a rounding boundary (measured: first at position 18 to 160 of 301), moving that
+  // position and, through the KV cache, the ones after it by ~1e-2; so only the first 8 are held
+  // to 1e-5. Rows do not interact in the tiles: a prompt prefilled in two pieces gives the same
+  // bits as at once. Shapes: K = 256 and 384 (chunks shorter than 512), an lm_head of 515 rows
+  // (a short last panel), 301 rows (tiles of 4 and a 1-row edge; pieces of 150 and 151).
+  if (!xbyak::hostCpu().avx512vnni || !xbyak::hostCpu().avx512bf16) GTEST_SKIP() << "no AVX512-VNNI/BF16 here";
+  test::TempDir tmp;
+  SynthOptions opt;
+  opt.shape = SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1};
+  opt.outDir = tmp.path().string();
+  synthesizeModel(opt);
+  Model m = Model::load(opt.outDir);
+  const int64_t V = m.config.vocabSize;
+  std::vector<int32_t> ids(301);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
+  const std::vector<int32_t> first(ids.begin(), ids.begin() + 150), rest(ids.begin() + 150, ids.end());
+  for (auto [quant, group] : {std::pair<const char*, int64_t>{"int8", 32}, {"int8", 128}, {"int4", 32}}) {
+    const ir::Graph g = quantized(m.graph, quant, group, true);
+    auto backend = jit("native", "bf16");
+    const std::vector<float> prefill = run(m, *backend, g, ids, {});
+    Session steps(m, *backend, static_cast<int64_t>(ids.size()), &g);
+    for (size_t t = 0; t < 8; ++t) {
+      const float* p = steps.forward({ids[t]});
+      const std::vector<float> row(prefill.begin() + t * V, prefill.begin() + (t + 1) * V);
+      EXPECT_LE(test::relativeError(std::vector<float>(p, p + V), row), 1e-5) << quant << " g" << group << " position " << t;
+    }
+    Session pieces(m, *backend, static_cast<int64_t>(ids.size()), &g);
+    pieces.forward(first);
+    const float* p = pieces.forward(rest);
+    const std::vector<float> got(p, p + rest.size() * V), want(prefill.begin() + first.size() * V, prefill.end());
+    EXPECT_EQ(test::relativeError(got, want), 0.0) << quant << " g" << group;
+  }
+}
+
 TEST(QuantizedJit, TheLlvmBackendSaysQuantizedWeightsNeedTheJit) {
   Model m = Model::load((test::goldenDir() / "tiny-f32-tied").string());
   BackendOptions opt;
@@ -174,7 +215,9 @@ TEST(QuantizedAccuracy, KlDivergenceStaysWithinItsBoundsOnTheGoldenModels) {
     int64_t group;
     double meanKl, maxKl;
   };
-  const Bound bounds[] = {{"int8", 128, 1e-2, 5e-2}, {"int8", 32, 1e-2, 5e-2}, {"int4", 32, 0.8, 4.0},
+  // int8: the jit quantizes activations to int8 as well (the int8 dot of prefill and decode),
+  // which about doubles the KL of the weights alone (docs/quantization.md).
+  const Bound bounds[] = {{"int8", 128, 2e-2, 0.1}, {"int8", 32, 2e-2, 0.1}, {"int4", 32, 0.8, 4.0},
                           {"int4zp", 32, 0.8, 4.0}};
   std::vector<int32_t> ids(64);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(100 + i);
@@ -266,8 +309,8 @@ TEST(QuantizeCommand, OwnFormatAndGgufMatchQuantizingAtLoad) {
     ASSERT_EQ(r.exitCode, 0) << r.err;
     std::printf("[ gguf ] %s: %s", quant, r.out.c_str());
     EXPECT_NE(r.out.find("\"greedy_agreement\": 16}"), std::string::npos) << quant << " " << r.out;
-    const double meanKl = std::stod(r.out.substr(r.out.find("\"mean_kl\": ") + 11));
-    EXPECT_LE(meanKl, std::string(quant) == "int8" ? 1e-3 : 1e-2) << quant;
+    // The exporter writes q3c's own codes and (f16-precision) scales: the same model, bit for bit.
+    EXPECT_NE(r.out.find("\"max_kl\": 0,"), std::string::npos) << quant << " " << r.out;
   }
   // The chat template travels in the GGUF: `q3c template` renders it as from the directory.
   test::writeFile(tmp / "m.json", R"([{"role": "user", "content": "hi"}])");

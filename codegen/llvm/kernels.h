@@ -18,10 +18,10 @@ namespace q3c::llvmgen {
 
 // What ptrs[i] of a kernel call points to.
 struct ArgRef {
-  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids, Tiles } kind;
+  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids, Tiles, Int8Tiles } kind;
   ir::ValueId value = -1;  // Value: that value's buffer; ConstantPart: the constant
   int64_t layer = 0;       // KCache, VCache: the layer's cache base; ConstantPart: part index;
-                           // Tiles: the executable's tile set (set when it builds them)
+                           // Tiles, Int8Tiles: the executable's tile set (set when it builds them)
 };
 
 // Rows [start, start + rows) of a weight, found at ptrs[arg] (row 0 of the part).
@@ -40,6 +40,7 @@ struct TileOptions {
   bool enabled = false;
   ir::DType activations = ir::DType::F32;  // --precision: A rounded to bf16, or kept f32
   xbyak::Isa isa = xbyak::Isa::Avx2;
+  bool vnni = false;  // the int8 dot (vpdpbusd) on 512-bit registers: the native ISA has AVX512-VNNI
 };
 
 // The Xbyak dot tiles a kernel calls through its Tiles argument: every tile size of (a, w),
@@ -55,6 +56,7 @@ struct KernelPlan {
   int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T and per part
   bool splits = false;                // runs as parts on the thread pool (else once, as part 0 of 1)
   std::optional<TileRequest> tiles;   // the dot tiles its Tiles argument points to
+  int64_t int8TileGroup = 0;          // > 0: the int8 tiles (of that group) its Int8Tiles argument points to
   std::function<void(KernelBuilder&)> emit;
 };
 
@@ -180,5 +182,23 @@ void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t 
                            ir::DType aType, llvm::Value* table, const TileScratch& scratch, llvm::Value* A,
                            llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* rowPtrs,
                            llvm::Value* sums, const ActivationCodes* act = nullptr, int64_t panelStep = 0);
+
+// Prefill of int8 weights on the int8 dot (int8_gemm.cpp, the Xbyak tiles of
+// codegen/xbyak/int8_tile.h). Whether rows of K in format f with aType activations take it
+// (int8 scheme, bf16 activations, AVX512-VNNI, chunks of whole groups).
+bool int8GemmSupports(const KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K, ir::DType aType);
+// The same decision where a kernel is planned (no builder yet): the tile options and the weight.
+bool int8GemmPlanned(const TileOptions& opt, ir::DType wType, const ir::QuantFormat& f, int64_t K);
+// Bytes of one activation record: K int8 codes, then per group {f32 scale, int32 correction}.
+int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K);
+// The blocking the int8 tiles run under: 4 x 48 tiles, K chunks of 512, M blocks of 512.
+xbyak::GemmTiling int8GemmTiling(int64_t K);
+// rec[m] = the record of bf16 row m of A, for m < M.
+void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* A, llvm::Value* M,
+                               llvm::Value* rec);
+// sums[(m - mb) * 48 + j] = row m of A (its record) times quantized weight row j (qRows[j], j < nr
+// <= 48), for m in [mb, mEnd). `table` is the Int8Tiles argument.
+void emitInt8PanelProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* table, llvm::Value* rec,
+                           llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* sums);
 
 }  // namespace q3c::llvmgen

@@ -12,6 +12,7 @@
 #include "codegen/constants.h"
 #include "codegen/llvm/jit.h"
 #include "codegen/llvm/kernels.h"
+#include "codegen/xbyak/int8_tile.h"
 #include "codegen/llvm/llvm_backend.h"
 #include "codegen/xbyak/dot_tile.h"
 #include "frontend/error.h"
@@ -51,10 +52,6 @@ struct Call {
   }
 };
 
-struct AlignedFree {
-  void operator()(void* p) const { std::free(p); }
-};
-
 class LlvmExecutable : public Executable {
  public:
   LlvmExecutable(const ir::Graph& g, const WeightStore& weights, const BackendOptions& opt)
@@ -70,6 +67,7 @@ class LlvmExecutable : public Executable {
     activations_ = tiles.activations;
     std::map<std::string, llvmgen::KernelFn> byKey;
     std::map<std::pair<ir::DType, ir::DType>, int64_t> tileSetIndex;
+    std::map<int64_t, int64_t> int8SetIndex;  // by group
     int kernelNodes = 0;
     for (const ir::Node& n : g_.nodes()) {
       if (!needsKernel(n)) continue;
@@ -79,6 +77,12 @@ class LlvmExecutable : public Executable {
         if (added) tileSets_.push_back(std::make_unique<xbyak::DotTileSet>(tiles.isa, plan.tiles->a, plan.tiles->w));
         for (ArgRef& a : plan.args)
           if (a.kind == ArgRef::Tiles) a.layer = it->second;
+      }
+      if (plan.int8TileGroup > 0) {
+        auto [it, added] = int8SetIndex.try_emplace(plan.int8TileGroup, int8TileSets_.size());
+        if (added) int8TileSets_.push_back(std::make_unique<xbyak::Int8TileSet>(plan.int8TileGroup));
+        for (ArgRef& a : plan.args)
+          if (a.kind == ArgRef::Int8Tiles) a.layer = it->second;
       }
       llvmgen::KernelFn& fn = byKey[plan.name + "\n" + plan.key];
       if (!fn)
@@ -106,6 +110,7 @@ class LlvmExecutable : public Executable {
                     resident_.residentBytes() * 1e-6, resident_.residentBytes() ? "in huge-page memory" : "mapped", packedBytes_ * 1e-6,
                     constants_.quantizedBytes() * 1e-6);
       summary_ += buf;
+      if (!int8TileSets_.empty()) summary_ += "; int8 prefill on vpdpbusd tiles";
     }
   }
 
@@ -155,13 +160,13 @@ class LlvmExecutable : public Executable {
   ConstantTable constants_;
   std::unique_ptr<llvmgen::Jit> jit_;  // owns the code the steps call
   std::vector<std::unique_ptr<xbyak::DotTileSet>> tileSets_;  // the Xbyak code they call
+  std::vector<std::unique_ptr<xbyak::Int8TileSet>> int8TileSets_;
   int64_t packedBytes_ = 0;
   ir::DType activations_ = ir::DType::F32;
   std::vector<Location> loc_;
   std::vector<Step> steps_;
   int64_t arenaPerToken_ = 0, scratchPerToken_ = 0;
-  std::unique_ptr<uint8_t[], AlignedFree> arena_;
-  std::unique_ptr<float[], AlignedFree> scratch_;
+  std::shared_ptr<uint8_t> arena_, scratch_;  // mapHugePages
   int64_t reservedT_ = 0, lastT_ = 0;
   int reservedParts_ = 0;
   std::string summary_;
@@ -194,6 +199,7 @@ class LlvmExecutable : public Executable {
     if (!opt.microkernels) return t;
     t.enabled = true;
     t.isa = xbyak::selectIsa(opt.isa);
+    t.vnni = opt.isa == "native" && t.isa == xbyak::Isa::Avx512Bf16 && xbyak::hostCpu().avx512vnni;
     bool allBf16 = true;
     for (const ir::Node& n : g_.nodes())
       if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) {
@@ -249,10 +255,10 @@ class LlvmExecutable : public Executable {
     if (T <= reservedT_ && parts <= reservedParts_) return;
     T = std::max(T, reservedT_);
     parts = std::max(parts, reservedParts_);
-    arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, static_cast<size_t>(arenaPerToken_ * T + 64))));
-    const size_t scratchBytes = static_cast<size_t>((scratchPerToken_ * T * parts + 16) * 4);
-    scratch_.reset(static_cast<float*>(std::aligned_alloc(64, (scratchBytes + 63) / 64 * 64)));
-    if (!arena_ || !scratch_) throw Error("out of memory for activations of " + std::to_string(T) + " tokens");
+    // Huge pages: a prefill's kernels write and read rows megabytes apart.
+    const std::string what = "the activations of " + std::to_string(T) + " tokens";
+    arena_ = mapHugePages(static_cast<size_t>(arenaPerToken_ * T + 64), what);
+    scratch_ = mapHugePages(static_cast<size_t>((scratchPerToken_ * T * parts + 16) * 4), what);
     reservedT_ = T;
     reservedParts_ = parts;
   }
@@ -265,6 +271,7 @@ class LlvmExecutable : public Executable {
       case ArgRef::VCache: return kv.slot(a.layer, 1);
       case ArgRef::ConstantPart: return const_cast<uint8_t*>(constants_.at(a.value).parts[a.layer].data);
       case ArgRef::Tiles: return const_cast<xbyak::DotTileFn*>(tileSets_[a.layer]->table());
+      case ArgRef::Int8Tiles: return const_cast<xbyak::Int8TileFn*>(int8TileSets_[a.layer]->table());
       case ArgRef::Value: break;
     }
     const Location& l = loc_[a.value];

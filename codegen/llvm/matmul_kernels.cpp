@@ -93,15 +93,44 @@ void emitRange(KernelBuilder& kb, const MatMulShape& s, Value* x, Value* out, Va
   kb.loop(full, b, 1, [&](Value* n) { emitBlock(kb, s, x, out, res, inv, M, n, 1, gate, up); });
 }
 
+// out[row, n + j] = SiLU(g) * u for rows [mb, mEnd) and j < nOut, where g and u (times the
+// row's norm scale `inv`, if any) are a panel's gate and up sums: sums[(row - mb) * ld + j] and
+// [... + nOut + j]. Vectors of 16 columns under a mask (a panel holds fewer than 32).
+void emitSwigluPanel(KernelBuilder& kb, Value* sums, int64_t ld, Value* inv, Value* out, int64_t cols, Value* mb,
+                     Value* mEnd, Value* n, Value* nOut) {
+  auto& B = kb.b();
+  const int vw = kb.vw();
+  std::vector<llvm::Constant*> iota;
+  for (int l = 0; l < vw; ++l) iota.push_back(B.getInt64(l));
+  Value* lanes = llvm::ConstantVector::get(iota);
+  kb.loop(mb, mEnd, 1, [&](Value* row) {
+    Value* scale = kb.splat(inv ? kb.loadScalar(inv, row, ir::DType::F32) : kb.f(1.0f));
+    Value* base = B.CreateMul(B.CreateSub(row, mb), kb.i(ld));
+    kb.loop(kb.i(0), nOut, vw, [&](Value* j) {
+      Value* mask = B.CreateICmpSLT(B.CreateAdd(B.CreateVectorSplat(vw, j), lanes), B.CreateVectorSplat(vw, nOut));
+      auto load = [&](Value* at) {
+        return B.CreateMaskedLoad(kb.vf32(), kb.gep(sums, at), llvm::Align(4), mask, kb.zeroVec());
+      };
+      Value* g = B.CreateFMul(load(B.CreateAdd(base, j)), scale);
+      Value* u = B.CreateFMul(load(B.CreateAdd(base, B.CreateAdd(nOut, j))), scale);
+      Value* silu = B.CreateFDiv(g, B.CreateFAdd(kb.splat(kb.f(1.0f)), kb.expVec(B.CreateFNeg(g))));
+      Value* at = B.CreateAdd(B.CreateMul(row, kb.i(cols)), B.CreateAdd(n, j));
+      B.CreateMaskedStore(B.CreateFMul(silu, u), kb.gep(out, at), llvm::Align(4), mask);
+    });
+  });
+}
+
 // The product on the Xbyak dot tiles. Per part (its panels of output columns), for each block
 // of mBlock input rows: for each panel, the nr weight row pointers (gate rows then their up
 // rows for swiglu) are gathered once, the block's sums computed chunk by chunk of K, then the
 // epilogue writes the block's outputs. SwiGLU parks the gate sums in `out` and the up sums in
 // `up` and applies SiLU·mul once per block, vectorized along the part's columns (per panel
 // there would be 3 columns to vectorize over). See codegen/xbyak/tiling.h for the block sizes.
+// With `int8Records` (the activation records, see int8_gemm.cpp) the products run on the
+// int8 tiles `table` points to, under t = int8GemmTiling.
 void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType,
                const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
-               Value* M, Value* up) {
+               Value* M, Value* up, Value* int8Records = nullptr) {
   auto& B = kb.b();
   const bool swiglu = s.op == OpKind::MatMulSwiglu;
   const int64_t cols = swiglu ? s.N / 2 : s.N, panel = swiglu ? t.nr / 2 : t.nr;
@@ -112,7 +141,8 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   Value* sums = kb.stackArray(t.mBlock * t.nr);
   const TileScratch scratch = tileScratch(kb, t, isa);
   auto [lo, hi] = kb.partRange(cols, panel);
-  const std::optional<ActivationCodes> act = intDotCodes(kb, s.wType, s.quant, s.K, aType);
+  const std::optional<ActivationCodes> act =
+      int8Records ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
     if (act) emitOneRowActivationCodes(kb, s.quant, s.K, A, mb, mEnd, *act);
     kb.loop(lo, hi, panel, [&](Value* n) {
@@ -125,11 +155,17 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
                         kb.gep(qRows, B.CreateAdd(nOut, r), B.getPtrTy()));
       });
       Value* nr = swiglu ? B.CreateMul(nOut, kb.i(2)) : nOut;
-      if (quantized) {
+      if (int8Records) {
+        emitInt8PanelProducts(kb, s.quant, s.K, table, int8Records, mb, mEnd, nr, qRows, sums);
+      } else if (quantized) {
         emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, scratch, A, mb, mEnd, nr, qRows, rowPtrs, sums,
                               act ? &*act : nullptr, panel);
       } else {
         emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
+      }
+      if (swiglu && int8Records) {  // 24 columns a panel: SiLU·mul right here, 16 lanes at a time
+        emitSwigluPanel(kb, sums, t.nr, inv, out, cols, mb, mEnd, n, nOut);
+        return;
       }
       kb.loop(mb, mEnd, 1, [&](Value* row) {
         Value* scale = inv ? kb.loadScalar(inv, row, ir::DType::F32) : nullptr;
@@ -147,7 +183,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
         });
       });
     });
-    if (!swiglu) return;
+    if (!swiglu || int8Records) return;
     // out = SiLU(gate) * up over the block's rows and this part's columns.
     const int64_t vw = kb.vw();
     auto silu = [&](Value* g, Value* u) {
@@ -233,13 +269,21 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       throw Error("%" + g.value(n.result).name + ": K = " + std::to_string(s.K) + " is not a whole number of dot steps");
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, aType);
+    // Prefill of int8 weights on the int8 tiles.
+    const bool int8Gemm = int8GemmPlanned(tiles, s.wType, s.quant, s.K);
+    if (int8Gemm) {
+      p.int8TileGroup = s.quant.group;
+      p.args.push_back({ArgRef::Int8Tiles});
+      p.key += " int8gemm=48x4/c512/m512";
+    }
     // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float);
-    // swiglu: the up sums.
+    // swiglu: the up sums; int8 prefill: the activation records.
     const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
     const int64_t upFloats = n.op == OpKind::MatMulSwiglu ? s.N / 2 : 0;
-    p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats);
+    const int64_t recordFloats = int8Gemm ? int8RecordBytes(s.quant, s.K) / 4 : 0;
+    p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats + recordFloats);
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, aType, bf16, scratchPerToken, inputFloats, upFloats, isa = tiles.isa,
+    p.emit = [s, segs, t, aType, bf16, scratchPerToken, inputFloats, upFloats, int8Gemm, isa = tiles.isa,
               hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
@@ -256,7 +300,20 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
         emitBf16Rows(kb, x, M, s.K, g, s.gType, rest);
         x = rest;
       }
-      emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up);
+      if (!int8Gemm) {
+        emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up);
+        return kb.finish();
+      }
+      if (!int8GemmSupports(kb, s.wType, s.quant, s.K, aType))
+        throw Error("internal error: the int8 tiles were planned for a target without them");
+      // Decode (one row) keeps the int8-dot GEMV on the file's rows; more rows take the int8 tiles.
+      Value* int8Table = kb.ptr(static_cast<int>(segs.size()) + next + 1);
+      Value* records = kb.gep(rest, B.CreateMul(M, kb.i(inputFloats + upFloats)));
+      emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up); },
+                 [&] {
+                   emitInt8ActivationRecords(kb, s.quant, s.K, x, M, records);
+                   emitTiled(kb, s, int8GemmTiling(s.K), isa, aType, segs, int8Table, x, out, res, inv, M, up, records);
+                 });
       kb.finish();
     };
     return p;

@@ -92,7 +92,6 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
   p.scratchFloatsPerToken = 1 + inputFloats + s.D;
   p.splits = true;  // parts take disjoint heads (q, k and v heads counted together)
-  const int64_t scratchPerToken = p.scratchFloatsPerToken;
   xbyak::GemmTiling t{};
   if (tiled) {
     t = tilingFor(tiles, s.K, s.wType);
@@ -102,8 +101,18 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, tiles.activations);
   }
-  p.emit = [s, ranges, scratchPerToken, tiled, bf16, t, inputFloats, aType = tiles.activations, isa = tiles.isa,
-            tableArg = static_cast<int>(p.args.size()) - 1](KernelBuilder& kb) {
+  // Prefill of int8 weights on the int8 tiles (see matmul_kernels.cpp), their records in scratch.
+  const bool int8Gemm = tiled && int8GemmPlanned(tiles, s.wType, s.quant, s.K);
+  const int tableArg = static_cast<int>(p.args.size()) - 1;
+  if (int8Gemm) {
+    p.int8TileGroup = s.quant.group;
+    p.args.push_back({ArgRef::Int8Tiles});
+    p.key += " int8gemm=48x4/c512/m512";
+    p.scratchFloatsPerToken += int8RecordBytes(s.quant, s.K) / 4;
+  }
+  const int64_t scratchPerToken = p.scratchFloatsPerToken;
+  p.emit = [s, ranges, scratchPerToken, tiled, bf16, t, inputFloats, int8Gemm, tableArg, aType = tiles.activations,
+            isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
     Value* qn = kb.ptr(1);
@@ -135,74 +144,94 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       return std::make_pair(B.CreateSub(a, kb.i(first)), B.CreateSub(b, kb.i(first)));
     };
     if (tiled) {
-      // Blocks of mBlock tokens; per head, panels of nr of its D weight rows, each tile's sums
-      // into the block's head rows; then every token's head is normalized, rotated and stored.
-      Value* table = kb.ptr(tableArg);
-      Value* heads = kb.stackArray(t.mBlock * s.D);
-      Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
-      const bool quantized = ir::isQuantized(s.wType);
-      Value* qRows = quantized ? kb.stackArray(t.nr, B.getPtrTy()) : rowPtrs;  // see matmul_kernels.cpp
-      Value* sums = kb.stackArray(t.mBlock * t.nr);
-      const TileScratch tileScratchArea = tileScratch(kb, t, isa);
-      const std::optional<ActivationCodes> act = intDotCodes(kb, s.wType, s.quant, s.K, aType);
-      emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
-        if (act) emitOneRowActivationCodes(kb, s.quant, s.K, input, mb, mEnd, *act);
-        // Head h (global number) into heads[m - mb][0 .. D).
-        auto products = [&](Value* h) {
-          kb.loop(kb.i(0), kb.i(s.D), t.nr, [&](Value* d) {
-            Value* nr = kb.smin(kb.i(t.nr), B.CreateSub(kb.i(s.D), d));
-            kb.loop(kb.i(0), nr, 1, [&](Value* r) {
-              Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
-              B.CreateStore(emitRowPointer(kb, ranges, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
+      // The tiled products under tiling tt with the tiles `table` points to; with `records`
+      // (int8 prefill, see int8_gemm.cpp) on the int8 tiles.
+      auto tiledBody = [&](const xbyak::GemmTiling& tt, Value* table, Value* records) {
+        // Blocks of mBlock tokens; per head, panels of nr of its D weight rows, each tile's sums
+        // into the block's head rows; then every token's head is normalized, rotated and stored.
+        Value* heads = kb.stackArray(tt.mBlock * s.D);
+        Value* rowPtrs = kb.stackArray(tt.nr, B.getPtrTy());
+        const bool quantized = ir::isQuantized(s.wType);
+        Value* qRows = quantized ? kb.stackArray(tt.nr, B.getPtrTy()) : rowPtrs;  // see matmul_kernels.cpp
+        Value* sums = kb.stackArray(tt.mBlock * tt.nr);
+        const TileScratch tileScratchArea = tileScratch(kb, t, isa);
+        const std::optional<ActivationCodes> act =
+            records ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
+        emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
+          if (act) emitOneRowActivationCodes(kb, s.quant, s.K, input, mb, mEnd, *act);
+          // Head h (global number) into heads[m - mb][0 .. D).
+          auto products = [&](Value* h) {
+            kb.loop(kb.i(0), kb.i(s.D), tt.nr, [&](Value* d) {
+              Value* nr = kb.smin(kb.i(tt.nr), B.CreateSub(kb.i(s.D), d));
+              kb.loop(kb.i(0), nr, 1, [&](Value* r) {
+                Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
+                B.CreateStore(emitRowPointer(kb, ranges, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
+              });
+              if (records) {
+                emitInt8PanelProducts(kb, s.quant, s.K, table, records, mb, mEnd, nr, qRows, sums);
+              } else if (quantized) {
+                emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, tileScratchArea, input, mb, mEnd, nr, qRows, rowPtrs,
+                                      sums, act ? &*act : nullptr);
+              } else {
+                emitPanelProducts(kb, t, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
+              }
+              kb.loop(mb, mEnd, 1, [&](Value* m) {
+                Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
+                Value* src = B.CreateMul(B.CreateSub(m, mb), kb.i(tt.nr));
+                Value* dst = B.CreateAdd(B.CreateMul(B.CreateSub(m, mb), kb.i(s.D)), d);
+                kb.loop(kb.i(0), nr, 1, [&](Value* j) {
+                  Value* v = kb.loadScalar(sums, B.CreateAdd(src, j), ir::DType::F32);
+                  kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, j));
+                });
+              });
             });
-            if (quantized) {
-              emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, tileScratchArea, input, mb, mEnd, nr, qRows, rowPtrs,
-                                    sums, act ? &*act : nullptr);
-            } else {
-              emitPanelProducts(kb, t, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
-            }
+          };
+          auto headRow = [&](Value* m) { return B.CreateMul(B.CreateSub(m, mb), kb.i(s.D)); };
+          auto [q0, q1] = clampTo(0, s.H);
+          auto [k0, k1] = clampTo(s.H, s.KV);
+          auto [v0, v1] = clampTo(s.H + s.KV, s.KV);
+          kb.loop(q0, q1, 1, [&](Value* h) {
+            products(h);
             kb.loop(mb, mEnd, 1, [&](Value* m) {
-              Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
-              Value* src = B.CreateMul(B.CreateSub(m, mb), kb.i(t.nr));
-              Value* dst = B.CreateAdd(B.CreateMul(B.CreateSub(m, mb), kb.i(s.D)), d);
-              kb.loop(kb.i(0), nr, 1, [&](Value* j) {
-                Value* v = kb.loadScalar(sums, B.CreateAdd(src, j), ir::DType::F32);
-                kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, j));
+              emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, qn, s.qnType);
+              emitRotateHead(kb, heads, headRow(m), qOut, B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)),
+                             cosT, sinT, m, half);
+            });
+          });
+          kb.loop(k0, k1, 1, [&](Value* h) {
+            products(B.CreateAdd(h, kb.i(s.H)));
+            kb.loop(mb, mEnd, 1, [&](Value* m) {
+              Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
+              emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, kn, s.knType);
+              emitRotateHead(kb, heads, headRow(m), kCache, B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D))), cosT, sinT,
+                             m, half);
+            });
+          });
+          kb.loop(v0, v1, 1, [&](Value* h) {
+            products(B.CreateAdd(h, kb.i(s.H + s.KV)));
+            kb.loop(mb, mEnd, 1, [&](Value* m) {
+              Value* dst = B.CreateAdd(B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D)), B.CreateMul(h, kb.i(s.D)));
+              kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
+                kb.storeScalar(kb.loadScalar(heads, B.CreateAdd(headRow(m), d), ir::DType::F32), vCache, B.CreateAdd(dst, d));
               });
             });
           });
-        };
-        auto headRow = [&](Value* m) { return B.CreateMul(B.CreateSub(m, mb), kb.i(s.D)); };
-        auto [q0, q1] = clampTo(0, s.H);
-        auto [k0, k1] = clampTo(s.H, s.KV);
-        auto [v0, v1] = clampTo(s.H + s.KV, s.KV);
-        kb.loop(q0, q1, 1, [&](Value* h) {
-          products(h);
-          kb.loop(mb, mEnd, 1, [&](Value* m) {
-            emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, qn, s.qnType);
-            emitRotateHead(kb, heads, headRow(m), qOut, B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)),
-                           cosT, sinT, m, half);
-          });
         });
-        kb.loop(k0, k1, 1, [&](Value* h) {
-          products(B.CreateAdd(h, kb.i(s.H)));
-          kb.loop(mb, mEnd, 1, [&](Value* m) {
-            Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
-            emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, kn, s.knType);
-            emitRotateHead(kb, heads, headRow(m), kCache, B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D))), cosT, sinT,
-                           m, half);
-          });
-        });
-        kb.loop(v0, v1, 1, [&](Value* h) {
-          products(B.CreateAdd(h, kb.i(s.H + s.KV)));
-          kb.loop(mb, mEnd, 1, [&](Value* m) {
-            Value* dst = B.CreateAdd(B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D)), B.CreateMul(h, kb.i(s.D)));
-            kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
-              kb.storeScalar(kb.loadScalar(heads, B.CreateAdd(headRow(m), d), ir::DType::F32), vCache, B.CreateAdd(dst, d));
-            });
-          });
-        });
-      });
+      };
+      Value* table = kb.ptr(tableArg);
+      if (!int8Gemm) {
+        tiledBody(t, table, nullptr);
+      } else {
+        if (!int8GemmSupports(kb, s.wType, s.quant, s.K, aType))
+          throw Error("internal error: the int8 tiles were planned for a target without them");
+        // Decode (one token) keeps the int8-dot GEMV; more tokens take the int8 tiles.
+        Value* records = kb.gep(sinT, B.CreateMul(T, kb.i(half)));
+        emitIfElse(kb, B.CreateICmpEQ(T, kb.i(1)), [&] { tiledBody(t, table, nullptr); },
+                   [&] {
+                     emitInt8ActivationRecords(kb, s.quant, s.K, input, T, records);
+                     tiledBody(int8GemmTiling(s.K), kb.ptr(tableArg + 1), records);
+                   });
+      }
       kb.finish();
       return;
     }
