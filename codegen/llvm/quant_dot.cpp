@@ -165,9 +165,17 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
         Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? k0 : B.CreateSDiv(k0, kb.i(2));
         std::vector<Value*> out;
         for (int j = 0; j < rows; ++j) {
-          B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
-                            {kb.gep(row[j], B.CreateAdd(codeAt, kb.i(ahead)), B.getInt8Ty()), B.getInt32(0),
-                             B.getInt32(3), B.getInt32(1)});
+          auto prefetch = [&](Value* at) {
+            B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
+                              {kb.gep(row[j], B.CreateAdd(at, kb.i(ahead)), B.getInt8Ty()), B.getInt32(0), B.getInt32(3),
+                               B.getInt32(1)});
+          };
+          prefetch(codeAt);
+          // The scales (and mins) lie after the codes: fetched ahead too, or every few chunks a
+          // load waits on memory (int4 at group 32: 5 of a row's 25 lines).
+          Value* groupAt = B.CreateMul(B.CreateSDiv(k0, kb.i(f.group)), kb.i(4));
+          prefetch(B.CreateAdd(kb.i(scalesAt), groupAt));
+          if (zp) prefetch(B.CreateAdd(kb.i(minsAt), groupAt));
           Value* u = B.CreateBitCast(unsignedCodes(kb, f, row[j], k0), v16i32);
           Value* dot = B.CreateIntrinsic(llvm::Intrinsic::x86_avx512_vpdpbusd_512, {}, {zero, u, a});
           Value* t = kb.fma(B.CreateSIToFP(dot, kb.vf32()), sa, B.CreateFNeg(corr));
