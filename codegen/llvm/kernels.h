@@ -18,10 +18,10 @@ namespace q3c::llvmgen {
 
 // What ptrs[i] of a kernel call points to.
 struct ArgRef {
-  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids, Tiles, Int8Tiles } kind;
+  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids, Tiles, PackedTiles } kind;
   ir::ValueId value = -1;  // Value: that value's buffer; ConstantPart: the constant
   int64_t layer = 0;       // KCache, VCache: the layer's cache base; ConstantPart: part index;
-                           // Tiles, Int8Tiles: the executable's tile set (set when it builds them)
+                           // Tiles, PackedTiles: the executable's tile set (set when it builds them)
 };
 
 // Rows [start, start + rows) of a weight, found at ptrs[arg] (row 0 of the part).
@@ -56,7 +56,8 @@ struct KernelPlan {
   int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T and per part
   bool splits = false;                // runs as parts on the thread pool (else once, as part 0 of 1)
   std::optional<TileRequest> tiles;   // the dot tiles its Tiles argument points to
-  int64_t int8TileGroup = 0;          // > 0: the int8 tiles (of that group) its Int8Tiles argument points to
+  std::optional<int64_t> packedTiles;  // what its PackedTiles argument points to: the int8 tiles of
+                                       // that group, or (0) the bf16 panel tiles
   std::function<void(KernelBuilder&)> emit;
 };
 
@@ -183,22 +184,33 @@ void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t 
                            llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* rowPtrs,
                            llvm::Value* sums, const ActivationCodes* act = nullptr, int64_t panelStep = 0);
 
-// Prefill of int8 weights on the int8 dot (int8_gemm.cpp, the Xbyak tiles of
-// codegen/xbyak/int8_tile.h). Whether rows of K in format f with aType activations take it
-// (int8 scheme, bf16 activations, AVX512-VNNI, chunks of whole groups).
-bool int8GemmSupports(const KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K, ir::DType aType);
-// The same decision where a kernel is planned (no builder yet): the tile options and the weight.
-bool int8GemmPlanned(const TileOptions& opt, ir::DType wType, const ir::QuantFormat& f, int64_t K);
-// Bytes of one activation record: K int8 codes, then per group {f32 scale, int32 correction}.
+// Prefill on packed panels (packed_panels.cpp): per panel of 48 weight rows and chunk of K, the
+// chunk packed column-interleaved into L1 for tiles whose accumulator lanes are output columns:
+// int8 and int4 weights on the int8 dot (codegen/xbyak/int8_tile.h, activations quantized
+// into records), bf16 weights on vdpbf16ps (codegen/xbyak/bf16_panel_tile.h).
+struct PackedPanels {
+  enum Kind { None, Int8, Bf16 } kind = None;
+  llvm::Value* table = nullptr;    // the tiles (the PackedTiles argument)
+  llvm::Value* records = nullptr;  // Int8: the activation records
+};
+// The kind a product with `w` weights (format f, rows of K) takes under `opt`: Int8 for int8 and
+// int4 with bf16 activations on AVX512-VNNI (chunks of whole groups); Bf16 for bf16 (or packed
+// to bf16) weights with bf16 activations on AVX512-BF16 (K a multiple of 32); else None.
+PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K);
+// The KernelPlan::packedTiles value for that kind: the int8 group, or 0 for bf16.
+int64_t packedTilesRequest(PackedPanels::Kind kind, const ir::QuantFormat& f);
+// The blocking the packed tiles run under (48 columns; int8: 4 rows, K chunks of 512; bf16:
+// 8 rows, chunks of 256; M blocks of 512).
+xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K);
+// Int8: bytes of one activation record: K int8 codes, then per group {f32 scale, int32 correction}.
 int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K);
-// The blocking the int8 tiles run under: 4 x 48 tiles, K chunks of 512, M blocks of 512.
-xbyak::GemmTiling int8GemmTiling(int64_t K);
 // rec[m] = the record of bf16 row m of A, for m < M.
 void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* A, llvm::Value* M,
                                llvm::Value* rec);
-// sums[(m - mb) * 48 + j] = row m of A (its record) times quantized weight row j (qRows[j], j < nr
-// <= 48), for m in [mb, mEnd). `table` is the Int8Tiles argument.
-void emitInt8PanelProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* table, llvm::Value* rec,
-                           llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* sums);
+// sums[(m - mb) * 48 + j] = row m of A times weight row j (rows[j], j < nr <= 48; quantized in
+// format f for Int8), for m in [mb, mEnd). A: bf16 rows of K (Bf16; Int8 reads the records).
+void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K,
+                             llvm::Value* A, llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rows,
+                             llvm::Value* sums);
 
 }  // namespace q3c::llvmgen

@@ -12,6 +12,7 @@
 #include "codegen/constants.h"
 #include "codegen/llvm/jit.h"
 #include "codegen/llvm/kernels.h"
+#include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 #include "codegen/llvm/llvm_backend.h"
 #include "codegen/xbyak/dot_tile.h"
@@ -67,7 +68,7 @@ class LlvmExecutable : public Executable {
     activations_ = tiles.activations;
     std::map<std::string, llvmgen::KernelFn> byKey;
     std::map<std::pair<ir::DType, ir::DType>, int64_t> tileSetIndex;
-    std::map<int64_t, int64_t> int8SetIndex;  // by group
+    std::map<int64_t, int64_t> packedSetIndex;  // by KernelPlan::packedTiles
     int kernelNodes = 0;
     for (const ir::Node& n : g_.nodes()) {
       if (!needsKernel(n)) continue;
@@ -78,11 +79,17 @@ class LlvmExecutable : public Executable {
         for (ArgRef& a : plan.args)
           if (a.kind == ArgRef::Tiles) a.layer = it->second;
       }
-      if (plan.int8TileGroup > 0) {
-        auto [it, added] = int8SetIndex.try_emplace(plan.int8TileGroup, int8TileSets_.size());
-        if (added) int8TileSets_.push_back(std::make_unique<xbyak::Int8TileSet>(plan.int8TileGroup));
+      if (plan.packedTiles) {
+        auto [it, added] = packedSetIndex.try_emplace(*plan.packedTiles, packedTables_.size());
+        if (added && *plan.packedTiles > 0) {
+          int8TileSets_.push_back(std::make_unique<xbyak::Int8TileSet>(*plan.packedTiles));
+          packedTables_.push_back(int8TileSets_.back()->table());
+        } else if (added) {
+          bf16PanelSets_.push_back(std::make_unique<xbyak::Bf16PanelSet>());
+          packedTables_.push_back(bf16PanelSets_.back()->table());
+        }
         for (ArgRef& a : plan.args)
-          if (a.kind == ArgRef::Int8Tiles) a.layer = it->second;
+          if (a.kind == ArgRef::PackedTiles) a.layer = it->second;
       }
       llvmgen::KernelFn& fn = byKey[plan.name + "\n" + plan.key];
       if (!fn)
@@ -110,7 +117,8 @@ class LlvmExecutable : public Executable {
                     resident_.residentBytes() * 1e-6, resident_.residentBytes() ? "in huge-page memory" : "mapped", packedBytes_ * 1e-6,
                     constants_.quantizedBytes() * 1e-6);
       summary_ += buf;
-      if (!int8TileSets_.empty()) summary_ += "; int8 prefill on vpdpbusd tiles";
+      if (!int8TileSets_.empty()) summary_ += "; prefill of quantized weights on vpdpbusd packed panels";
+      if (!bf16PanelSets_.empty()) summary_ += "; prefill of bf16 weights on vdpbf16ps packed panels";
     }
   }
 
@@ -160,7 +168,9 @@ class LlvmExecutable : public Executable {
   ConstantTable constants_;
   std::unique_ptr<llvmgen::Jit> jit_;  // owns the code the steps call
   std::vector<std::unique_ptr<xbyak::DotTileSet>> tileSets_;  // the Xbyak code they call
-  std::vector<std::unique_ptr<xbyak::Int8TileSet>> int8TileSets_;
+  std::vector<std::unique_ptr<xbyak::Int8TileSet>> int8TileSets_;  // packed-panel tiles
+  std::vector<std::unique_ptr<xbyak::Bf16PanelSet>> bf16PanelSets_;
+  std::vector<const void*> packedTables_;  // their tables, as ArgRef::PackedTiles indexes them
   int64_t packedBytes_ = 0;
   ir::DType activations_ = ir::DType::F32;
   std::vector<Location> loc_;
@@ -271,7 +281,7 @@ class LlvmExecutable : public Executable {
       case ArgRef::VCache: return kv.slot(a.layer, 1);
       case ArgRef::ConstantPart: return const_cast<uint8_t*>(constants_.at(a.value).parts[a.layer].data);
       case ArgRef::Tiles: return const_cast<xbyak::DotTileFn*>(tileSets_[a.layer]->table());
-      case ArgRef::Int8Tiles: return const_cast<xbyak::Int8TileFn*>(int8TileSets_[a.layer]->table());
+      case ArgRef::PackedTiles: return const_cast<void*>(packedTables_[a.layer]);
       case ArgRef::Value: break;
     }
     const Location& l = loc_[a.value];

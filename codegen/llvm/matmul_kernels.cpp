@@ -126,11 +126,11 @@ void emitSwigluPanel(KernelBuilder& kb, Value* sums, int64_t ld, Value* inv, Val
 // epilogue writes the block's outputs. SwiGLU parks the gate sums in `out` and the up sums in
 // `up` and applies SiLU·mul once per block, vectorized along the part's columns (per panel
 // there would be 3 columns to vectorize over). See codegen/xbyak/tiling.h for the block sizes.
-// With `int8Records` (the activation records, see int8_gemm.cpp) the products run on the
-// int8 tiles `table` points to, under t = int8GemmTiling.
+// With `packed` (see packed_panels.cpp) the products run on packed panels, under
+// t = packedPanelTiling, and SwiGLU applies SiLU·mul per panel (24 columns).
 void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType,
                const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
-               Value* M, Value* up, Value* int8Records = nullptr) {
+               Value* M, Value* up, const PackedPanels& packed = {}) {
   auto& B = kb.b();
   const bool swiglu = s.op == OpKind::MatMulSwiglu;
   const int64_t cols = swiglu ? s.N / 2 : s.N, panel = swiglu ? t.nr / 2 : t.nr;
@@ -142,7 +142,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   const TileScratch scratch = tileScratch(kb, t, isa);
   auto [lo, hi] = kb.partRange(cols, panel);
   const std::optional<ActivationCodes> act =
-      int8Records ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
+      packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
     if (act) emitOneRowActivationCodes(kb, s.quant, s.K, A, mb, mEnd, *act);
     kb.loop(lo, hi, panel, [&](Value* n) {
@@ -155,15 +155,15 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
                         kb.gep(qRows, B.CreateAdd(nOut, r), B.getPtrTy()));
       });
       Value* nr = swiglu ? B.CreateMul(nOut, kb.i(2)) : nOut;
-      if (int8Records) {
-        emitInt8PanelProducts(kb, s.quant, s.K, table, int8Records, mb, mEnd, nr, qRows, sums);
+      if (packed.kind != PackedPanels::None) {
+        emitPackedPanelProducts(kb, packed, s.quant, s.K, A, mb, mEnd, nr, qRows, sums);
       } else if (quantized) {
         emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, scratch, A, mb, mEnd, nr, qRows, rowPtrs, sums,
                               act ? &*act : nullptr, panel);
       } else {
         emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
       }
-      if (swiglu && int8Records) {  // 24 columns a panel: SiLU·mul right here, 16 lanes at a time
+      if (swiglu && packed.kind != PackedPanels::None) {  // 24 columns a panel: SiLU·mul here, 16 lanes at a time
         emitSwigluPanel(kb, sums, t.nr, inv, out, cols, mb, mEnd, n, nOut);
         return;
       }
@@ -183,7 +183,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
         });
       });
     });
-    if (!swiglu || int8Records) return;
+    if (!swiglu || packed.kind != PackedPanels::None) return;
     // out = SiLU(gate) * up over the block's rows and this part's columns.
     const int64_t vw = kb.vw();
     auto silu = [&](Value* g, Value* u) {
@@ -269,21 +269,21 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       throw Error("%" + g.value(n.result).name + ": K = " + std::to_string(s.K) + " is not a whole number of dot steps");
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, aType);
-    // Prefill of int8 weights on the int8 tiles.
-    const bool int8Gemm = int8GemmPlanned(tiles, s.wType, s.quant, s.K);
-    if (int8Gemm) {
-      p.int8TileGroup = s.quant.group;
-      p.args.push_back({ArgRef::Int8Tiles});
-      p.key += " int8gemm=48x4/c512/m512";
+    // Prefill (more than one row) on packed panels where they apply.
+    const PackedPanels::Kind packedKind = packedPanelsFor(tiles, s.wType, s.quant, s.K);
+    if (packedKind != PackedPanels::None) {
+      p.packedTiles = packedTilesRequest(packedKind, s.quant);
+      p.args.push_back({ArgRef::PackedTiles});
+      p.key += packedKind == PackedPanels::Int8 ? " packed=int8/48x4/c512/m512" : " packed=bf16/48x8/c256/m512";
     }
     // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float);
-    // swiglu: the up sums; int8 prefill: the activation records.
+    // swiglu: the up sums; int8 packed panels: the activation records.
     const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
     const int64_t upFloats = n.op == OpKind::MatMulSwiglu ? s.N / 2 : 0;
-    const int64_t recordFloats = int8Gemm ? int8RecordBytes(s.quant, s.K) / 4 : 0;
+    const int64_t recordFloats = packedKind == PackedPanels::Int8 ? int8RecordBytes(s.quant, s.K) / 4 : 0;
     p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats + recordFloats);
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, aType, bf16, scratchPerToken, inputFloats, upFloats, int8Gemm, isa = tiles.isa,
+    p.emit = [s, segs, t, aType, bf16, scratchPerToken, inputFloats, upFloats, packedKind, isa = tiles.isa,
               hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
@@ -300,19 +300,18 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
         emitBf16Rows(kb, x, M, s.K, g, s.gType, rest);
         x = rest;
       }
-      if (!int8Gemm) {
+      if (packedKind == PackedPanels::None) {
         emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up);
         return kb.finish();
       }
-      if (!int8GemmSupports(kb, s.wType, s.quant, s.K, aType))
-        throw Error("internal error: the int8 tiles were planned for a target without them");
-      // Decode (one row) keeps the int8-dot GEMV on the file's rows; more rows take the int8 tiles.
-      Value* int8Table = kb.ptr(static_cast<int>(segs.size()) + next + 1);
-      Value* records = kb.gep(rest, B.CreateMul(M, kb.i(inputFloats + upFloats)));
+      // Decode (one row) keeps the GEMV on the file's rows; more rows take the packed panels.
+      PackedPanels packed{packedKind, kb.ptr(static_cast<int>(segs.size()) + next + 1)};
+      if (packedKind == PackedPanels::Int8) packed.records = kb.gep(rest, B.CreateMul(M, kb.i(inputFloats + upFloats)));
       emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up); },
                  [&] {
-                   emitInt8ActivationRecords(kb, s.quant, s.K, x, M, records);
-                   emitTiled(kb, s, int8GemmTiling(s.K), isa, aType, segs, int8Table, x, out, res, inv, M, up, records);
+                   if (packed.records) emitInt8ActivationRecords(kb, s.quant, s.K, x, M, packed.records);
+                   emitTiled(kb, s, packedPanelTiling(packedKind, s.K), isa, aType, segs, table, x, out, res, inv, M, up,
+                             packed);
                  });
       kb.finish();
     };

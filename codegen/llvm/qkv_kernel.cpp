@@ -101,17 +101,17 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, tiles.activations);
   }
-  // Prefill of int8 weights on the int8 tiles (see matmul_kernels.cpp), their records in scratch.
-  const bool int8Gemm = tiled && int8GemmPlanned(tiles, s.wType, s.quant, s.K);
+  // Prefill on packed panels where they apply (see matmul_kernels.cpp); int8 records in scratch.
+  const PackedPanels::Kind packedKind = tiled ? packedPanelsFor(tiles, s.wType, s.quant, s.K) : PackedPanels::None;
   const int tableArg = static_cast<int>(p.args.size()) - 1;
-  if (int8Gemm) {
-    p.int8TileGroup = s.quant.group;
-    p.args.push_back({ArgRef::Int8Tiles});
-    p.key += " int8gemm=48x4/c512/m512";
-    p.scratchFloatsPerToken += int8RecordBytes(s.quant, s.K) / 4;
+  if (packedKind != PackedPanels::None) {
+    p.packedTiles = packedTilesRequest(packedKind, s.quant);
+    p.args.push_back({ArgRef::PackedTiles});
+    p.key += packedKind == PackedPanels::Int8 ? " packed=int8/48x4/c512/m512" : " packed=bf16/48x8/c256/m512";
+    if (packedKind == PackedPanels::Int8) p.scratchFloatsPerToken += int8RecordBytes(s.quant, s.K) / 4;
   }
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
-  p.emit = [s, ranges, scratchPerToken, tiled, bf16, t, inputFloats, int8Gemm, tableArg, aType = tiles.activations,
+  p.emit = [s, ranges, scratchPerToken, tiled, bf16, t, inputFloats, packedKind, tableArg, aType = tiles.activations,
             isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
@@ -144,9 +144,9 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       return std::make_pair(B.CreateSub(a, kb.i(first)), B.CreateSub(b, kb.i(first)));
     };
     if (tiled) {
-      // The tiled products under tiling tt with the tiles `table` points to; with `records`
-      // (int8 prefill, see int8_gemm.cpp) on the int8 tiles.
-      auto tiledBody = [&](const xbyak::GemmTiling& tt, Value* table, Value* records) {
+      // The tiled products under tiling tt with the tiles `table` points to; with `packed` (see
+      // packed_panels.cpp) on packed panels.
+      auto tiledBody = [&](const xbyak::GemmTiling& tt, Value* table, const PackedPanels& packed) {
         // Blocks of mBlock tokens; per head, panels of nr of its D weight rows, each tile's sums
         // into the block's head rows; then every token's head is normalized, rotated and stored.
         Value* heads = kb.stackArray(tt.mBlock * s.D);
@@ -156,7 +156,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
         Value* sums = kb.stackArray(tt.mBlock * tt.nr);
         const TileScratch tileScratchArea = tileScratch(kb, t, isa);
         const std::optional<ActivationCodes> act =
-            records ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
+            packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
         emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
           if (act) emitOneRowActivationCodes(kb, s.quant, s.K, input, mb, mEnd, *act);
           // Head h (global number) into heads[m - mb][0 .. D).
@@ -167,8 +167,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
                 Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
                 B.CreateStore(emitRowPointer(kb, ranges, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
               });
-              if (records) {
-                emitInt8PanelProducts(kb, s.quant, s.K, table, records, mb, mEnd, nr, qRows, sums);
+              if (packed.kind != PackedPanels::None) {
+                emitPackedPanelProducts(kb, packed, s.quant, s.K, input, mb, mEnd, nr, qRows, sums);
               } else if (quantized) {
                 emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, tileScratchArea, input, mb, mEnd, nr, qRows, rowPtrs,
                                       sums, act ? &*act : nullptr);
@@ -219,17 +219,16 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
         });
       };
       Value* table = kb.ptr(tableArg);
-      if (!int8Gemm) {
-        tiledBody(t, table, nullptr);
+      if (packedKind == PackedPanels::None) {
+        tiledBody(t, table, {});
       } else {
-        if (!int8GemmSupports(kb, s.wType, s.quant, s.K, aType))
-          throw Error("internal error: the int8 tiles were planned for a target without them");
-        // Decode (one token) keeps the int8-dot GEMV; more tokens take the int8 tiles.
-        Value* records = kb.gep(sinT, B.CreateMul(T, kb.i(half)));
-        emitIfElse(kb, B.CreateICmpEQ(T, kb.i(1)), [&] { tiledBody(t, table, nullptr); },
+        // Decode (one token) keeps the GEMV; more tokens take the packed panels.
+        PackedPanels packed{packedKind, kb.ptr(tableArg + 1)};
+        if (packedKind == PackedPanels::Int8) packed.records = kb.gep(sinT, B.CreateMul(T, kb.i(half)));
+        emitIfElse(kb, B.CreateICmpEQ(T, kb.i(1)), [&] { tiledBody(t, table, {}); },
                    [&] {
-                     emitInt8ActivationRecords(kb, s.quant, s.K, input, T, records);
-                     tiledBody(int8GemmTiling(s.K), kb.ptr(tableArg + 1), records);
+                     if (packed.records) emitInt8ActivationRecords(kb, s.quant, s.K, input, T, packed.records);
+                     tiledBody(packedPanelTiling(packedKind, s.K), table, packed);
                    });
       }
       kb.finish();

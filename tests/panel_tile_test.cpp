@@ -1,12 +1,15 @@
-// The int8-dot GEMM tiles (codegen/xbyak/int8_tile.h) against a double reference computed from
-// the same integer codes and scales: every row count, the group sizes q3c's formats use, one
-// and several groups per call, fresh and resumed sums, and nothing written outside the tile.
+// The packed-panel GEMM tiles against a double reference: the int8-dot tiles
+// (codegen/xbyak/int8_tile.h) from the same integer codes and scales, every row count, the
+// group sizes q3c's formats use, one and several groups per call; the bf16 tiles
+// (codegen/xbyak/bf16_panel_tile.h), every row count, odd and unrolled step counts. Fresh and
+// resumed sums, and nothing written outside the tile.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <random>
 
+#include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/cpu.h"
 #include "codegen/xbyak/int8_tile.h"
 
@@ -94,6 +97,64 @@ TEST(Int8Tile, RejectsShapesOutsideTheFamily) {
   EXPECT_THROW(Int8TileKernel(0, 32), std::exception);
   EXPECT_THROW(Int8TileKernel(kInt8TileRows + 1, 32), std::exception);
   EXPECT_THROW(Int8TileKernel(2, 30), std::exception);
+}
+
+uint16_t toBf16(float x) {  // truncation is fine: the reference uses the value the bits hold
+  uint32_t b;
+  std::memcpy(&b, &x, 4);
+  return static_cast<uint16_t>(b >> 16);
+}
+
+float fromBf16(uint16_t h) {
+  const uint32_t b = static_cast<uint32_t>(h) << 16;
+  float x;
+  std::memcpy(&x, &b, 4);
+  return x;
+}
+
+void runBf16Case(int mr, int64_t pairs, bool resume, std::mt19937& rng) {
+  constexpr int kCols = kBf16PanelCols;
+  const int64_t K = 2 * pairs, ld = K + 6;  // row stride in elements, padded
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<uint16_t> a(ld * mr + 8), packed(K * kCols);
+  std::vector<float> w(K * kCols);
+  for (auto& v : a) v = toBf16(dist(rng));
+  for (int64_t k = 0; k < K; ++k)
+    for (int c = 0; c < kCols; ++c) {
+      const uint16_t h = toBf16(dist(rng));
+      w[k * kCols + c] = fromBf16(h);
+      packed[(k / 2) * kCols * 2 + c * 2 + k % 2] = h;
+    }
+  constexpr float kGuard = 12345.0f;
+  std::vector<float> out(mr * kCols + 64, kGuard), before(mr * kCols);
+  for (int i = 0; i < mr * kCols; ++i) out[i] = before[i] = resume ? dist(rng) : kGuard;
+  Bf16PanelKernel kernel(mr);
+  Bf16PanelArgs args{a.data(), ld * 2, packed.data(), out.data(), pairs, resume ? kBf16PanelResume : 0};
+  kernel.fn()(&args);
+  for (int i = 0; i < mr; ++i)
+    for (int c = 0; c < kCols; ++c) {
+      double want = resume ? before[i * kCols + c] : 0.0, mag = std::fabs(want);
+      for (int64_t k = 0; k < K; ++k) {
+        const double term = double(fromBf16(a[i * ld + k])) * w[k * kCols + c];
+        want += term;
+        mag += std::fabs(term);
+      }
+      ASSERT_NEAR(out[i * kCols + c], want, 1e-5 * mag + 1e-30) << "mr " << mr << " pairs " << pairs << " row " << i << " col " << c;
+    }
+  for (size_t i = mr * kCols; i < out.size(); ++i) ASSERT_EQ(out[i], kGuard) << "wrote past the tile at " << i;
+}
+
+TEST(Bf16PanelTile, MatchesTheReference) {
+  if (!hostCpu().avx512bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  std::mt19937 rng(11);
+  for (int mr = 1; mr <= kBf16PanelRows; ++mr)
+    for (int64_t pairs : {1, 3, 4, 16, 131})
+      for (bool resume : {false, true}) runBf16Case(mr, pairs, resume, rng);
+}
+
+TEST(Bf16PanelTile, RejectsShapesOutsideTheFamily) {
+  EXPECT_THROW(Bf16PanelKernel(0), std::exception);
+  EXPECT_THROW(Bf16PanelKernel(kBf16PanelRows + 1), std::exception);
 }
 
 }  // namespace

@@ -1,0 +1,283 @@
+// Prefill on packed panels: per panel of 48 weight rows and chunk of K, the chunk is packed
+// column-interleaved into L1 (16 x 16 transposes of 32-bit words: 4 int8 k or 2 bf16 k of 16
+// rows; the next chunk prefetched meanwhile), and every tile of the M block runs over it. The
+// packing reads each weight byte once per M block.
+//   Int8 (int8 and int4 weights, AVX512-VNNI): the activation rows are quantized once per call
+//   into records (int8 codes, then per group the scale and the offset correction); the Xbyak
+//   int8 tiles (codegen/xbyak/int8_tile.h) do 4 x 12 vpdpbusd per 3 weight loads.
+//   Bf16 (AVX512-BF16): the bf16 activation rows as they are; the Xbyak bf16 panel tiles
+//   (codegen/xbyak/bf16_panel_tile.h) do 8 x 3 vdpbf16ps per 3 weight loads.
+#include <llvm/IR/Intrinsics.h>
+
+#include "codegen/llvm/kernels.h"
+#include "codegen/xbyak/bf16_panel_tile.h"
+#include "codegen/xbyak/int8_tile.h"
+
+namespace q3c::llvmgen {
+
+using llvm::Value;
+
+namespace {
+
+constexpr int64_t kChunkK = 512;      // int8: k per packed chunk, 48 x 512 bytes = 24 KB: half of a 48 KB L1
+constexpr int64_t kBf16ChunkK = 256;  // bf16: 48 x 256 x 2 bytes, the same 24 KB
+constexpr int64_t kMBlock = 512;      // rows per M block: the sums, 512 x 48 floats, stay on the stack
+constexpr int kCols = 48;             // xbyak::kInt8TileCols == kBf16PanelCols
+static_assert(xbyak::kInt8TileCols == kCols && xbyak::kBf16PanelCols == kCols);
+
+// Field for field xbyak::Int8TileArgs: a, ldaBytes, s, w, ws, out, groups, flags.
+llvm::StructType* argsType(KernelBuilder& kb) {
+  auto* p = kb.b().getPtrTy();
+  auto* i64 = kb.i64();
+  return llvm::StructType::get(kb.ctx(), {p, i64, p, p, p, p, i64, i64});
+}
+
+// The 64 weights at k (codes at byte codeAt of the row) as unsigned bytes in k order, the
+// tiles' operand: int8 code + 128; int4 (q - 8) + 128, its two 32-element blocks unpacked from
+// [low nibbles = elements 0..15, high = 16..31] each. As 16 words of 4 k.
+Value* unsignedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* codeAt) {
+  auto& B = kb.b();
+  auto* i8 = B.getInt8Ty();
+  auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
+  if (f.scheme == ir::QuantScheme::Int8) {
+    Value* q = B.CreateAlignedLoad(v16i32, kb.gep(row, codeAt, i8), llvm::Align(1));
+    return B.CreateXor(q, B.CreateVectorSplat(16, B.getInt32(0x80808080u)));
+  }
+  Value* bytes = B.CreateAlignedLoad(llvm::FixedVectorType::get(i8, 32), kb.gep(row, codeAt, i8), llvm::Align(1));
+  Value* low = B.CreateAnd(bytes, B.CreateVectorSplat(32, B.getInt8(15)));
+  Value* high = B.CreateLShr(bytes, B.CreateVectorSplat(32, B.getInt8(4)));
+  std::vector<int> order;  // low 0..15, high 0..15, low 16..31, high 16..31 of the two inputs
+  for (int part = 0; part < 4; ++part)
+    for (int i = 0; i < 16; ++i) order.push_back((part % 2) * 32 + (part / 2) * 16 + i);
+  Value* q = B.CreateShuffleVector(low, high, order);
+  return B.CreateBitCast(B.CreateAdd(q, B.CreateVectorSplat(64, B.getInt8(120))), v16i32);
+}
+
+// m[r][c] -> m[c][r] for 16 vectors of 16 lanes: for each bit b of the index, the elements whose
+// row and lane differ in b swap across the row pair (r, r + b), one two-input shuffle per row.
+void transpose16x16(llvm::IRBuilder<>& B, std::vector<Value*>& m) {
+  for (int b = 8; b >= 1; b /= 2) {
+    std::vector<int> lowMask, highMask;
+    for (int l = 0; l < 16; ++l) {
+      lowMask.push_back((l & b) == 0 ? l : 16 + l - b);
+      highMask.push_back((l & b) == 0 ? l + b : 16 + l);
+    }
+    for (int r = 0; r < 16; ++r) {
+      if (r & b) continue;
+      Value* lo = B.CreateShuffleVector(m[r], m[r + b], lowMask);
+      Value* hi = B.CreateShuffleVector(m[r], m[r + b], highMask);
+      m[r] = lo;
+      m[r + b] = hi;
+    }
+  }
+}
+
+}  // namespace
+
+PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K) {
+  if (!opt.enabled || opt.activations != ir::DType::BF16 || opt.isa != xbyak::Isa::Avx512Bf16) return PackedPanels::None;
+  if (ir::isQuantized(w))
+    return opt.vnni && f.scheme != ir::QuantScheme::Int4Zp && K % 64 == 0 && f.group % 16 == 0 && kChunkK % f.group == 0
+               ? PackedPanels::Int8
+               : PackedPanels::None;
+  return panelType(opt, w) == ir::DType::BF16 && K % 32 == 0 ? PackedPanels::Bf16 : PackedPanels::None;
+}
+
+int64_t packedTilesRequest(PackedPanels::Kind kind, const ir::QuantFormat& f) { return kind == PackedPanels::Int8 ? f.group : 0; }
+
+int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K) { return K + 8 * (K / f.group); }
+
+xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K) {
+  const bool int8 = kind == PackedPanels::Int8;
+  xbyak::GemmTiling t;
+  t.mr = int8 ? xbyak::kInt8TileRows : xbyak::kBf16PanelRows;
+  t.nr = kCols;
+  t.kStep = int8 ? 4 : 2;
+  t.kFull = K;
+  t.kChunk = int8 ? kChunkK : kBf16ChunkK;
+  t.mBlock = kMBlock;
+  return t;
+}
+
+void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Value* A, Value* M, Value* rec) {
+  auto& B = kb.b();
+  const int vw = 16;  // packedPanelsFor asks for AVX-512
+  const int64_t perGroup = f.group / vw, recBytes = int8RecordBytes(f, K);
+  auto* vi32 = llvm::FixedVectorType::get(B.getInt32Ty(), vw);
+  auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), vw);
+  kb.loop(kb.i(0), M, 1, [&](Value* m) {
+    Value* a = kb.gep(A, B.CreateMul(m, kb.i(K * 2)), B.getInt8Ty());  // bf16 row
+    Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
+    kb.loop(kb.i(0), kb.i(K / f.group), 1, [&](Value* g) {
+      Value* base = B.CreateMul(g, kb.i(f.group));
+      std::vector<Value*> x;
+      Value* amax = kb.zeroVec();
+      for (int64_t v = 0; v < perGroup; ++v) {
+        x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), ir::DType::BF16));
+        amax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, amax, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x.back()));
+      }
+      Value* mx = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, amax);
+      Value* sa = B.CreateFDiv(mx, kb.f(127.0f));
+      Value* inv = B.CreateSelect(B.CreateFCmpOGT(mx, kb.f(0.0f)), B.CreateFDiv(kb.f(127.0f), mx), kb.f(0.0f));
+      Value* csum = llvm::ConstantAggregateZero::get(vi32);
+      for (int64_t v = 0; v < perGroup; ++v) {
+        Value* q = B.CreateFPToSI(B.CreateUnaryIntrinsic(llvm::Intrinsic::rint, B.CreateFMul(x[v], kb.splat(inv))), vi32);
+        csum = B.CreateAdd(csum, q);
+        B.CreateAlignedStore(B.CreateTrunc(q, vi8), kb.gep(r, B.CreateAdd(base, kb.i(v * vw)), B.getInt8Ty()), llvm::Align(1));
+      }
+      // The weights enter as code + 128: -128 x the codes' sum cancels that.
+      Value* corr = B.CreateMul(B.CreateAddReduce(csum), B.getInt32(-128));
+      Value* at = kb.gep(r, B.CreateAdd(kb.i(K), B.CreateMul(g, kb.i(8))), B.getInt8Ty());
+      B.CreateAlignedStore(sa, at, llvm::Align(4));
+      B.CreateAlignedStore(corr, kb.gep(at, kb.i(4), B.getInt8Ty()), llvm::Align(4));
+    });
+  });
+}
+
+namespace {
+
+// Row pointers of the panel: the nr given, then the first repeated up to 48 (a short panel's
+// extra columns read a real row; their sums are not used).
+std::vector<Value*> panelRows(KernelBuilder& kb, Value* rows, Value* nr) {
+  auto& B = kb.b();
+  auto* ptrTy = B.getPtrTy();
+  kb.loop(nr, kb.i(kCols), 1, [&](Value* j) { B.CreateStore(B.CreateLoad(ptrTy, rows), kb.gep(rows, j, ptrTy)); });
+  std::vector<Value*> out;
+  for (int j = 0; j < kCols; ++j) out.push_back(B.CreateLoad(ptrTy, kb.gep(rows, kb.i(j), ptrTy)));
+  return out;
+}
+
+// Packs k in [k0, k1) of the 48 rows into packed[(k - k0) / perWord][48][4 bytes], blocks of
+// 16 words (16 x perWord k) at a time: `words(row, k)` gives a row's 16 words from k on,
+// `bytesAt(k)` where k lies in a row (to prefetch the next chunk, `ahead` k further).
+void emitPackChunk(KernelBuilder& kb, const std::vector<Value*>& rowPtr, Value* k0, Value* k1, int64_t perWord,
+                   int64_t ahead, const std::function<Value*(Value* row, Value* k)>& words,
+                   const std::function<Value*(Value* k)>& bytesAt, Value* packed) {
+  auto& B = kb.b();
+  kb.loop(k0, k1, 16 * perWord, [&](Value* k) {
+    Value* word0 = B.CreateSDiv(B.CreateSub(k, k0), kb.i(perWord));
+    // The next chunk's lines of every row, fetched while this chunk's tiles run: the packing
+    // is where the weights come from memory.
+    Value* next = bytesAt(B.CreateAdd(k, kb.i(ahead)));
+    for (Value* row : rowPtr)
+      B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
+                        {kb.gep(row, next, B.getInt8Ty()), B.getInt32(0), B.getInt32(2), B.getInt32(1)});
+    for (int v = 0; v < kCols / 16; ++v) {
+      std::vector<Value*> m;
+      for (int r = 0; r < 16; ++r) m.push_back(words(rowPtr[16 * v + r], k));
+      transpose16x16(B, m);  // a gather per 16 words instead was 5x slower
+      for (int c = 0; c < 16; ++c) {
+        Value* at = B.CreateAdd(B.CreateMul(B.CreateAdd(word0, kb.i(c)), kb.i(kCols * 4)), kb.i(v * 64));
+        B.CreateAlignedStore(m[c], kb.gep(packed, at, B.getInt8Ty()), llvm::Align(64));
+      }
+    }
+  });
+}
+
+// Calls table[mr - 1](args) for every tile of rows [mb, mEnd), `rowsPerTile` at a time, after
+// `setRows(m)` has pointed the arguments at row m.
+void emitTileCalls(KernelBuilder& kb, Value* table, Value* args, int rowsPerTile, Value* mb, Value* mEnd,
+                   const std::function<void(Value* m)>& setRows) {
+  auto& B = kb.b();
+  auto* ptrTy = B.getPtrTy();
+  kb.loop(mb, mEnd, rowsPerTile, [&](Value* m) {
+    Value* mr = kb.smin(kb.i(rowsPerTile), B.CreateSub(mEnd, m));
+    setRows(m);
+    Value* fn = B.CreateLoad(ptrTy, kb.gep(table, B.CreateSub(mr, kb.i(1)), ptrTy));
+    B.CreateCall(llvm::FunctionType::get(B.getVoidTy(), {ptrTy}, false), fn, {args});
+  });
+}
+
+void emitInt8Products(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Value* table, Value* rec, Value* mb,
+                      Value* mEnd, Value* nr, Value* qRows, Value* sums) {
+  auto& B = kb.b();
+  auto* ptrTy = B.getPtrTy();
+  const int64_t recBytes = int8RecordBytes(f, K), scalesAt = ir::codeBytes(f, K);
+  const bool int4 = f.scheme == ir::QuantScheme::Int4;
+  auto* vptr = llvm::FixedVectorType::get(ptrTy, 16);
+  Value* packed = kb.stackArray(kChunkK * kCols, B.getInt8Ty());
+  Value* scales = kb.stackArray(kChunkK / 16 * kCols);
+  llvm::StructType* argsTy = argsType(kb);
+  Value* args = kb.stackArray(1, argsTy);
+  auto field = [&](int i) { return B.CreateStructGEP(argsTy, args, static_cast<unsigned>(i)); };
+  const std::vector<Value*> rowPtr = panelRows(kb, qRows, nr);
+  std::vector<Value*> rowVecs;  // for the scale gathers
+  for (int v = 0; v < kCols / 16; ++v)
+    rowVecs.push_back(B.CreateAlignedLoad(vptr, kb.gep(qRows, kb.i(16 * v), ptrTy), llvm::Align(8)));
+  Value* all = llvm::Constant::getAllOnesValue(llvm::FixedVectorType::get(B.getInt1Ty(), 16));
+  B.CreateStore(kb.i(recBytes), field(1));
+  B.CreateStore(packed, field(3));
+  B.CreateStore(scales, field(4));
+  auto codeAt = [&](Value* k) { return int4 ? B.CreateSDiv(k, kb.i(2)) : k; };
+  kb.loop(kb.i(0), kb.i(K), kChunkK, [&](Value* k0) {
+    Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(kChunkK)), kb.i(K));
+    // Codes + 128, [k / 4][48 columns][4 bytes].
+    emitPackChunk(kb, rowPtr, k0, k1, 4, kChunkK,
+                  [&](Value* row, Value* k) { return unsignedCodes64(kb, f, row, codeAt(k)); }, codeAt, packed);
+    // The chunk's scales, [group][48 columns].
+    Value* g0 = B.CreateSDiv(k0, kb.i(f.group));
+    Value* groups = B.CreateSDiv(B.CreateSub(k1, k0), kb.i(f.group));
+    kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
+      Value* at = B.CreateAdd(kb.i(scalesAt), B.CreateMul(B.CreateAdd(g0, gi), kb.i(4)));
+      for (int v = 0; v < kCols / 16; ++v) {
+        Value* s = B.CreateMaskedGather(kb.vf32(), B.CreateGEP(B.getInt8Ty(), rowVecs[v], at), llvm::Align(1), all);
+        kb.storeVector(s, scales, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(16 * v)));
+      }
+    });
+    B.CreateStore(groups, field(6));
+    B.CreateStore(B.CreateSelect(B.CreateICmpSGT(k0, kb.i(0)), kb.i(xbyak::kInt8Resume), kb.i(0)), field(7));
+    emitTileCalls(kb, table, args, xbyak::kInt8TileRows, mb, mEnd, [&](Value* m) {
+      Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
+      B.CreateStore(kb.gep(r, k0, B.getInt8Ty()), field(0));
+      B.CreateStore(kb.gep(r, B.CreateAdd(kb.i(K), B.CreateMul(g0, kb.i(8))), B.getInt8Ty()), field(2));
+      B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(5));
+    });
+  });
+}
+
+// Field for field xbyak::Bf16PanelArgs: a, ldaBytes, w, out, pairs, flags.
+llvm::StructType* bf16ArgsType(KernelBuilder& kb) {
+  auto* p = kb.b().getPtrTy();
+  auto* i64 = kb.i64();
+  return llvm::StructType::get(kb.ctx(), {p, i64, p, p, i64, i64});
+}
+
+void emitBf16Products(KernelBuilder& kb, int64_t K, Value* table, Value* A, Value* mb, Value* mEnd, Value* nr,
+                      Value* rows, Value* sums) {
+  auto& B = kb.b();
+  auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
+  Value* packed = kb.stackArray(kBf16ChunkK * kCols * 2, B.getInt8Ty());
+  llvm::StructType* argsTy = bf16ArgsType(kb);
+  Value* args = kb.stackArray(1, argsTy);
+  auto field = [&](int i) { return B.CreateStructGEP(argsTy, args, static_cast<unsigned>(i)); };
+  const std::vector<Value*> rowPtr = panelRows(kb, rows, nr);
+  B.CreateStore(kb.i(K * 2), field(1));
+  B.CreateStore(packed, field(2));
+  auto bytesAt = [&](Value* k) { return B.CreateMul(k, kb.i(2)); };
+  kb.loop(kb.i(0), kb.i(K), kBf16ChunkK, [&](Value* k0) {
+    Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(kBf16ChunkK)), kb.i(K));
+    // [k / 2][48 columns][2 bf16]: the weights' own bits.
+    emitPackChunk(kb, rowPtr, k0, k1, 2, kBf16ChunkK,
+                  [&](Value* row, Value* k) {
+                    return B.CreateAlignedLoad(v16i32, kb.gep(row, bytesAt(k), B.getInt8Ty()), llvm::Align(1));
+                  },
+                  bytesAt, packed);
+    B.CreateStore(B.CreateSDiv(B.CreateSub(k1, k0), kb.i(2)), field(4));
+    B.CreateStore(B.CreateSelect(B.CreateICmpSGT(k0, kb.i(0)), kb.i(xbyak::kBf16PanelResume), kb.i(0)), field(5));
+    emitTileCalls(kb, table, args, xbyak::kBf16PanelRows, mb, mEnd, [&](Value* m) {
+      B.CreateStore(kb.gep(A, B.CreateAdd(B.CreateMul(m, kb.i(K * 2)), bytesAt(k0)), B.getInt8Ty()), field(0));
+      B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(3));
+    });
+  });
+}
+
+}  // namespace
+
+void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K, Value* A,
+                             Value* mb, Value* mEnd, Value* nr, Value* rows, Value* sums) {
+  if (p.kind == PackedPanels::Int8) return emitInt8Products(kb, f, K, p.table, p.records, mb, mEnd, nr, rows, sums);
+  if (p.kind == PackedPanels::Bf16) return emitBf16Products(kb, K, p.table, A, mb, mEnd, nr, rows, sums);
+  throw Error("internal error: packed-panel products without a kind");
+}
+
+}  // namespace q3c::llvmgen
