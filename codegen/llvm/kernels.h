@@ -197,6 +197,11 @@ struct PackedPanels {
 // int4 with bf16 activations on AVX512-VNNI (chunks of whole groups); Bf16 for bf16 (or packed
 // to bf16) weights with bf16 activations on AVX512-BF16 (K a multiple of 32); else None.
 PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K);
+// The fewest rows a product takes packed panels for: int8 from 2 (the alternative, panels
+// dequantized to bf16, is slower at every block size); bf16 from 128 (packing a panel costs
+// about a quarter of 64 rows' products: at 64 rows the dot tiles ran 460-511 GFLOP/s against
+// 400-450, at 512 rows 413-591 against 596-653; matmul_bench, the 4B's products).
+int64_t packedPanelsMinRows(PackedPanels::Kind kind);
 // The KernelPlan::packedTiles value for that kind: the int8 group, or 0 for bf16.
 int64_t packedTilesRequest(PackedPanels::Kind kind, const ir::QuantFormat& f);
 // The blocking the packed tiles run under (48 columns; int8: 4 rows, K chunks of 512; bf16:

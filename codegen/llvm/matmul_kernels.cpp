@@ -304,10 +304,11 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
         emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up);
         return kb.finish();
       }
-      // Decode (one row) keeps the GEMV on the file's rows; more rows take the packed panels.
+      // Decode (one row) keeps the GEMV on the file's rows, and short bf16 blocks the dot tiles;
+      // more rows take the packed panels.
       PackedPanels packed{packedKind, kb.ptr(static_cast<int>(segs.size()) + next + 1)};
       if (packedKind == PackedPanels::Int8) packed.records = kb.gep(rest, B.CreateMul(M, kb.i(inputFloats + upFloats)));
-      emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up); },
+      emitIfElse(kb, B.CreateICmpSLT(M, kb.i(packedPanelsMinRows(packedKind))), [&] { emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up); },
                  [&] {
                    if (packed.records) emitInt8ActivationRecords(kb, s.quant, s.K, x, M, packed.records);
                    emitTiled(kb, s, packedPanelTiling(packedKind, s.K), isa, aType, segs, table, x, out, res, inv, M, up,

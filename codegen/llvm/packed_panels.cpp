@@ -83,6 +83,8 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
   return panelType(opt, w) == ir::DType::BF16 && K % 32 == 0 ? PackedPanels::Bf16 : PackedPanels::None;
 }
 
+int64_t packedPanelsMinRows(PackedPanels::Kind kind) { return kind == PackedPanels::Bf16 ? 128 : 2; }
+
 int64_t packedTilesRequest(PackedPanels::Kind kind, const ir::QuantFormat& f) { return kind == PackedPanels::Int8 ? f.group : 0; }
 
 int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K) { return K + 8 * (K / f.group); }

@@ -222,10 +222,11 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       if (packedKind == PackedPanels::None) {
         tiledBody(t, table, {});
       } else {
-        // Decode (one token) keeps the GEMV; more tokens take the packed panels.
+        // Decode (one token) keeps the GEMV, and short bf16 blocks the dot tiles; more tokens
+        // take the packed panels.
         PackedPanels packed{packedKind, kb.ptr(tableArg + 1)};
         if (packedKind == PackedPanels::Int8) packed.records = kb.gep(sinT, B.CreateMul(T, kb.i(half)));
-        emitIfElse(kb, B.CreateICmpEQ(T, kb.i(1)), [&] { tiledBody(t, table, {}); },
+        emitIfElse(kb, B.CreateICmpSLT(T, kb.i(packedPanelsMinRows(packedKind))), [&] { tiledBody(t, table, {}); },
                    [&] {
                      if (packed.records) emitInt8ActivationRecords(kb, s.quant, s.K, input, T, packed.records);
                      tiledBody(packedPanelTiling(packedKind, s.K), table, packed);
