@@ -147,11 +147,7 @@ TEST(LlvmBackend, OddShapesAndLongPromptsMatchTheInterpreter) {
   s.ropeType = "yarn";
   s.ropeFactor = 8.0;
   s.ropeOriginalMax = 128;
-  SynthOptions opt;
-  opt.shape = s;
-  opt.outDir = tmp.path().string();
-  synthesizeModel(opt);
-  Model m = Model::load(opt.outDir);
+  Model m = test::synthesizedModel(s, tmp);
   std::vector<int32_t> ids(1050);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 13) % 515);
   auto interp = createBackend("interp");
@@ -178,11 +174,7 @@ TEST(JitBackend, TiledAttentionOnLongPromptsMatchesTheInterpreter) {
   // chunks, then decode steps.
   test::TempDir tmp;
   SynthShape s{"gqa48", 300, 96, 160, 2, 6, 2, 48, 4096, false, 1};
-  SynthOptions opt;
-  opt.shape = s;
-  opt.outDir = tmp.path().string();
-  synthesizeModel(opt);
-  Model m = Model::load(opt.outDir);
+  Model m = test::synthesizedModel(s, tmp);
   std::vector<int32_t> ids(700);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 3) % 300);
   auto interp = createBackend("interp");
@@ -201,11 +193,7 @@ TEST(JitBackend, PackedPanelPrefillMatchesTheInterpreterAndItself) {
   // bf16 bound; and rows do not interact in the tiles, so the prompt prefilled in two pieces of
   // 150 (both on packed panels) gives the same bits as at once.
   test::TempDir tmp;
-  SynthOptions opt;
-  opt.shape = SynthShape{"panels", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1};
-  opt.outDir = tmp.path().string();
-  synthesizeModel(opt);
-  Model m = Model::load(opt.outDir);
+  Model m = test::synthesizedModel(SynthShape{"panels", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
   const int64_t V = m.config.vocabSize;
   std::vector<int32_t> ids(300);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);

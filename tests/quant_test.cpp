@@ -132,11 +132,7 @@ TEST(QuantizedJit, MatchesTheInterpreterOnTheSameQuantizedGraph) {
   // sums differs: the f32 bound (1e-4 of max |logit|). With bf16 activations the dequantized
   // weights are rounded to bf16 as well: the bf16 bound of the kernels issue (2e-2).
   test::TempDir tmp;
-  SynthOptions opt;
-  opt.shape = SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1};
-  opt.outDir = tmp.path().string();
-  synthesizeModel(opt);
-  Model m = Model::load(opt.outDir);
+  Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
   std::vector<int32_t> ids(300);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
   auto interp = createBackend("interp");
@@ -166,11 +162,7 @@ TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
   // (a short last panel), 301 rows (tiles of 4 and a 1-row edge; pieces of 150 and 151).
   if (!xbyak::hostCpu().avx512vnni || !xbyak::hostCpu().avx512bf16) GTEST_SKIP() << "no AVX512-VNNI/BF16 here";
   test::TempDir tmp;
-  SynthOptions opt;
-  opt.shape = SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1};
-  opt.outDir = tmp.path().string();
-  synthesizeModel(opt);
-  Model m = Model::load(opt.outDir);
+  Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
   const int64_t V = m.config.vocabSize;
   std::vector<int32_t> ids(301);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);

@@ -120,6 +120,15 @@ void expectCleanFailure(const RunResult& r, const std::string& needle, const std
   EXPECT_NE(r.err.find(needle), std::string::npos) << what << ": " << r.err;
 }
 
+Model synthesizedModel(const SynthShape& s, const TempDir& dir, ir::DType dtype) {
+  SynthOptions opt;
+  opt.shape = s;
+  opt.dtype = dtype;
+  opt.outDir = dir.path().string();
+  synthesizeModel(opt);
+  return Model::load(opt.outDir);
+}
+
 std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
                        const std::vector<int32_t>& next) {
   Session s(m, b, static_cast<int64_t>(ids.size() + next.size()), &g);

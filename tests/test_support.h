@@ -6,6 +6,7 @@
 
 #include "codegen/backend.h"
 #include "frontend/safetensors.h"
+#include "frontend/synth.h"
 #include "runtime/model.h"
 
 namespace q3c::test {
@@ -25,6 +26,9 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A model of random weights in shape s (bf16 unless `dtype` says f32), written into `dir` and loaded.
+Model synthesizedModel(const SynthShape& s, const TempDir& dir, ir::DType dtype = ir::DType::BF16);
 
 // The f32 (or i32 widened) contents of a tensor.
 std::vector<float> tensorF32(const TensorView& t);

@@ -169,6 +169,15 @@ std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, c
 // At the start of an M block [mb, mEnd) of bf16 rows A: when it is one row (decode), that row's codes into act.
 void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* A, llvm::Value* mb,
                                llvm::Value* mEnd, const ActivationCodes& act);
+// One group of activations quantized to int8 codes (scale max|x| / 127, rounded to nearest
+// even): the rule decode's GEMV and prefill's records share, so that both paths see the same
+// codes. `group` elements of aType at a[base ..]; codes as i32 vectors of kb.vw() lanes.
+struct GroupCodes {
+  std::vector<llvm::Value*> codes;
+  llvm::Value* scale;  // f32
+  llvm::Value* sum;    // i32: the codes' sum
+};
+GroupCodes emitGroupCodes(KernelBuilder& kb, llvm::Value* a, llvm::Value* base, int64_t group, ir::DType aType);
 void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* a,
                              const ActivationCodes& act);
 // panelStep: rows from a panel's first weight row to the next panel's (for the prefetch).

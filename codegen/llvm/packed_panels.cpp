@@ -103,34 +103,21 @@ xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K) {
 
 void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Value* A, Value* M, Value* rec) {
   auto& B = kb.b();
-  const int vw = 16;  // packedPanelsFor asks for AVX-512
-  const int64_t perGroup = f.group / vw, recBytes = int8RecordBytes(f, K);
-  auto* vi32 = llvm::FixedVectorType::get(B.getInt32Ty(), vw);
-  auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), vw);
+  const int64_t recBytes = int8RecordBytes(f, K);
+  auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), kb.vw());
   kb.loop(kb.i(0), M, 1, [&](Value* m) {
     Value* a = kb.gep(A, B.CreateMul(m, kb.i(K * 2)), B.getInt8Ty());  // bf16 row
     Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
     kb.loop(kb.i(0), kb.i(K / f.group), 1, [&](Value* g) {
       Value* base = B.CreateMul(g, kb.i(f.group));
-      std::vector<Value*> x;
-      Value* amax = kb.zeroVec();
-      for (int64_t v = 0; v < perGroup; ++v) {
-        x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), ir::DType::BF16));
-        amax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, amax, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x.back()));
-      }
-      Value* mx = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, amax);
-      Value* sa = B.CreateFDiv(mx, kb.f(127.0f));
-      Value* inv = B.CreateSelect(B.CreateFCmpOGT(mx, kb.f(0.0f)), B.CreateFDiv(kb.f(127.0f), mx), kb.f(0.0f));
-      Value* csum = llvm::ConstantAggregateZero::get(vi32);
-      for (int64_t v = 0; v < perGroup; ++v) {
-        Value* q = B.CreateFPToSI(B.CreateUnaryIntrinsic(llvm::Intrinsic::rint, B.CreateFMul(x[v], kb.splat(inv))), vi32);
-        csum = B.CreateAdd(csum, q);
-        B.CreateAlignedStore(B.CreateTrunc(q, vi8), kb.gep(r, B.CreateAdd(base, kb.i(v * vw)), B.getInt8Ty()), llvm::Align(1));
-      }
+      const GroupCodes gc = emitGroupCodes(kb, a, base, f.group, ir::DType::BF16);  // as decode's
+      for (size_t v = 0; v < gc.codes.size(); ++v)
+        B.CreateAlignedStore(B.CreateTrunc(gc.codes[v], vi8), kb.gep(r, B.CreateAdd(base, kb.i(v * kb.vw())), B.getInt8Ty()),
+                             llvm::Align(1));
       // The weights enter as code + 128: -128 x the codes' sum cancels that.
-      Value* corr = B.CreateMul(B.CreateAddReduce(csum), B.getInt32(-128));
+      Value* corr = B.CreateMul(gc.sum, B.getInt32(-128));
       Value* at = kb.gep(r, B.CreateAdd(kb.i(K), B.CreateMul(g, kb.i(8))), B.getInt8Ty());
-      B.CreateAlignedStore(sa, at, llvm::Align(4));
+      B.CreateAlignedStore(gc.scale, at, llvm::Align(4));
       B.CreateAlignedStore(corr, kb.gep(at, kb.i(4), B.getInt8Ty()), llvm::Align(4));
     });
   });

@@ -93,25 +93,39 @@ void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int6
   }, [] {});
 }
 
+GroupCodes emitGroupCodes(KernelBuilder& kb, Value* a, Value* base, int64_t group, ir::DType aType) {
+  auto& B = kb.b();
+  const int vw = kb.vw();
+  auto* vi32 = llvm::FixedVectorType::get(B.getInt32Ty(), vw);
+  std::vector<Value*> x;
+  Value* amax = kb.zeroVec();
+  for (int64_t v = 0; v < group / vw; ++v) {
+    x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), aType));
+    amax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, amax, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x.back()));
+  }
+  Value* m = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, amax);
+  GroupCodes out;
+  out.scale = B.CreateFDiv(m, kb.f(127.0f));
+  Value* inv = B.CreateSelect(B.CreateFCmpOGT(m, kb.f(0.0f)), B.CreateFDiv(kb.f(127.0f), m), kb.f(0.0f));
+  Value* sum = llvm::ConstantAggregateZero::get(vi32);
+  for (Value* xv : x) {
+    out.codes.push_back(B.CreateFPToSI(B.CreateUnaryIntrinsic(llvm::Intrinsic::rint, B.CreateFMul(xv, kb.splat(inv))), vi32));
+    sum = B.CreateAdd(sum, out.codes.back());
+  }
+  out.sum = B.CreateAddReduce(sum);
+  return out;
+}
+
 void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, Value* a,
                              const ActivationCodes& act) {
   auto& B = kb.b();
   const int vw = kb.vw();  // 16: intDotSupports asks for VNNI on 16 lanes
   const int64_t perGroup = f.group / vw, lanes = f.group / 4;
-  auto* vi32 = llvm::FixedVectorType::get(B.getInt32Ty(), vw);
   auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), vw);
   kb.loop(kb.i(0), kb.i(K / f.group), 1, [&](Value* g) {
     Value* base = B.CreateMul(g, kb.i(f.group));
-    std::vector<Value*> x;
-    Value* amax = kb.zeroVec();
-    for (int64_t v = 0; v < perGroup; ++v) {
-      x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), aType));
-      amax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, amax, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x.back()));
-    }
-    Value* m = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, amax);
-    Value* sa = B.CreateFDiv(m, kb.f(127.0f));
-    Value* inv = B.CreateSelect(B.CreateFCmpOGT(m, kb.f(0.0f)), B.CreateFDiv(kb.f(127.0f), m), kb.f(0.0f));
-    Value* csum = llvm::ConstantAggregateZero::get(vi32);
+    const GroupCodes gc = emitGroupCodes(kb, a, base, f.group, aType);
+    Value* sa = gc.scale;
     // Where the 16 elements of vector v go: their chunk, then storedAt inside it.
     auto dest = [&](int64_t v) {
       Value* o = B.CreateAdd(base, kb.i(v * vw));
@@ -122,13 +136,10 @@ void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_
                                B.CreateMul(B.CreateSDiv(in, kb.i(32)), kb.i(16)));
       return B.CreateAdd(chunk, pos);
     };
-    for (int64_t v = 0; v < perGroup; ++v) {
-      Value* q = B.CreateFPToSI(B.CreateUnaryIntrinsic(llvm::Intrinsic::rint, B.CreateFMul(x[v], kb.splat(inv))), vi32);
-      csum = B.CreateAdd(csum, q);
-      B.CreateAlignedStore(B.CreateTrunc(q, vi8), kb.gep(act.codes, dest(v), B.getInt8Ty()), llvm::Align(1));
-    }
+    for (int64_t v = 0; v < perGroup; ++v)
+      B.CreateAlignedStore(B.CreateTrunc(gc.codes[v], vi8), kb.gep(act.codes, dest(v), B.getInt8Ty()), llvm::Align(1));
     // Each lane's share of the group's correction and min term, at the lanes its codes went to.
-    Value* c = B.CreateSIToFP(B.CreateAddReduce(csum), kb.f32());
+    Value* c = B.CreateSIToFP(gc.sum, kb.f32());
     Value* share = B.CreateFDiv(B.CreateFMul(sa, c), kb.f(static_cast<float>(lanes)));
     Value* corr = B.CreateFMul(share, kb.f(static_cast<float>(codeOffset(f))));
     for (int64_t v = 0; v < perGroup; ++v) {

@@ -16,15 +16,7 @@ Bf16PanelKernel::Bf16PanelKernel(int mr) : Generator("bf16panel_" + std::to_stri
   auto wv = [&](int j) { return Zmm(24 + j); };
   auto bv = [&](int i) { return Zmm(27 + i % 4); };
   const Reg64 arg = rdi, a = rsi, lda = rdx, lda3 = rcx, a4 = r8, w = r9, out = r10, pairs = r11;
-  auto row = [&](int i) -> RegExp {
-    const Reg64& base = i < 4 ? a : a4;
-    switch (i % 4) {
-      case 0: return base;
-      case 1: return base + lda;
-      case 2: return base + lda * 2;
-      default: return base + lda3;
-    }
-  };
+  auto rowAt = [&](int i) { return row(i < 4 ? a : a4, lda, lda3, i % 4); };
   enter();
   mov(a, qword[arg + offsetof(Bf16PanelArgs, a)]);
   mov(lda, qword[arg + offsetof(Bf16PanelArgs, ldaBytes)]);
@@ -45,7 +37,7 @@ Bf16PanelKernel::Bf16PanelKernel(int mr) : Generator("bf16panel_" + std::to_stri
   auto step = [&](int at, int wAt) {
     for (int j = 0; j < nv; ++j) vmovups(wv(j), zword[w + wAt + j * 64]);
     for (int i = 0; i < mr; ++i) {
-      vpbroadcastd(bv(i), dword[row(i) + at]);
+      vpbroadcastd(bv(i), dword[rowAt(i) + at]);
       for (int j = 0; j < nv; ++j) vdpbf16ps(acc(i, j), wv(j), bv(i));
     }
   };

@@ -30,6 +30,15 @@ void Generator::leave() {
   ret();
 }
 
+Xbyak::RegExp Generator::row(const Xbyak::Reg64& base, const Xbyak::Reg64& stride, const Xbyak::Reg64& stride3, int i) {
+  switch (i) {
+    case 0: return base;
+    case 1: return base + stride;
+    case 2: return base + stride * 2;
+    default: return base + stride3;
+  }
+}
+
 void Generator::announce() {
   static std::mutex mu;
   static std::FILE* map = nullptr;

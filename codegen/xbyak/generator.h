@@ -19,6 +19,9 @@ class Generator : public Xbyak::CodeGenerator {
   // Restores them, clears the upper vector halves (so SSE code after us is not slowed) and
   // returns.
   void leave();
+  // Row i (0..3) of an array whose rows are `stride` bytes apart, addressed from row 0 at
+  // `base`; stride3 holds 3 * stride (x86 scales stop at 8, and 3 is not one).
+  static Xbyak::RegExp row(const Xbyak::Reg64& base, const Xbyak::Reg64& stride, const Xbyak::Reg64& stride3, int i);
   // Makes the code executable and names it for profilers; call once, after the last
   // instruction.
   template <class Fn>

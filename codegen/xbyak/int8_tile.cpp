@@ -20,15 +20,7 @@ Int8TileKernel::Int8TileKernel(int mr, int64_t group)
   auto wv = [&](int j) { return Zmm(24 + j); };
   auto av = [&](int i) { return Zmm(27 + i); };
   const Reg64 arg = rdi, a = rsi, lda = rdx, lda3 = rcx, s = r8, w = r9, ws = r10, out = r11, groups = rax;
-  // Row i of a record array starting at `base`.
-  auto row = [&](const Reg64& base, int i) -> RegExp {
-    switch (i) {
-      case 0: return base;
-      case 1: return base + lda;
-      case 2: return base + lda * 2;
-      default: return base + lda3;
-    }
-  };
+  auto rowAt = [&](const Reg64& base, int i) { return row(base, lda, lda3, i); };  // row i of the records
   enter();
   mov(a, qword[arg + offsetof(Int8TileArgs, a)]);
   mov(lda, qword[arg + offsetof(Int8TileArgs, ldaBytes)]);
@@ -49,12 +41,12 @@ Int8TileKernel::Int8TileKernel(int mr, int64_t group)
   L(groupLoop);
   {
     for (int i = 0; i < mr; ++i) {  // the correction: the int sums start from it
-      vpbroadcastd(av(i), dword[row(s, i) + 4]);
+      vpbroadcastd(av(i), dword[rowAt(s, i) + 4]);
       for (int j = 0; j < nv; ++j) vmovdqa32(iacc(i, j), av(i));
     }
     for (int k = 0; k < steps; ++k) {
       for (int j = 0; j < nv; ++j) vmovdqu8(wv(j), zword[w + k * colBytes + j * 64]);
-      for (int i = 0; i < mr; ++i) vpbroadcastd(av(i), dword[row(a, i) + k * 4]);
+      for (int i = 0; i < mr; ++i) vpbroadcastd(av(i), dword[rowAt(a, i) + k * 4]);
       for (int i = 0; i < mr; ++i)
         for (int j = 0; j < nv; ++j) vpdpbusd(iacc(i, j), wv(j), av(i));
     }
@@ -62,7 +54,7 @@ Int8TileKernel::Int8TileKernel(int mr, int64_t group)
       for (int j = 0; j < nv; ++j) {
         vcvtdq2ps(iacc(i, j), iacc(i, j));
         vmulps(iacc(i, j), iacc(i, j), zword[ws + j * 64]);
-        vfmadd231ps(facc(i, j), iacc(i, j), zword_b[row(s, i)]);
+        vfmadd231ps(facc(i, j), iacc(i, j), zword_b[rowAt(s, i)]);
       }
     add(a, static_cast<uint32_t>(group));
     add(w, static_cast<uint32_t>(steps * colBytes));
