@@ -189,13 +189,13 @@ TEST(JitBackend, TiledAttentionOnLongPromptsMatchesTheInterpreter) {
 TEST(JitBackend, PackedPanelPrefillMatchesTheInterpreterAndItself) {
   // Blocks of 128 rows or more take the packed panels (codegen/llvm/packed_panels.cpp, the bf16
   // panel tiles): K = 256 and 384 (one and two chunks of 256), an lm_head of 515 rows (a short
-  // last panel), 300 rows (8-row tiles and a 4-row edge). Against the interpreter within the
-  // bf16 bound; and rows do not interact in the tiles, so the prompt prefilled in two pieces of
-  // 150 (both on packed panels) gives the same bits as at once.
+  // last panel), 700 rows (two M blocks of 512 at most, 8-row tiles and a 6-row edge). Against the
+  // interpreter within the bf16 bound; and rows do not interact in the tiles, so the prompt
+  // prefilled in two pieces of 350 (both on packed panels) gives the same bits as at once.
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"panels", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
   const int64_t V = m.config.vocabSize;
-  std::vector<int32_t> ids(300);
+  std::vector<int32_t> ids(700);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
   auto interp = createBackend("interp");
   const std::vector<float> want = run(m, *interp, m.graph, ids, {7, 8});
@@ -206,9 +206,9 @@ TEST(JitBackend, PackedPanelPrefillMatchesTheInterpreterAndItself) {
   const std::vector<float> got = run(m, *backend, g, ids, {7, 8});
   EXPECT_LE(test::relativeError(got, want), kBf16Tolerance);
   Session pieces(m, *backend, static_cast<int64_t>(ids.size()), &g);
-  pieces.forward(std::vector<int32_t>(ids.begin(), ids.begin() + 150));
-  const float* p = pieces.forward(std::vector<int32_t>(ids.begin() + 150, ids.end()));
-  EXPECT_EQ(test::relativeError(std::vector<float>(p, p + 150 * V), std::vector<float>(got.begin() + 150 * V, got.begin() + 300 * V)),
+  pieces.forward(std::vector<int32_t>(ids.begin(), ids.begin() + 350));
+  const float* p = pieces.forward(std::vector<int32_t>(ids.begin() + 350, ids.end()));
+  EXPECT_EQ(test::relativeError(std::vector<float>(p, p + 350 * V), std::vector<float>(got.begin() + 350 * V, got.begin() + 700 * V)),
             0.0);
 }
 

@@ -211,8 +211,9 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
 // about a quarter of 64 rows' products: at 64 rows the dot tiles ran 460-511 GFLOP/s against
 // 400-450, at 512 rows 413-591 against 596-653; matmul_bench, the 4B's products).
 int64_t packedPanelsMinRows(PackedPanels::Kind kind);
-// The KernelPlan::packedTiles value for that kind: the int8 group, or 0 for bf16.
-int64_t packedTilesRequest(PackedPanels::Kind kind, const ir::QuantFormat& f);
+// For a kind other than None: sets p.packedTiles (the int8 group, or 0 for bf16), appends the
+// PackedTiles argument and names the blocking in p.key.
+void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantFormat& f);
 // The blocking the packed tiles run under (48 columns; int8: 4 rows, K chunks of 512; bf16:
 // 8 rows, chunks of 256; M blocks of 512).
 xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K);

@@ -139,7 +139,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   // Quantized: the rows' own pointers go here, rowPtrs to their dequantized chunk.
   Value* qRows = quantized ? kb.stackArray(t.nr, B.getPtrTy()) : rowPtrs;
   Value* sums = kb.stackArray(t.mBlock * t.nr);
-  const TileScratch scratch = tileScratch(kb, t, isa);
+  const TileScratch scratch = packed.kind == PackedPanels::None ? tileScratch(kb, t, isa) : TileScratch{};
   auto [lo, hi] = kb.partRange(cols, panel);
   const std::optional<ActivationCodes> act =
       packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
@@ -271,11 +271,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     p.key += tilingKey(t, aType);
     // Prefill (more than one row) on packed panels where they apply.
     const PackedPanels::Kind packedKind = packedPanelsFor(tiles, s.wType, s.quant, s.K);
-    if (packedKind != PackedPanels::None) {
-      p.packedTiles = packedTilesRequest(packedKind, s.quant);
-      p.args.push_back({ArgRef::PackedTiles});
-      p.key += packedKind == PackedPanels::Int8 ? " packed=int8/48x4/c512/m512" : " packed=bf16/48x8/c256/m512";
-    }
+    requestPackedTiles(p, packedKind, s.quant);
     // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float);
     // swiglu: the up sums; int8 packed panels: the activation records.
     const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);

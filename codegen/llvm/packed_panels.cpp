@@ -85,7 +85,12 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
 
 int64_t packedPanelsMinRows(PackedPanels::Kind kind) { return kind == PackedPanels::Bf16 ? 128 : 2; }
 
-int64_t packedTilesRequest(PackedPanels::Kind kind, const ir::QuantFormat& f) { return kind == PackedPanels::Int8 ? f.group : 0; }
+void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantFormat& f) {
+  if (kind == PackedPanels::None) return;
+  p.packedTiles = kind == PackedPanels::Int8 ? f.group : 0;
+  p.args.push_back({ArgRef::PackedTiles});
+  p.key += kind == PackedPanels::Int8 ? " packed=int8/48x4/c512/m512" : " packed=bf16/48x8/c256/m512";
+}
 
 int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K) { return K + 8 * (K / f.group); }
 

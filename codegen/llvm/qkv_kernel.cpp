@@ -104,15 +104,11 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   // Prefill on packed panels where they apply (see matmul_kernels.cpp); int8 records in scratch.
   const PackedPanels::Kind packedKind = tiled ? packedPanelsFor(tiles, s.wType, s.quant, s.K) : PackedPanels::None;
   const int tableArg = static_cast<int>(p.args.size()) - 1;
-  if (packedKind != PackedPanels::None) {
-    p.packedTiles = packedTilesRequest(packedKind, s.quant);
-    p.args.push_back({ArgRef::PackedTiles});
-    p.key += packedKind == PackedPanels::Int8 ? " packed=int8/48x4/c512/m512" : " packed=bf16/48x8/c256/m512";
-    if (packedKind == PackedPanels::Int8) p.scratchFloatsPerToken += int8RecordBytes(s.quant, s.K) / 4;
-  }
+  requestPackedTiles(p, packedKind, s.quant);
+  if (packedKind == PackedPanels::Int8) p.scratchFloatsPerToken += int8RecordBytes(s.quant, s.K) / 4;
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
-  p.emit = [s, ranges, scratchPerToken, tiled, bf16, t, inputFloats, packedKind, tableArg, aType = tiles.activations,
-            isa = tiles.isa](KernelBuilder& kb) {
+  p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, inputFloats, packedKind, tableArg,
+            aType = tiles.activations, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
     Value* qn = kb.ptr(1);
@@ -154,10 +150,10 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
         const bool quantized = ir::isQuantized(s.wType);
         Value* qRows = quantized ? kb.stackArray(tt.nr, B.getPtrTy()) : rowPtrs;  // see matmul_kernels.cpp
         Value* sums = kb.stackArray(tt.mBlock * tt.nr);
-        const TileScratch tileScratchArea = tileScratch(kb, t, isa);
+        const TileScratch tileScratchArea = packed.kind == PackedPanels::None ? tileScratch(kb, tt, isa) : TileScratch{};
         const std::optional<ActivationCodes> act =
             packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
-        emitMBlocks(kb, t, T, [&](Value* mb, Value* mEnd) {
+        emitMBlocks(kb, tt, T, [&](Value* mb, Value* mEnd) {
           if (act) emitOneRowActivationCodes(kb, s.quant, s.K, input, mb, mEnd, *act);
           // Head h (global number) into heads[m - mb][0 .. D).
           auto products = [&](Value* h) {
@@ -170,10 +166,10 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
               if (packed.kind != PackedPanels::None) {
                 emitPackedPanelProducts(kb, packed, s.quant, s.K, input, mb, mEnd, nr, qRows, sums);
               } else if (quantized) {
-                emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, tileScratchArea, input, mb, mEnd, nr, qRows, rowPtrs,
+                emitQuantizedProducts(kb, s.quant, s.K, tt, aType, table, tileScratchArea, input, mb, mEnd, nr, qRows, rowPtrs,
                                       sums, act ? &*act : nullptr);
               } else {
-                emitPanelProducts(kb, t, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
+                emitPanelProducts(kb, tt, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
               }
               kb.loop(mb, mEnd, 1, [&](Value* m) {
                 Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
@@ -220,13 +216,13 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       };
       Value* table = kb.ptr(tableArg);
       if (packedKind == PackedPanels::None) {
-        tiledBody(t, table, {});
+        tiledBody(dotTiling, table, {});
       } else {
         // Decode (one token) keeps the GEMV, and short bf16 blocks the dot tiles; more tokens
         // take the packed panels.
         PackedPanels packed{packedKind, kb.ptr(tableArg + 1)};
         if (packedKind == PackedPanels::Int8) packed.records = kb.gep(sinT, B.CreateMul(T, kb.i(half)));
-        emitIfElse(kb, B.CreateICmpSLT(T, kb.i(packedPanelsMinRows(packedKind))), [&] { tiledBody(t, table, {}); },
+        emitIfElse(kb, B.CreateICmpSLT(T, kb.i(packedPanelsMinRows(packedKind))), [&] { tiledBody(dotTiling, table, {}); },
                    [&] {
                      if (packed.records) emitInt8ActivationRecords(kb, s.quant, s.K, input, T, packed.records);
                      tiledBody(packedPanelTiling(packedKind, s.K), table, packed);
