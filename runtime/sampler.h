@@ -24,9 +24,8 @@ struct SamplerOptions {
   bool greedy() const { return !doSample || temperature <= 0.0f; }
 
   // transformers' GenerationConfig defaults overridden by DIR/generation_config.json when present
-  // (a .gguf path has none: the defaults)
-  // (do_sample, temperature, top_k, top_p, min_p, repetition_penalty). Throws q3c::Error for a
-  // file that is not JSON or a value of the wrong type.
+  // (do_sample, temperature, top_k, top_p, min_p, repetition_penalty); a .gguf path has none and
+  // keeps the defaults. Throws q3c::Error for a file that is not JSON or a value of the wrong type.
   static SamplerOptions fromGenerationConfig(const std::filesystem::path& modelDir);
 
   // The model card's recommended settings (Qwen3): thinking T 0.6, top-p 0.95, top-k 20, min-p 0;
