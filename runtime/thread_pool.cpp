@@ -1,6 +1,7 @@
 #include "runtime/thread_pool.h"
 
 #include <fstream>
+#include <stdexcept>
 #include <set>
 #include <string>
 #include <utility>
@@ -35,48 +36,71 @@ int ThreadPool::physicalCores() {
   return n ? static_cast<int>(n) : 1;
 }
 
+namespace {
+
+constexpr uint64_t kPartBits = 16, kPartMask = (uint64_t(1) << kPartBits) - 1;
+uint64_t generationOf(uint64_t state) { return state >> 32; }
+int partsOf(uint64_t state) { return static_cast<int>((state >> kPartBits) & kPartMask); }
+int nextOf(uint64_t state) { return static_cast<int>(state & kPartMask); }
+
+}  // namespace
+
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = physicalCores();
-  for (int part = 1; part < threads; ++part) workers_.emplace_back([this, part] { work(part); });
+  for (int t = 1; t < threads; ++t) workers_.emplace_back([this] { work(); });
 }
 
 ThreadPool::~ThreadPool() {
   stop_.store(true);
-  generation_.fetch_add(1);
-  generation_.notify_all();
+  state_.store((generationOf(state_.load()) + 1) << 32, std::memory_order_release);
+  state_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::run(Task task, void* context) {
+void ThreadPool::run(Task task, void* context, int parts) {
+  if (parts <= 0) parts = size();
+  if (static_cast<uint64_t>(parts) > kPartMask / 2) throw std::invalid_argument("ThreadPool::run: too many parts");
   if (workers_.empty()) {
-    task(context, 0, 1);
+    for (int p = 0; p < parts; ++p) task(context, p, parts);
     return;
   }
   task_ = task;
   context_ = context;
-  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
-  generation_.notify_all();
-  task(context, 0, size());
-  while (pending_.load(std::memory_order_acquire) != 0) relax();
+  done_.store(0, std::memory_order_relaxed);
+  const uint64_t generation = generationOf(state_.load(std::memory_order_relaxed)) + 1;
+  state_.store((generation << 32) | (static_cast<uint64_t>(parts) << kPartBits), std::memory_order_release);
+  state_.notify_all();
+  claimParts();
+  while (done_.load(std::memory_order_acquire) != parts) relax();
 }
 
-void ThreadPool::work(int part) {
-  uint64_t seen = 0;
+void ThreadPool::claimParts() {
   for (;;) {
-    uint64_t now = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; now == seen && spin < kSpins; ++spin) {
+    // A claim past the last part only raises `next` further: at most one per thread per
+    // dispatch, far below the 16 bits (run() caps parts at half of them).
+    const uint64_t claimed = state_.fetch_add(1, std::memory_order_acq_rel);
+    const int part = nextOf(claimed), parts = partsOf(claimed);
+    if (part >= parts) return;
+    task_(context_, part, parts);
+    done_.fetch_add(1, std::memory_order_release);
+  }
+}
+
+void ThreadPool::work() {
+  uint64_t seen = 0;  // the generation this thread last took part in
+  for (;;) {
+    uint64_t now = state_.load(std::memory_order_acquire);
+    for (int spin = 0; generationOf(now) == seen && spin < kSpins; ++spin) {
       relax();
-      now = generation_.load(std::memory_order_acquire);
+      now = state_.load(std::memory_order_acquire);
     }
-    if (now == seen) {
-      generation_.wait(seen, std::memory_order_acquire);  // idle: sleep until the next dispatch
+    if (generationOf(now) == seen) {
+      state_.wait(now, std::memory_order_acquire);  // idle: sleep until the word changes
       continue;
     }
-    seen = now;
+    seen = generationOf(now);
     if (stop_.load()) return;
-    task_(context_, part, size());
-    pending_.fetch_sub(1, std::memory_order_release);
+    claimParts();
   }
 }
 

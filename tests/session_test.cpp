@@ -111,25 +111,27 @@ TEST(Session, ChunkedPrefillGivesTheLastTokensLogits) {
 }
 
 TEST(ThreadPool, EveryPartRunsOncePerDispatch) {
-  for (int threads : {1, 2, 4}) {
-    ThreadPool pool(threads);
-    ASSERT_EQ(pool.size(), threads);
-    std::vector<int64_t> counts(static_cast<size_t>(threads), 0);
-    struct Ctx {
-      std::vector<int64_t>* counts;
-      std::atomic<int> parts{0};
-    } ctx{&counts};
-    for (int rep = 0; rep < 2000; ++rep)
-      pool.run(
-          [](void* c, int part, int parts) {
-            auto* x = static_cast<Ctx*>(c);
-            (*x->counts)[static_cast<size_t>(part)] += 1;
-            x->parts.store(parts);
-          },
-          &ctx);
-    for (int64_t c : counts) EXPECT_EQ(c, 2000) << threads << " threads";
-    EXPECT_EQ(ctx.parts.load(), threads);
-  }
+  for (int threads : {1, 2, 4})
+    for (int parts : {0, 1, 3 * threads + 1}) {  // 0: one per thread
+      ThreadPool pool(threads);
+      ASSERT_EQ(pool.size(), threads);
+      const int expected = parts ? parts : threads;
+      std::vector<int64_t> counts(static_cast<size_t>(expected), 0);
+      struct Ctx {
+        std::vector<int64_t>* counts;
+        std::atomic<int> parts{0};
+      } ctx{&counts};
+      for (int rep = 0; rep < 2000; ++rep)
+        pool.run(
+            [](void* c, int part, int parts) {
+              auto* x = static_cast<Ctx*>(c);
+              (*x->counts)[static_cast<size_t>(part)] += 1;
+              x->parts.store(parts);
+            },
+            &ctx, parts);
+      for (int64_t c : counts) EXPECT_EQ(c, 2000) << threads << " threads, " << expected << " parts";
+      EXPECT_EQ(ctx.parts.load(), expected);
+    }
   EXPECT_GE(ThreadPool::physicalCores(), 1);
 }
 
