@@ -12,7 +12,9 @@
 namespace q3c::tools {
 
 // Reads a 1 GB buffer (huge pages, touched once at construction, so no page faults are timed)
-// on `threads` threads with the ISA's widest loads; measure() returns the GB/s of one pass.
+// on `threads` threads with the ISA's widest loads; measure() returns the GB/s of the better of
+// two passes: one pass of ~20 ms here is often slowed by a vCPU stalled elsewhere, and decode
+// was then seen to run above its "bound".
 class BandwidthProbe {
  public:
   BandwidthProbe(int threads, xbyak::Isa isa);

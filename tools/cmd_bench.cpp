@@ -102,13 +102,27 @@ void addBenchCommand(CLI::App& app) {
       // and clock drift within seconds: the dot peak right after the prefill, the bandwidth
       // every kProbeEvery decode steps (outside the timed steps).
       const xbyak::PeakResult peakNow = rep ? xbyak::measurePeak(isa, bf16, threads) : xbyak::PeakResult{};
-      double d = 0;
-      std::vector<double> samples;
+      // Each block of kProbeEvery steps is judged against the mean of the samples taken just
+      // before and just after it: the bandwidth moves within a repeat, and a bound taken from
+      // the repeat's median could sit seconds away from the steps it judges.
+      double d = 0, blockSecs = 0;
+      int64_t blockSteps = 0;
+      std::vector<double> samples, blockFractions;
+      if (probe) samples.push_back(probe->measure());
       for (int64_t i = 0; i < o->decode; ++i) {
         int64_t b = nowNs();
         session.forward({static_cast<int32_t>((i * 31 + 5) % model.config.vocabSize)});
-        d += secondsSince(b);
-        if (probe && (i % kProbeEvery == kProbeEvery - 1 || i + 1 == o->decode)) samples.push_back(probe->measure());
+        const double secs = secondsSince(b);
+        d += secs;
+        blockSecs += secs;
+        ++blockSteps;
+        if (probe && (blockSteps == kProbeEvery || i + 1 == o->decode)) {
+          samples.push_back(probe->measure());
+          const double blockBound = (samples[samples.size() - 2] + samples.back()) / 2 * 1e9 / decodeBytes;
+          blockFractions.push_back(static_cast<double>(blockSteps) / blockSecs / blockBound);
+          blockSecs = 0;
+          blockSteps = 0;
+        }
       }
       if (rep == 0) {
         rss = peakRssGb();
@@ -121,7 +135,7 @@ void addBenchCommand(CLI::App& app) {
       bandwidth.push_back(bw);
       peaks.push_back(peakNow.gflops);
       peakInstr = peakNow.instr;
-      decodeFraction.push_back(decode.back() / (bw * 1e9 / decodeBytes));
+      decodeFraction.insert(decodeFraction.end(), blockFractions.begin(), blockFractions.end());
       prefillFraction.push_back(prefill.back() / (peakNow.gflops * 1e9 / prefillCost.flops));
     }
     if (!o->json) std::fprintf(stderr, "%40s\r", "");
@@ -173,9 +187,9 @@ void addBenchCommand(CLI::App& app) {
     std::printf("decode     %8.2f tok/s median of %lld (%.2f .. %.2f), %lld tokens\n", dec.median,
                 static_cast<long long>(o->repeats), dec.min, dec.max, static_cast<long long>(o->decode));
     std::printf("  bound    %8.2f tok/s = %.1f GB/s read bandwidth (%d threads, median; %.1f .. %.1f, sampled during decode) / "
-                "%.3f GB per token (weights %.3f + KV %.3f)  -> %.0f%% of bound (median of per-repeat ratios)\n",
+                "%.3f GB per token (weights %.3f + KV %.3f)  -> %.0f%% of bound (median of %zu blocks of %lld steps, each against the samples around it)\n",
                 decodeBound, bw.median, threads, bw.min, bw.max, decodeBytes * 1e-9, decodeCost.weightBytes * 1e-9,
-                decodeCost.kvBytes * 1e-9, 100 * frac.median);
+                decodeCost.kvBytes * 1e-9, 100 * frac.median, decodeFraction.size(), static_cast<long long>(kProbeEvery));
     std::printf("weights    %8.3f bits per weight read per token (quant %s)\n", bitsPerWeight, quant.c_str());
     if (int8Peak.gflops > 0)
       std::printf("  int8     %8.0f GOP/s peak of %s (%d threads, after the repeats): prefill at %.0f%% of it\n",
