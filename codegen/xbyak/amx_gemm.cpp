@@ -19,7 +19,14 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-const TileConfig& tileConfig() {
+bool grantTileState() {
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtileData = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtileData) == 0;
+}
+
+}  // namespace
+
+const void* amxTileConfig() {
   static const TileConfig cfg = [] {
     TileConfig c;
     for (int t = 0; t < 8; ++t) {
@@ -28,17 +35,15 @@ const TileConfig& tileConfig() {
     }
     return c;
   }();
-  return cfg;
+  return &cfg;
 }
-
-}  // namespace
 
 AmxGemmKernel::AmxGemmKernel() : Generator("amx_gemm_bf16_32x32", 1024) {
   using namespace Xbyak;
   // rdi: args. tmm0..3 the 2 x 2 accumulators, tmm4/5 two 16-row weight tiles, tmm6/7 the
   // activation tile for m 0..15 and 16..31.
   const Reg64 w = rsi, stride = rdx, a = rcx, out = r8, k = r9, aStride = r10, off = r11;
-  mov(rax, reinterpret_cast<uint64_t>(&tileConfig()));
+  mov(rax, reinterpret_cast<uint64_t>(amxTileConfig()));
   ldtilecfg(ptr[rax]);
   mov(w, qword[rdi + offsetof(AmxGemmArgs, w)]);
   mov(stride, qword[rdi + offsetof(AmxGemmArgs, wStrideBytes)]);
@@ -92,10 +97,8 @@ void packVnni(const uint16_t* a, int64_t lda, int64_t rows, int64_t K, uint16_t*
     }
 }
 
-bool requestAmx() {
-  if (!hostCpu().amxBf16) return false;
-  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtileData = 18;
-  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtileData) == 0;
-}
+bool requestAmx() { return hostCpu().amxBf16 && grantTileState(); }
+
+bool requestAmxInt8() { return hostCpu().amxInt8 && grantTileState(); }
 
 }  // namespace q3c::xbyak

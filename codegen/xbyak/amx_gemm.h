@@ -41,5 +41,11 @@ void packVnni(const uint16_t* a, int64_t lda, int64_t rows, int64_t K, uint16_t*
 // Linux keeps the AMX tile state off until a thread asks; true when this process may use it
 // (the CPU has AMX-BF16 and the kernel granted XTILEDATA).
 bool requestAmx();
+// The same for AMX-INT8 (amx_int8_gemm.h).
+bool requestAmxInt8();
+
+// The 64-byte tile configuration both AMX kernels load: palette 1, tiles 0..7 each 16 rows of
+// 64 bytes.
+const void* amxTileConfig();
 
 }  // namespace q3c::xbyak

@@ -37,6 +37,7 @@ HostCpu detect() {
   h.avx512bf16 = h.avx512 && cpu.has(Cpu::tAVX512_BF16);
   h.avx512vnni = h.avx512 && cpu.has(Cpu::tAVX512_VNNI);
   h.amxBf16 = cpu.has(Cpu::tAMX_BF16);
+  h.amxInt8 = cpu.has(Cpu::tAMX_INT8);
   h.l1d = cacheBytes(_SC_LEVEL1_DCACHE_SIZE, h.l1d);
   h.l2 = cacheBytes(_SC_LEVEL2_CACHE_SIZE, h.l2);
   h.l3 = cacheBytes(_SC_LEVEL3_CACHE_SIZE, h.l3);

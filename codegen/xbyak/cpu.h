@@ -20,6 +20,7 @@ struct HostCpu {
   bool avx512bf16 = false;  // vdpbf16ps
   bool avx512vnni = false;  // vpdpbusd on 512-bit registers
   bool amxBf16 = false;     // tdpbf16ps (the CPU has it; the OS may still refuse the tile state)
+  bool amxInt8 = false;     // tdpbssd and its signed/unsigned siblings (likewise)
   int64_t l1d = 32 << 10, l2 = 1 << 20, l3 = 32 << 20;  // data cache bytes per core (L3: shared)
   std::string brand;
 };
