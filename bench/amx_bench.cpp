@@ -58,23 +58,27 @@ double check(const AmxGemmKernel& kernel, int64_t K, int64_t rows) {
   return worst;
 }
 
-// GFLOP/s of [M x K] x [N x K]^T on `threads` threads (each its share of the 32-row weight
-// blocks; the activations packed once, outside the timing, as a prologue would).
-double throughput(const AmxGemmKernel& kernel, int64_t M, int64_t N, int64_t K, int threads) {
-  std::vector<uint16_t> w(static_cast<size_t>(N * K), q3c::ir::bf16FromFloat(0.01f)), a(static_cast<size_t>(M * K), q3c::ir::bf16FromFloat(0.5f));
-  std::vector<uint16_t> packed(static_cast<size_t>(M * K));
-  for (int64_t m0 = 0; m0 < M; m0 += 32) packVnni(a.data() + m0 * K, K, 32, K, packed.data() + m0 * K);
+// GFLOP/s (or GOP/s: a multiply-add counts 2) of [M x K] x [N x K]^T on `threads` threads,
+// each its share of the 32-row weight blocks; the activations packed once, outside the timing,
+// as a prologue would. Elt is uint16_t (bf16) or int8_t, Out the kernel's sum type.
+template <class Kernel, class Args, class Elt, class Out>
+double throughput(const Kernel& kernel, int64_t M, int64_t N, int64_t K, int threads, Elt wValue, Elt aValue,
+                  void (*pack)(const Elt*, int64_t, int64_t, int64_t, Elt*)) {
+  std::vector<Elt> w(static_cast<size_t>(N * K), wValue), a(static_cast<size_t>(M * K), aValue);
+  std::vector<Elt> packed(static_cast<size_t>(M * K));
+  for (int64_t m0 = 0; m0 < M; m0 += 32) pack(a.data() + m0 * K, K, 32, K, packed.data() + m0 * K);
+  const int64_t rowBytes = K * static_cast<int64_t>(sizeof(Elt));
   std::vector<double> runs;
   for (int rep = 0; rep < 5; ++rep) {
     auto t0 = std::chrono::steady_clock::now();
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t)
       pool.emplace_back([&, t] {
-        std::vector<float> out(32 * 32);
+        std::vector<Out> out(32 * 32);
         const int64_t blocks = N / 32, lo = blocks * t / threads, hi = blocks * (t + 1) / threads;
         for (int64_t nb = lo; nb < hi; ++nb)
           for (int64_t m0 = 0; m0 < M; m0 += 32) {
-            AmxGemmArgs args{w.data() + nb * 32 * K, K * 2, packed.data() + m0 * K, out.data(), K};
+            Args args{w.data() + nb * 32 * K, rowBytes, packed.data() + m0 * K, out.data(), K};
             kernel.fn()(&args);
           }
       });
@@ -107,32 +111,6 @@ int64_t checkInt8(const AmxInt8GemmKernel& kernel, int64_t K, int64_t rows) {
   return wrong;
 }
 
-// GOP/s (a multiply-add counts 2) of the int8 kernel, shaped and timed like throughput().
-double throughputInt8(const AmxInt8GemmKernel& kernel, int64_t M, int64_t N, int64_t K, int threads) {
-  std::vector<int8_t> w(static_cast<size_t>(N * K), 3), a(static_cast<size_t>(M * K), -5), packed(static_cast<size_t>(M * K));
-  for (int64_t m0 = 0; m0 < M; m0 += 32) packVnni4(a.data() + m0 * K, K, 32, K, packed.data() + m0 * K);
-  std::vector<double> runs;
-  for (int rep = 0; rep < 5; ++rep) {
-    auto t0 = std::chrono::steady_clock::now();
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] {
-        std::vector<int32_t> out(32 * 32);
-        const int64_t blocks = N / 32, lo = blocks * t / threads, hi = blocks * (t + 1) / threads;
-        for (int64_t nb = lo; nb < hi; ++nb)
-          for (int64_t m0 = 0; m0 < M; m0 += 32) {
-            AmxInt8GemmArgs args{w.data() + nb * 32 * K, K, packed.data() + m0 * K, out.data(), K};
-            kernel.fn()(&args);
-          }
-      });
-    for (auto& th : pool) th.join();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    runs.push_back(2.0 * M * N * K / secs * 1e-9);
-  }
-  std::sort(runs.begin(), runs.end());
-  return runs[runs.size() / 2];
-}
-
 }  // namespace
 
 int main() {
@@ -159,7 +137,8 @@ int main() {
       ok = ok && err <= 1e-5;
     }
   for (int threads : {1, 4, all}) {
-    const double amx = throughput(kernel, 512, 6144, 2560, threads);
+    const double amx = throughput<AmxGemmKernel, AmxGemmArgs, uint16_t, float>(
+        kernel, 512, 6144, 2560, threads, q3c::ir::bf16FromFloat(0.01f), q3c::ir::bf16FromFloat(0.5f), packVnni);
     const double peak = cpu.avx512bf16 ? measurePeak(Isa::Avx512Bf16, true, threads).gflops : 0;
     std::printf("qkv 512x2560 . 6144x2560^T  %2d threads: AMX %8.1f GFLOP/s   (vdpbf16ps peak %7.1f GFLOP/s)\n", threads, amx,
                 peak);
@@ -177,7 +156,8 @@ int main() {
       ok = ok && wrong == 0;
     }
   for (int threads : {1, 4, all}) {
-    const double amx = throughputInt8(int8Kernel, 512, 6144, 2560, threads);
+    const double amx = throughput<AmxInt8GemmKernel, AmxInt8GemmArgs, int8_t, int32_t>(int8Kernel, 512, 6144, 2560,
+                                                                                        threads, 3, -5, packVnni4);
     const double peak = cpu.avx512vnni ? measureInt8Peak(selectIsa("native"), threads).gflops : 0;
     std::printf("qkv 512x2560 . 6144x2560^T  %2d threads: AMX-INT8 %8.1f GOP/s   (vpdpbusd peak %7.1f GOP/s)\n", threads,
                 amx, peak);

@@ -38,7 +38,7 @@ const void* amxTileConfig() {
   return &cfg;
 }
 
-AmxGemmKernel::AmxGemmKernel() : Generator("amx_gemm_bf16_32x32", 1024) {
+AmxBlockKernel::AmxBlockKernel(const char* name, Dot dot) : Generator(name, 1024) {
   using namespace Xbyak;
   // rdi: args. tmm0..3 the 2 x 2 accumulators, tmm4/5 two 16-row weight tiles, tmm6/7 the
   // activation tile for m 0..15 and 16..31.
@@ -50,7 +50,7 @@ AmxGemmKernel::AmxGemmKernel() : Generator("amx_gemm_bf16_32x32", 1024) {
   mov(a, qword[rdi + offsetof(AmxGemmArgs, aVnni)]);
   mov(out, qword[rdi + offsetof(AmxGemmArgs, out)]);
   mov(k, qword[rdi + offsetof(AmxGemmArgs, k)]);
-  mov(aStride, 128);  // one K pair of 32 rows: 32 x 2 bf16
+  mov(aStride, 128);  // one K pair (bf16) or quad (int8) of 32 rows: 128 bytes
   for (int t = 0; t < 4; ++t) tilezero(Tmm(t));
   lea(rax, ptr[w + stride * 8]);
   lea(rax, ptr[rax + stride * 8]);  // row n0 + 16
@@ -64,14 +64,15 @@ AmxGemmKernel::AmxGemmKernel() : Generator("amx_gemm_bf16_32x32", 1024) {
   tileloadd(tmm6, ptr[a + aStride]);
   lea(rdi, ptr[a + 64]);  // rdi (the args) is free once they are read
   tileloadd(tmm7, ptr[rdi + aStride]);
-  tdpbf16ps(tmm0, tmm4, tmm6);
-  tdpbf16ps(tmm1, tmm4, tmm7);
-  tdpbf16ps(tmm2, tmm5, tmm6);
-  tdpbf16ps(tmm3, tmm5, tmm7);
-  add(w, 64);     // 32 bf16 along K
+  const Tmm acc[4] = {tmm0, tmm1, tmm2, tmm3}, wt[2] = {tmm4, tmm5}, at[2] = {tmm6, tmm7};
+  for (int t = 0; t < 4; ++t) {
+    if (dot == Dot::Bf16) tdpbf16ps(acc[t], wt[t / 2], at[t % 2]);
+    else tdpbssd(acc[t], wt[t / 2], at[t % 2]);
+  }
+  add(w, 64);  // 64 bytes of K: 32 bf16 or 64 int8
   add(rax, 64);
-  add(a, 16 * 128);  // 16 K pairs of the packed block
-  add(off, 32);
+  add(a, 16 * 128);  // the 16 K pairs or quads of the packed block just used
+  add(off, dot == Dot::Bf16 ? 32 : 64);
   cmp(off, k);
   jb(loop, T_NEAR);
   L(done);
@@ -85,7 +86,6 @@ AmxGemmKernel::AmxGemmKernel() : Generator("amx_gemm_bf16_32x32", 1024) {
   tilestored(ptr[rdi + rax], tmm3);
   tilerelease();
   ret();
-  fn_ = finish<AmxGemmFn>();
 }
 
 void packVnni(const uint16_t* a, int64_t lda, int64_t rows, int64_t K, uint16_t* dst) {

@@ -25,9 +25,18 @@ struct AmxGemmArgs {
 };
 using AmxGemmFn = void (*)(const AmxGemmArgs* args);
 
-class AmxGemmKernel : public Generator {
+// The 32 x 32 block both AMX kernels share: four accumulator tiles, two 16-row weight tiles
+// loaded as stored, two activation tiles from the interleaved block, 64 bytes of K per step.
+// Their argument structs have this one's layout.
+class AmxBlockKernel : public Generator {
+ protected:
+  enum class Dot { Bf16, Int8 };  // tdpbf16ps (32 k per step) or tdpbssd (64 k)
+  AmxBlockKernel(const char* name, Dot dot);
+};
+
+class AmxGemmKernel : public AmxBlockKernel {
  public:
-  AmxGemmKernel();
+  AmxGemmKernel() : AmxBlockKernel("amx_gemm_bf16_32x32", Dot::Bf16), fn_(finish<AmxGemmFn>()) {}
   AmxGemmFn fn() const { return fn_; }
 
  private:

@@ -17,7 +17,9 @@
 #pragma once
 #include <cstdint>
 
-#include "codegen/xbyak/generator.h"
+#include <cstddef>
+
+#include "codegen/xbyak/amx_gemm.h"
 
 namespace q3c::xbyak {
 
@@ -29,10 +31,14 @@ struct AmxInt8GemmArgs {
   int64_t k;              // a multiple of 64
 };
 using AmxInt8GemmFn = void (*)(const AmxInt8GemmArgs* args);
+// The shared block kernel reads its arguments at AmxGemmArgs' offsets.
+static_assert(offsetof(AmxInt8GemmArgs, aVnni4) == offsetof(AmxGemmArgs, aVnni) &&
+              offsetof(AmxInt8GemmArgs, out) == offsetof(AmxGemmArgs, out) &&
+              offsetof(AmxInt8GemmArgs, k) == offsetof(AmxGemmArgs, k) && sizeof(AmxInt8GemmArgs) == sizeof(AmxGemmArgs));
 
-class AmxInt8GemmKernel : public Generator {
+class AmxInt8GemmKernel : public AmxBlockKernel {
  public:
-  AmxInt8GemmKernel();
+  AmxInt8GemmKernel() : AmxBlockKernel("amx_gemm_int8_32x32", Dot::Int8), fn_(finish<AmxInt8GemmFn>()) {}
   AmxInt8GemmFn fn() const { return fn_; }
 
  private:
