@@ -24,7 +24,7 @@ class Session {
   // only: activations (the [T, vocab] logits above all) stay bounded however long the prompt,
   // and backends that can skip the other rows' lm_head do (OutputRows::Last).
   const float* prefill(const std::vector<int32_t>& ids, int64_t chunk = kPrefillChunk);
-  static constexpr int64_t kPrefillChunk = 256;
+  static constexpr int64_t kPrefillChunk = 512;
   void reset() { kv_.clear(); }
   // Forgets every position from `n` on (the next tokens overwrite them); a chat whose template
   // rewrote the end of the conversation keeps the prefix that did not change.
