@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "frontend/huge_pages.h"
 #include "frontend/weight_store.h"
 #include "ir/graph.h"
 #include "ir/quant.h"
@@ -54,9 +55,5 @@ class ConstantTable {
   std::vector<float> widened(ir::ValueId v) const;
   void quantize(const ir::Node& n, ConstantData& c);
 };
-
-// `bytes` of zeroed anonymous memory on a 2 MB boundary, advised to be transparent huge pages
-// (the quantized weights, the activation arena); throws q3c::Error naming `what` when out of memory.
-std::shared_ptr<uint8_t> mapHugePages(size_t bytes, const std::string& what);
 
 }  // namespace q3c
