@@ -10,7 +10,6 @@
 // and weight_GB counts the quantized rows.
 #include <benchmark/benchmark.h>
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +21,7 @@
 
 #include "codegen/backend.h"
 #include "codegen/xbyak/peak.h"
+#include "frontend/huge_pages.h"
 #include "frontend/safetensors.h"
 #include "frontend/weight_store.h"
 #include "ir/graph.h"
@@ -133,14 +133,12 @@ void runMatMul(benchmark::State& state, const Shape& s) {
 void readBandwidth(benchmark::State& state) {
   static ThreadPool pool(gThreads);
   const size_t bytes = size_t(1) << 30;
-  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  madvise(mem, bytes, MADV_HUGEPAGE);
-  std::memset(mem, 1, bytes);
+  const std::shared_ptr<uint8_t> mem = mapHugePages(bytes, "the bandwidth probe");
+  std::memset(mem.get(), 1, bytes);
   double best = 0;
-  for (auto _ : state) best = std::max(best, xbyak::readBandwidth(xbyak::selectIsa(gIsa), mem, bytes, pool.size()));
+  for (auto _ : state) best = std::max(best, xbyak::readBandwidth(xbyak::selectIsa(gIsa), mem.get(), bytes, pool.size()));
   state.counters["read_GB_per_s"] = best;
   state.counters["threads"] = pool.size();
-  munmap(mem, bytes);
 }
 
 // The bound of the many-row cases: the dot instruction's peak on the same number of threads.

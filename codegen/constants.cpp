@@ -4,7 +4,6 @@
 #include <cstring>
 #include <thread>
 
-#include <sys/mman.h>
 
 #include "codegen/interp/reference_ops.h"
 #include "frontend/error.h"

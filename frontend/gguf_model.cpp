@@ -1,13 +1,12 @@
 #include "frontend/gguf_model.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <thread>
 
 #include "frontend/error.h"
+#include "frontend/huge_pages.h"
 
 namespace q3c {
 
@@ -295,10 +294,7 @@ TensorView viewOf(const GgufFile& f, const GgufTensor& t, size_t& at) {
 
 std::shared_ptr<uint8_t> allocateRepacked(size_t bytes, const std::string& path) {
   if (bytes == 0) return nullptr;
-  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) throw Error(path + ": cannot allocate " + std::to_string(bytes >> 20) + " MB for the repacked weights");
-  madvise(mem, bytes, MADV_HUGEPAGE);  // a hint, as for the resident weights
-  return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(mem), [bytes](uint8_t* p) { munmap(p, bytes); });
+  return mapHugePages(bytes, "the repacked weights of " + path);  // as for the resident weights
 }
 
 // Rows [begin, end) of one quantized tensor: the unit of parallel repacking.

@@ -1,7 +1,6 @@
 #include "frontend/weight_store.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +12,7 @@
 #include <sstream>
 
 #include "frontend/error.h"
+#include "frontend/huge_pages.h"
 #include "frontend/gguf_model.h"
 
 namespace q3c {
@@ -150,10 +150,7 @@ WeightStore WeightStore::residentCopy(const std::vector<std::string>& names, int
   copy.origin_ = origin_;
   copy.residentBytes_ = total;
   if (total == 0) return copy;
-  void* mem = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) throw Error(origin_ + ": cannot allocate " + std::to_string(total >> 20) + " MB for the weights");
-  madvise(mem, total, MADV_HUGEPAGE);  // a hint: without THP the copy still works
-  copy.resident_ = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(mem), [total](uint8_t* p) { munmap(p, total); });
+  copy.resident_ = mapHugePages(total, "the weights of " + origin_);  // without THP the copy still works
   uint8_t* base = copy.resident_.get();
 
   // Chunks of at most 8 MB, dealt round-robin to the threads.

@@ -1,31 +1,25 @@
 #include "tools/bench_bounds.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <set>
 
 #include "ir/quant.h"
 
 #include "codegen/xbyak/peak.h"
-#include "frontend/error.h"
+#include "frontend/huge_pages.h"
 
 namespace q3c::tools {
 
 BandwidthProbe::BandwidthProbe(int threads, xbyak::Isa isa)
-    : threads_(std::max(1, threads)), isa_(isa), bytes_(size_t(1) << 30) {
-  void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw Error("bench: cannot allocate 1 GB for the bandwidth probe");
-  madvise(p, bytes_, MADV_HUGEPAGE);  // like the weights (see WeightStore::residentCopy)
-  data_ = static_cast<float*>(p);
-  std::fill(data_, data_ + bytes_ / sizeof(float), 1.0f);
+    : threads_(std::max(1, threads)), isa_(isa), bytes_(size_t(1) << 30),
+      data_(mapHugePages(bytes_, "the bandwidth probe")) {  // huge pages, like the weights
+  float* f = reinterpret_cast<float*>(data_.get());
+  std::fill(f, f + bytes_ / sizeof(float), 1.0f);
 }
 
-BandwidthProbe::~BandwidthProbe() { munmap(data_, bytes_); }
-
 double BandwidthProbe::measure() const {
-  const double first = xbyak::readBandwidth(isa_, data_, bytes_, threads_);
-  return std::max(first, xbyak::readBandwidth(isa_, data_, bytes_, threads_));
+  const double first = xbyak::readBandwidth(isa_, data_.get(), bytes_, threads_);
+  return std::max(first, xbyak::readBandwidth(isa_, data_.get(), bytes_, threads_));
 }
 
 TokenCost tokenCost(const Model& m, const ir::Graph& g, double context, double outputRows) {

@@ -18,14 +18,13 @@ namespace q3c::tools {
 class BandwidthProbe {
  public:
   BandwidthProbe(int threads, xbyak::Isa isa);
-  ~BandwidthProbe();
   double measure() const;
 
  private:
   int threads_;
   xbyak::Isa isa_;
   size_t bytes_;
-  float* data_;
+  std::shared_ptr<uint8_t> data_;
 };
 
 struct TokenCost {
