@@ -241,11 +241,7 @@ TEST(QuantizedAccuracy, KlDivergenceStaysWithinItsBoundsOnTheGoldenModels) {
 // int4 moves them far more than it moves a trained model's). Bounds ~2-4x above.
 TEST(QuantizedAccuracy, KlDivergenceStaysWithinItsBoundsOnASynthesizedQwen3_06B) {
   test::TempDir tmp;
-  SynthOptions opt;
-  opt.shape = synthPreset("qwen3-0.6b");
-  opt.outDir = tmp / "m";
-  synthesizeModel(opt);
-  Model m = Model::load(opt.outDir);
+  Model m = test::synthesizedModel(synthPreset("qwen3-0.6b"), tmp);
   std::vector<int32_t> ids(48);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 11) % 151000);
   auto interp = createBackend("interp");

@@ -67,12 +67,7 @@ SynthShape oddShape() {
 
 TEST(Session, LongPromptOnOddShapeMatchesAcrossChunking) {
   test::TempDir tmp;
-  SynthOptions opt;
-  opt.shape = oddShape();
-  opt.dtype = ir::DType::F32;
-  opt.outDir = tmp.path().string();
-  synthesizeModel(opt);
-  Model model = Model::load(opt.outDir);
+  Model model = test::synthesizedModel(oddShape(), tmp, ir::DType::F32);
   EXPECT_EQ(model.config.rope.scaling, "yarn");
   EXPECT_EQ(model.config.numKvHeads, 1);
   std::vector<int32_t> ids = randomIds(1100, model.config.vocabSize, 3);
