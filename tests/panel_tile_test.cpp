@@ -12,6 +12,7 @@
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/cpu.h"
 #include "codegen/xbyak/int8_tile.h"
+#include "ir/types.h"
 
 namespace q3c::xbyak {
 namespace {
@@ -99,30 +100,17 @@ TEST(Int8Tile, RejectsShapesOutsideTheFamily) {
   EXPECT_THROW(Int8TileKernel(2, 30), std::exception);
 }
 
-uint16_t toBf16(float x) {  // truncation is fine: the reference uses the value the bits hold
-  uint32_t b;
-  std::memcpy(&b, &x, 4);
-  return static_cast<uint16_t>(b >> 16);
-}
-
-float fromBf16(uint16_t h) {
-  const uint32_t b = static_cast<uint32_t>(h) << 16;
-  float x;
-  std::memcpy(&x, &b, 4);
-  return x;
-}
-
 void runBf16Case(int mr, int64_t pairs, bool resume, std::mt19937& rng) {
   constexpr int kCols = kBf16PanelCols;
   const int64_t K = 2 * pairs, ld = K + 6;  // row stride in elements, padded
   std::normal_distribution<float> dist(0.0f, 1.0f);
   std::vector<uint16_t> a(ld * mr + 8), packed(K * kCols);
   std::vector<float> w(K * kCols);
-  for (auto& v : a) v = toBf16(dist(rng));
+  for (auto& v : a) v = ir::bf16FromFloat(dist(rng));
   for (int64_t k = 0; k < K; ++k)
     for (int c = 0; c < kCols; ++c) {
-      const uint16_t h = toBf16(dist(rng));
-      w[k * kCols + c] = fromBf16(h);
+      const uint16_t h = ir::bf16FromFloat(dist(rng));
+      w[k * kCols + c] = ir::floatFromBf16(h);
       packed[(k / 2) * kCols * 2 + c * 2 + k % 2] = h;
     }
   constexpr float kGuard = 12345.0f;
@@ -135,7 +123,7 @@ void runBf16Case(int mr, int64_t pairs, bool resume, std::mt19937& rng) {
     for (int c = 0; c < kCols; ++c) {
       double want = resume ? before[i * kCols + c] : 0.0, mag = std::fabs(want);
       for (int64_t k = 0; k < K; ++k) {
-        const double term = double(fromBf16(a[i * ld + k])) * w[k * kCols + c];
+        const double term = double(ir::floatFromBf16(a[i * ld + k])) * w[k * kCols + c];
         want += term;
         mag += std::fabs(term);
       }
