@@ -1,6 +1,6 @@
 // Fresh anonymous memory on a 2 MB boundary, advised to be transparent huge pages: the
-// resident weights' kin (quantized weights, activations, the KV cache) all stream through
-// memory far larger than the TLB covers in 4 KB pages.
+// resident and repacked weights, quantized weights, activations, the KV cache and bench's
+// bandwidth probe all stream through memory far larger than the TLB covers in 4 KB pages.
 #pragma once
 #include <cstddef>
 #include <cstdint>
