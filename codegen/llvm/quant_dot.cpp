@@ -174,19 +174,29 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
         Value* corr = kb.loadVector(act.correction, lane, ir::DType::F32);
         Value* share = zp ? kb.loadVector(act.minShare, lane, ir::DType::F32) : nullptr;
         Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? k0 : B.CreateSDiv(k0, kb.i(2));
+        auto prefetch = [&](int j, Value* at) {
+          B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
+                            {kb.gep(row[j], B.CreateAdd(at, kb.i(ahead)), B.getInt8Ty()), B.getInt32(0), B.getInt32(3),
+                             B.getInt32(1)});
+        };
+        // The scales (and mins) lie after the codes: fetched ahead too, or every few chunks a
+        // load waits on memory (int4 at group 32: 5 of a row's 25 lines). 64 bytes of them
+        // cover 16 groups, so the hints go out once per 16 groups, not every chunk: at the
+        // first and the last of those 64 bytes (rows need not start on a line, so they may
+        // span two lines; the last byte is clamped to the row's array).
+        const int64_t scaleBytes = 4 * ir::groupsPerRow(f, K);
+        emitIfElse(kb, B.CreateICmpEQ(B.CreateSRem(k0, kb.i(16 * f.group)), kb.i(0)), [&] {
+          Value* groupAt = B.CreateMul(B.CreateSDiv(k0, kb.i(f.group)), kb.i(4));
+          Value* lastAt = kb.smin(B.CreateAdd(groupAt, kb.i(63)), kb.i(scaleBytes - 1));
+          for (int j = 0; j < rows; ++j)
+            for (int64_t array : zp ? std::vector<int64_t>{scalesAt, minsAt} : std::vector<int64_t>{scalesAt}) {
+              prefetch(j, B.CreateAdd(kb.i(array), groupAt));
+              prefetch(j, B.CreateAdd(kb.i(array), lastAt));
+            }
+        }, [] {});
         std::vector<Value*> out;
         for (int j = 0; j < rows; ++j) {
-          auto prefetch = [&](Value* at) {
-            B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
-                              {kb.gep(row[j], B.CreateAdd(at, kb.i(ahead)), B.getInt8Ty()), B.getInt32(0), B.getInt32(3),
-                               B.getInt32(1)});
-          };
-          prefetch(codeAt);
-          // The scales (and mins) lie after the codes: fetched ahead too, or every few chunks a
-          // load waits on memory (int4 at group 32: 5 of a row's 25 lines).
-          Value* groupAt = B.CreateMul(B.CreateSDiv(k0, kb.i(f.group)), kb.i(4));
-          prefetch(B.CreateAdd(kb.i(scalesAt), groupAt));
-          if (zp) prefetch(B.CreateAdd(kb.i(minsAt), groupAt));
+          prefetch(j, codeAt);
           Value* u = B.CreateBitCast(unsignedCodes(kb, f, row[j], k0), v16i32);
           Value* dot = B.CreateIntrinsic(llvm::Intrinsic::x86_avx512_vpdpbusd_512, {}, {zero, u, a});
           Value* t = kb.fma(B.CreateSIToFP(dot, kb.vf32()), sa, B.CreateFNeg(corr));
