@@ -6,6 +6,7 @@
 // Plain `attention` is the same kernel with one split.
 #include <llvm/IR/Intrinsics.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -24,6 +25,9 @@ namespace {
 // rows are the heads that share a KV head (grouped-query attention), so each cached key and
 // value is read once for the whole group.
 constexpr int64_t kQueries = 32, kKeys = 64;
+// P·V's register block: 4 rows x 4 vectors = 16 accumulators (decode's 4 query heads per KV
+// head on Qwen3-4B are one group); kQueries is a multiple of kPvRows.
+constexpr int64_t kPvRows = 4, kPvVectors = 4;
 
 void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa isa, int64_t H, int64_t KV, int64_t D,
                float scale, Value* table, Value* qp, Value* kp, Value* vp, Value* out) {
@@ -49,6 +53,9 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
       kb.storeScalar(kb.f(0.0f), rowSum, r);
     });
     kb.loop(kb.i(0), kb.i(kQueries * D), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), acc, i); });
+    // P·V runs whole groups of rows: the scores of rows past `rows` must be numbers (0), not
+    // whatever the stack held.
+    kb.loop(kb.i(0), kb.i(kQueries * kKeys), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), S, i); });
     kb.loop(kb.i(0), visible, kKeys, [&](Value* k0) {
       Value* kEnd = kb.smin(B.CreateAdd(k0, kb.i(kKeys)), visible);
       // Scores of the block, panel by panel of keys.
@@ -87,6 +94,7 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
         llvm::Function* fn = B.GetInsertBlock()->getParent();
         auto* update = llvm::BasicBlock::Create(kb.ctx(), "softmax_update", fn);
         auto* skip = llvm::BasicBlock::Create(kb.ctx(), "softmax_skip", fn);
+        llvm::BasicBlock* before = B.GetInsertBlock();
         B.CreateCondBr(B.CreateICmpSGT(limit, kb.i(0)), update, skip);
         B.SetInsertPoint(update);
         Value* oldMax = kb.loadScalar(rowMax, row, ir::DType::F32);
@@ -104,17 +112,44 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
           Value* at = B.CreateAdd(aRow, d);
           kb.storeVector(B.CreateFMul(kb.loadVector(acc, at, ir::DType::F32), kb.splat(rescale)), acc, at);
         });
-        kb.loop(kb.i(0), limit, 1, [&](Value* k) {
-          Value* p = kb.splat(kb.loadScalar(S, B.CreateAdd(sRow, k), ir::DType::F32));
-          Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, k), kb.i(KV)), kvh), kb.i(D));
-          kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
-            Value* at = B.CreateAdd(aRow, d);
-            kb.storeVector(kb.fma(p, kb.loadVector(vp, B.CreateAdd(vRow, d), ir::DType::F32), kb.loadVector(acc, at, ir::DType::F32)),
-                           acc, at);
-          });
-        });
+        llvm::BasicBlock* updated = B.GetInsertBlock();
         B.CreateBr(skip);
         B.SetInsertPoint(skip);
+        // A row that sees none of the block's keys takes no part in P·V below: its
+        // probabilities are 0 (the scores there were never exponentiated).
+        llvm::PHINode* seesBlock = B.CreatePHI(B.getInt1Ty(), 2);
+        seesBlock->addIncoming(B.getTrue(), updated);
+        seesBlock->addIncoming(B.getFalse(), before);
+        emitIfElse(kb, seesBlock, [] {}, [&] {
+          kb.loop(kb.i(0), kb.i(kKeys), vw, [&](Value* k) { kb.storeVector(kb.zeroVec(), S, B.CreateAdd(sRow, k)); });
+        });
+      });
+      // P·V for groups of kPvRows rows and kPvVectors vectors of the head dim at a time, the
+      // sums in registers across the block's keys (masked keys have probability 0). Rows past
+      // `rows` compute into accumulator rows nobody reads.
+      Value* blockKeys = B.CreateSub(kEnd, k0);
+      kb.loop(kb.i(0), rows, kPvRows, [&](Value* r0) {
+        for (int64_t d0 = 0; d0 < D; d0 += kPvVectors * vw) {
+          const int64_t vecs = std::min<int64_t>(kPvVectors, (D - d0) / vw);
+          auto accAt = [&](int64_t r, int64_t v) {
+            return B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(D)), kb.i(d0 + v * vw));
+          };
+          std::vector<Value*> init;
+          for (int64_t r = 0; r < kPvRows; ++r)
+            for (int64_t v = 0; v < vecs; ++v) init.push_back(kb.loadVector(acc, accAt(r, v), ir::DType::F32));
+          std::vector<Value*> sums = kb.loopCarry(kb.i(0), blockKeys, 1, init, [&](Value* k, const std::vector<Value*>& c) {
+            Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, k), kb.i(KV)), kvh), kb.i(D));
+            std::vector<Value*> values, next;
+            for (int64_t v = 0; v < vecs; ++v) values.push_back(kb.loadVector(vp, B.CreateAdd(vRow, kb.i(d0 + v * vw)), ir::DType::F32));
+            for (int64_t r = 0; r < kPvRows; ++r) {
+              Value* pr = kb.splat(kb.loadScalar(S, B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(kKeys)), k), ir::DType::F32));
+              for (int64_t v = 0; v < vecs; ++v) next.push_back(kb.fma(pr, values[v], c[r * vecs + v]));
+            }
+            return next;
+          });
+          for (int64_t r = 0; r < kPvRows; ++r)
+            for (int64_t v = 0; v < vecs; ++v) kb.storeVector(sums[r * vecs + v], acc, accAt(r, v));
+        }
       });
     });
     // Normalize and store the rows.
@@ -187,7 +222,8 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
     tiling = tilingFor(f32, D, ir::DType::F32);
     p.tiles = TileRequest{ir::DType::F32, ir::DType::F32};
     p.args.push_back({ArgRef::Tiles});
-    p.key += " tiled3 q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + tilingKey(tiling, ir::DType::F32);
+    p.key += " tiled4 q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + " pv" + std::to_string(kPvRows) + "x" +
+             std::to_string(kPvVectors) + tilingKey(tiling, ir::DType::F32);
   }
   p.emit = [=, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
