@@ -91,36 +91,25 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
           return std::vector<Value*>{B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, c[0], sv)};
         })[0];
         Value* bmax = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, blockMax);
-        llvm::Function* fn = B.GetInsertBlock()->getParent();
-        auto* update = llvm::BasicBlock::Create(kb.ctx(), "softmax_update", fn);
-        auto* skip = llvm::BasicBlock::Create(kb.ctx(), "softmax_skip", fn);
-        llvm::BasicBlock* before = B.GetInsertBlock();
-        B.CreateCondBr(B.CreateICmpSGT(limit, kb.i(0)), update, skip);
-        B.SetInsertPoint(update);
-        Value* oldMax = kb.loadScalar(rowMax, row, ir::DType::F32);
-        Value* newMax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, oldMax, bmax);
-        Value* rescale = B.CreateSelect(B.CreateFCmpOEQ(oldMax, kb.f(-INFINITY)), kb.f(0.0f), kb.expf(B.CreateFSub(oldMax, newMax)));
-        Value* sumV = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.zeroVec()}, [&](Value* k, const std::vector<Value*>& c) {
-          Value* pv = kb.expVec(B.CreateFSub(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(newMax)));
-          kb.storeVector(pv, S, B.CreateAdd(sRow, k));
-          return std::vector<Value*>{B.CreateFAdd(c[0], pv)};
-        })[0];
-        kb.storeScalar(kb.fma(kb.loadScalar(rowSum, row, ir::DType::F32), rescale, kb.hsum(sumV)), rowSum, row);
-        kb.storeScalar(newMax, rowMax, row);
-        Value* aRow = B.CreateMul(row, kb.i(D));
-        kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
-          Value* at = B.CreateAdd(aRow, d);
-          kb.storeVector(B.CreateFMul(kb.loadVector(acc, at, ir::DType::F32), kb.splat(rescale)), acc, at);
-        });
-        llvm::BasicBlock* updated = B.GetInsertBlock();
-        B.CreateBr(skip);
-        B.SetInsertPoint(skip);
         // A row that sees none of the block's keys takes no part in P·V below: its
-        // probabilities are 0 (the scores there were never exponentiated).
-        llvm::PHINode* seesBlock = B.CreatePHI(B.getInt1Ty(), 2);
-        seesBlock->addIncoming(B.getTrue(), updated);
-        seesBlock->addIncoming(B.getFalse(), before);
-        emitIfElse(kb, seesBlock, [] {}, [&] {
+        // probabilities are 0 (its scores are not exponentiated).
+        emitIfElse(kb, B.CreateICmpSGT(limit, kb.i(0)), [&] {
+          Value* oldMax = kb.loadScalar(rowMax, row, ir::DType::F32);
+          Value* newMax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, oldMax, bmax);
+          Value* rescale = B.CreateSelect(B.CreateFCmpOEQ(oldMax, kb.f(-INFINITY)), kb.f(0.0f), kb.expf(B.CreateFSub(oldMax, newMax)));
+          Value* sumV = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.zeroVec()}, [&](Value* k, const std::vector<Value*>& c) {
+            Value* pv = kb.expVec(B.CreateFSub(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(newMax)));
+            kb.storeVector(pv, S, B.CreateAdd(sRow, k));
+            return std::vector<Value*>{B.CreateFAdd(c[0], pv)};
+          })[0];
+          kb.storeScalar(kb.fma(kb.loadScalar(rowSum, row, ir::DType::F32), rescale, kb.hsum(sumV)), rowSum, row);
+          kb.storeScalar(newMax, rowMax, row);
+          Value* aRow = B.CreateMul(row, kb.i(D));
+          kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+            Value* at = B.CreateAdd(aRow, d);
+            kb.storeVector(B.CreateFMul(kb.loadVector(acc, at, ir::DType::F32), kb.splat(rescale)), acc, at);
+          });
+        }, [&] {
           kb.loop(kb.i(0), kb.i(kKeys), vw, [&](Value* k) { kb.storeVector(kb.zeroVec(), S, B.CreateAdd(sRow, k)); });
         });
       });

@@ -158,7 +158,8 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
                           const ActivationCodes& act, Value* qRows, Value* sums) {
   auto& B = kb.b();
   auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
-  const int64_t scalesAt = ir::codeBytes(f, K), minsAt = scalesAt + 4 * ir::groupsPerRow(f, K);
+  const int64_t scaleBytes = 4 * ir::groupsPerRow(f, K);  // the f32 scales (and mins) of one row
+  const int64_t scalesAt = ir::codeBytes(f, K), minsAt = scalesAt + scaleBytes;
   const bool zp = f.scheme == ir::QuantScheme::Int4Zp;
   std::vector<Value*> row;
   for (int j = 0; j < rows; ++j) row.push_back(B.CreateLoad(B.getPtrTy(), kb.gep(qRows, kb.i(j), B.getPtrTy())));
@@ -184,7 +185,6 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
         // cover 16 groups, so the hints go out once per 16 groups, not every chunk: at the
         // first and the last of those 64 bytes (rows need not start on a line, so they may
         // span two lines; the last byte is clamped to the row's array).
-        const int64_t scaleBytes = 4 * ir::groupsPerRow(f, K);
         emitIfElse(kb, B.CreateICmpEQ(B.CreateSRem(k0, kb.i(16 * f.group)), kb.i(0)), [&] {
           Value* groupAt = B.CreateMul(B.CreateSDiv(k0, kb.i(f.group)), kb.i(4));
           Value* lastAt = kb.smin(B.CreateAdd(groupAt, kb.i(63)), kb.i(scaleBytes - 1));
