@@ -61,6 +61,7 @@ class DotTileKernel : public Generator {
   DotTileFn fn() const { return fn_; }
 
  private:
+  void reduceByTree(int count, const Xbyak::Reg64& out);
   DotTileFn fn_;
 };
 
