@@ -155,9 +155,9 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
 // panel's rows against it with vpdpbusd.
 struct ActivationCodes {
   llvm::Value* codes;       // K int8 codes (in a stack array of K / 4 floats)
-  llvm::Value* scale;       // per lane of 4 elements: the group's activation scale
-  llvm::Value* correction;  // per lane: offset * scale * (sum of the group's codes) / lanes per group
-  llvm::Value* minShare;    // per lane: scale * (sum of the group's codes) / lanes per group
+  llvm::Value* scale;       // per group: its activation scale
+  llvm::Value* correction;  // per group: offset * scale * (sum of its codes) / lanes per group
+  llvm::Value* minShare;    // per group: scale * (sum of its codes) / lanes per group
 };
 // Whether this kernel can take the int8 dot for rows of K in format f (AVX512-VNNI, whole chunks of 64).
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K);

@@ -81,7 +81,8 @@ bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
                                            ir::DType aType) {
   if (!ir::isQuantized(wType) || aType != ir::DType::BF16 || !intDotSupports(kb, f, K)) return std::nullopt;
-  return ActivationCodes{kb.stackArray(K / 4), kb.stackArray(K / 4), kb.stackArray(K / 4), kb.stackArray(K / 4)};
+  const int64_t groups = K / f.group;
+  return ActivationCodes{kb.stackArray(K / 4), kb.stackArray(groups), kb.stackArray(groups), kb.stackArray(groups)};
 }
 
 void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Value* A, Value* mb, Value* mEnd,
@@ -138,19 +139,13 @@ void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_
     };
     for (int64_t v = 0; v < perGroup; ++v)
       B.CreateAlignedStore(B.CreateTrunc(gc.codes[v], vi8), kb.gep(act.codes, dest(v), B.getInt8Ty()), llvm::Align(1));
-    // Each lane's share of the group's correction and min term, at the lanes its codes went to.
+    // The group's scale, and each of its lanes' share of the correction and min term: one
+    // value per group, spread over the group's lanes where the GEMV reads them (groupLanes).
     Value* c = B.CreateSIToFP(gc.sum, kb.f32());
     Value* share = B.CreateFDiv(B.CreateFMul(sa, c), kb.f(static_cast<float>(lanes)));
-    Value* corr = B.CreateFMul(share, kb.f(static_cast<float>(codeOffset(f))));
-    for (int64_t v = 0; v < perGroup; ++v) {
-      Value* lane = B.CreateSDiv(dest(v), kb.i(4));
-      for (int l = 0; l < vw / 4; ++l) {
-        Value* at = B.CreateAdd(lane, kb.i(l));
-        kb.storeScalar(sa, act.scale, at);
-        kb.storeScalar(corr, act.correction, at);
-        kb.storeScalar(share, act.minShare, at);
-      }
-    }
+    kb.storeScalar(sa, act.scale, g);
+    kb.storeScalar(B.CreateFMul(share, kb.f(static_cast<float>(codeOffset(f)))), act.correction, g);
+    kb.storeScalar(share, act.minShare, g);
   });
 }
 
@@ -170,10 +165,9 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
   std::vector<Value*> acc = kb.loopCarry(
       kb.i(0), kb.i(K), kChunk, std::vector<Value*>(rows, kb.zeroVec()), [&](Value* k0, const std::vector<Value*>& in) {
         Value* a = B.CreateAlignedLoad(v16i32, kb.gep(act.codes, k0, B.getInt8Ty()), llvm::Align(1));
-        Value* lane = B.CreateSDiv(k0, kb.i(4));
-        Value* sa = kb.loadVector(act.scale, lane, ir::DType::F32);
-        Value* corr = kb.loadVector(act.correction, lane, ir::DType::F32);
-        Value* share = zp ? kb.loadVector(act.minShare, lane, ir::DType::F32) : nullptr;
+        Value* sa = groupLanes(kb, f, act.scale, 0, k0);
+        Value* corr = groupLanes(kb, f, act.correction, 0, k0);
+        Value* share = zp ? groupLanes(kb, f, act.minShare, 0, k0) : nullptr;
         Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? k0 : B.CreateSDiv(k0, kb.i(2));
         auto prefetch = [&](int j, Value* at) {
           B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
