@@ -53,9 +53,6 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
       kb.storeScalar(kb.f(0.0f), rowSum, r);
     });
     kb.loop(kb.i(0), kb.i(kQueries * D), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), acc, i); });
-    // P·V runs whole groups of rows: the scores of rows past `rows` must be numbers (0), not
-    // whatever the stack held.
-    kb.loop(kb.i(0), kb.i(kQueries * kKeys), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), S, i); });
     kb.loop(kb.i(0), visible, kKeys, [&](Value* k0) {
       Value* kEnd = kb.smin(B.CreateAdd(k0, kb.i(kKeys)), visible);
       // Scores of the block, panel by panel of keys.
@@ -113,33 +110,40 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
           kb.loop(kb.i(0), kb.i(kKeys), vw, [&](Value* k) { kb.storeVector(kb.zeroVec(), S, B.CreateAdd(sRow, k)); });
         });
       });
-      // P·V for groups of kPvRows rows and kPvVectors vectors of the head dim at a time, the
-      // sums in registers across the block's keys (masked keys have probability 0). Rows past
-      // `rows` compute into accumulator rows nobody reads.
+      // P·V for groups of R rows (kPvRows, then 2 and 1 for the rest) and kPvVectors vectors of
+      // the head dim at a time, the sums in registers across the block's keys (masked keys have
+      // probability 0).
       Value* blockKeys = B.CreateSub(kEnd, k0);
-      kb.loop(kb.i(0), rows, kPvRows, [&](Value* r0) {
+      auto pvGroup = [&](Value* r0, int64_t R) {
         for (int64_t d0 = 0; d0 < D; d0 += kPvVectors * vw) {
           const int64_t vecs = std::min<int64_t>(kPvVectors, (D - d0) / vw);
           auto accAt = [&](int64_t r, int64_t v) {
             return B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(D)), kb.i(d0 + v * vw));
           };
           std::vector<Value*> init;
-          for (int64_t r = 0; r < kPvRows; ++r)
+          for (int64_t r = 0; r < R; ++r)
             for (int64_t v = 0; v < vecs; ++v) init.push_back(kb.loadVector(acc, accAt(r, v), ir::DType::F32));
           std::vector<Value*> sums = kb.loopCarry(kb.i(0), blockKeys, 1, init, [&](Value* k, const std::vector<Value*>& c) {
             Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, k), kb.i(KV)), kvh), kb.i(D));
             std::vector<Value*> values, next;
             for (int64_t v = 0; v < vecs; ++v) values.push_back(kb.loadVector(vp, B.CreateAdd(vRow, kb.i(d0 + v * vw)), ir::DType::F32));
-            for (int64_t r = 0; r < kPvRows; ++r) {
+            for (int64_t r = 0; r < R; ++r) {
               Value* pr = kb.splat(kb.loadScalar(S, B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(kKeys)), k), ir::DType::F32));
               for (int64_t v = 0; v < vecs; ++v) next.push_back(kb.fma(pr, values[v], c[r * vecs + v]));
             }
             return next;
           });
-          for (int64_t r = 0; r < kPvRows; ++r)
+          for (int64_t r = 0; r < R; ++r)
             for (int64_t v = 0; v < vecs; ++v) kb.storeVector(sums[r * vecs + v], acc, accAt(r, v));
         }
-      });
+      };
+      // Whole groups only, so no row past `rows` is computed (decode of a model with 2 query
+      // heads per KV head, Qwen3-0.6B and 1.7B, did twice its P·V work in groups of 4).
+      Value* full = B.CreateMul(B.CreateSDiv(rows, kb.i(kPvRows)), kb.i(kPvRows));
+      Value* pairs = B.CreateAdd(full, B.CreateMul(B.CreateSDiv(B.CreateSub(rows, full), kb.i(2)), kb.i(2)));
+      kb.loop(kb.i(0), full, kPvRows, [&](Value* r0) { pvGroup(r0, kPvRows); });
+      kb.loop(full, pairs, 2, [&](Value* r0) { pvGroup(r0, 2); });
+      kb.loop(pairs, rows, 1, [&](Value* r0) { pvGroup(r0, 1); });
     });
     // Normalize and store the rows.
     kb.loop(kb.i(0), rows, 1, [&](Value* row) {
