@@ -87,7 +87,7 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
           kb.storeVector(sv, S, B.CreateAdd(sRow, k));
           return std::vector<Value*>{B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, c[0], sv)};
         })[0];
-        Value* bmax = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, blockMax);
+        Value* bmax = kb.hmax(blockMax);
         // A row that sees none of the block's keys takes no part in P·V below: its
         // probabilities are 0 (its scores are not exponentiated).
         emitIfElse(kb, B.CreateICmpSGT(limit, kb.i(0)), [&] {

@@ -60,6 +60,7 @@ class KernelBuilder {
   llvm::Value* gep(llvm::Value* base, llvm::Value* index, llvm::Type* elem = nullptr);
 
   llvm::Value* hsum(llvm::Value* vec);             // sum of the lanes
+  llvm::Value* hmax(llvm::Value* vec);             // largest lane (the lanes hold no NaN)
   llvm::Value* smin(llvm::Value* a, llvm::Value* b);  // signed minimum of two i64
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* c);  // a*b+c, vector or scalar
   llvm::Value* expf(llvm::Value* x);  // scalar

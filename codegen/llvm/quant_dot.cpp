@@ -104,7 +104,7 @@ GroupCodes emitGroupCodes(KernelBuilder& kb, Value* a, Value* base, int64_t grou
     x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), aType));
     amax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, amax, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x.back()));
   }
-  Value* m = B.CreateUnaryIntrinsic(llvm::Intrinsic::vector_reduce_fmax, amax);
+  Value* m = kb.hmax(amax);
   GroupCodes out;
   out.scale = B.CreateFDiv(m, kb.f(127.0f));
   Value* inv = B.CreateSelect(B.CreateFCmpOGT(m, kb.f(0.0f)), B.CreateFDiv(kb.f(127.0f), m), kb.f(0.0f));
