@@ -100,9 +100,15 @@ GroupCodes emitGroupCodes(KernelBuilder& kb, Value* a, Value* base, int64_t grou
   auto* vi32 = llvm::FixedVectorType::get(B.getInt32Ty(), vw);
   std::vector<Value*> x;
   Value* amax = kb.zeroVec();
-  for (int64_t v = 0; v < group / vw; ++v) {
-    x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), aType));
-    amax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, amax, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x.back()));
+  {
+    llvm::IRBuilderBase::FastMathFlagGuard noNaNs(B);  // plain vmaxps, as in hmax
+    llvm::FastMathFlags fmf;
+    fmf.setNoNaNs();
+    B.setFastMathFlags(fmf);
+    for (int64_t v = 0; v < group / vw; ++v) {
+      x.push_back(kb.loadVector(a, B.CreateAdd(base, kb.i(v * vw)), aType));
+      amax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, amax, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x.back()));
+    }
   }
   Value* m = kb.hmax(amax);
   GroupCodes out;
