@@ -148,8 +148,8 @@ Value* KernelBuilder::hsum(Value* vec) {
 Value* KernelBuilder::hmax(Value* vec) {
   auto* r = llvm::cast<llvm::Instruction>(b_.CreateFPMaxReduce(vec));
   // Without NaNs the lanes reduce by a tree of vmaxps; with NaN semantics LLVM 19 emitted 16
-  // dependent scalar max-and-NaN-check pairs (~150 cycles): per 32-element group in decode's
-  // activation quantization, that was ~12 us of every part of the 4B's int4 down product.
+  // dependent scalar max-and-NaN-check pairs (~150 cycles by estimate), once per 32-element
+  // group of decode's activation quantization in every part (docs/quantization.md).
   llvm::FastMathFlags fmf;
   fmf.setNoNaNs();
   r->setFastMathFlags(fmf);
