@@ -36,7 +36,7 @@ class Executable {
 };
 
 struct BackendOptions {
-  std::string isa = "native";   // native, avx512, avx2: caps the generated code's ISA
+  std::string isa = "native";   // native, avx512bf16 (no AMX), avx512, avx2: caps the ISA
   std::string kernelCacheDir;   // where compiled kernels are kept between runs; empty: none
   // auto, f32 or bf16: what the matmuls round activations to (jit backend). auto: bf16 when
   // every matmul weight is bf16, else f32.

@@ -1,4 +1,5 @@
-// The AMX-BF16 kernel against a double reference, the AMX-INT8 kernel against exact integer sums. Runs only where the CPU has AMX and Linux
+// The AMX-BF16 kernels (the 32 x 32 block and the jit's panel tiles) against a double reference,
+// the AMX-INT8 kernel against exact integer sums. Runs only where the CPU has AMX and Linux
 // grants the tile state; elsewhere (this project's CI: Zen 5) every test is skipped, and
 // scripts/device_amx.sh runs the same checks on a lent Xeon.
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 
 #include "codegen/xbyak/amx_gemm.h"
 #include "codegen/xbyak/amx_int8_gemm.h"
+#include "codegen/xbyak/amx_panel_tile.h"
 #include "ir/types.h"
 
 namespace q3c::xbyak {
@@ -97,6 +99,57 @@ TEST(AmxInt8Gemm, MatchesExactIntegerSums) {
           EXPECT_EQ(out[n * 32 + m], ref) << "K=" << K << " n=" << n << " m=" << m;
         }
     }
+}
+
+TEST(AmxPanel, AssemblesEveryRowCountOnAnyX86) {
+  AmxPanelSet set;
+  for (int mr = 1; mr <= kAmxPanelRows; ++mr) EXPECT_NE(set.table()[mr - 1], nullptr) << mr;
+}
+
+TEST(AmxPanel, IsNotAllowedUnderACappedIsa) { EXPECT_FALSE(amxPanelsAllowed("avx512bf16")); }
+
+// Every row count the jit calls (1 .. 32) over two chunks of K, the second resuming from the
+// first's sums: rows ldaBytes apart in a wider array, weights packed [k / 2][32][2] as the jit's
+// packing writes them, and rows past mr (and sums past them) left untouched.
+TEST(AmxPanel, EveryRowCountMatchesTheReferenceAcrossChunks) {
+  if (!requestAmx()) GTEST_SKIP() << "no AMX-BF16 here (or Linux refused the tile state)";
+  AmxPanelSet set;
+  const int64_t K = 96, chunk0 = 64, lda = K + 32;  // chunks of 64 and 32 k
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist;
+  std::vector<uint16_t> a(kAmxPanelRows * lda), w(kAmxPanelCols * K);
+  for (auto& v : a) v = ir::bf16FromFloat(dist(rng));
+  for (auto& v : w) v = ir::bf16FromFloat(dist(rng));
+  auto pack = [&](int64_t k0, int64_t k1) {
+    std::vector<uint16_t> p((k1 - k0) * kAmxPanelCols);
+    for (int64_t k = k0; k < k1; ++k)
+      for (int64_t c = 0; c < kAmxPanelCols; ++c) p[((k - k0) / 2 * kAmxPanelCols + c) * 2 + (k - k0) % 2] = w[c * K + k];
+    return p;
+  };
+  const std::vector<uint16_t> p0 = pack(0, chunk0), p1 = pack(chunk0, K);
+  const float kUntouched = -12345.0f;
+  for (int mr = 1; mr <= kAmxPanelRows; ++mr) {
+    std::vector<float> out(kAmxPanelRows * kAmxPanelCols, kUntouched);
+    AmxPanelArgs args{a.data(), lda * 2, p0.data(), out.data(), chunk0 / 2, 0};
+    set.table()[mr - 1](&args);
+    args = {a.data() + chunk0, lda * 2, p1.data(), out.data(), (K - chunk0) / 2, kAmxPanelResume};
+    set.table()[mr - 1](&args);
+    for (int64_t m = 0; m < kAmxPanelRows; ++m)
+      for (int64_t c = 0; c < kAmxPanelCols; ++c) {
+        const float got = out[m * kAmxPanelCols + c];
+        if (m >= mr) {
+          EXPECT_EQ(got, kUntouched) << "mr=" << mr << " m=" << m;
+          continue;
+        }
+        double ref = 0, mag = 1e-30;
+        for (int64_t k = 0; k < K; ++k) {
+          const double t = double(ir::floatFromBf16(a[m * lda + k])) * ir::floatFromBf16(w[c * K + k]);
+          ref += t;
+          mag += std::fabs(t);
+        }
+        EXPECT_LE(std::fabs(got - ref) / mag, 1e-5) << "mr=" << mr << " m=" << m << " c=" << c;
+      }
+  }
 }
 
 }  // namespace

@@ -86,6 +86,8 @@ void addBenchCommand(CLI::App& app) {
     std::vector<double> prefill, decode, bandwidth, decodeFraction, peaks, prefillFraction;
     const char* peakInstr = "";
     const bool bf16 = session.executable().activationPrecision() == ir::DType::BF16;
+    // A prefill on the AMX panel tiles is judged against the AMX peak, not vdpbf16ps'.
+    const bool amx = session.executable().describe().find("AMX tdpbf16ps") != std::string::npos;
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
     const double chunks = static_cast<double>((o->prompt + Session::kPrefillChunk - 1) / Session::kPrefillChunk);
@@ -101,7 +103,8 @@ void addBenchCommand(CLI::App& app) {
       // The bounds are sampled while the figures are taken, because this machine's bandwidth
       // and clock drift within seconds: the dot peak right after the prefill, the bandwidth
       // every kProbeEvery decode steps (outside the timed steps).
-      const xbyak::PeakResult peakNow = rep ? xbyak::measurePeak(isa, bf16, threads) : xbyak::PeakResult{};
+      const xbyak::PeakResult peakNow =
+          !rep ? xbyak::PeakResult{} : amx ? xbyak::measureAmxBf16Peak(threads) : xbyak::measurePeak(isa, bf16, threads);
       // Each block of kProbeEvery steps is judged against the mean of the samples taken just
       // before and just after it: the bandwidth moves within a repeat, and a bound taken from
       // the repeat's median could sit seconds away from the steps it judges.

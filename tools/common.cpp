@@ -51,7 +51,7 @@ void BackendFlags::addOptions(CLI::App& cmd) {
   std::string names;
   for (const auto& n : backendNames()) names += (names.empty() ? "" : ", ") + n;
   cmd.add_option("--backend", backend, "backend: " + names + " (interp: the fp32 reference, unfused)")->capture_default_str();
-  cmd.add_option("--isa", isa, "cap the generated code: native, avx512, avx2")->capture_default_str();
+  cmd.add_option("--isa", isa, "cap the generated code: native, avx512bf16 (native without AMX), avx512, avx2")->capture_default_str();
   cmd.add_option("--precision", precision,
                  "matmul activations for the jit backend: f32 (bf16 weights widened in registers), bf16 (rounded "
                  "for the bf16 dot), or auto (bf16 when all matmul weights are bf16)")

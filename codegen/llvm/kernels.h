@@ -41,6 +41,8 @@ struct TileOptions {
   ir::DType activations = ir::DType::F32;  // --precision: A rounded to bf16, or kept f32
   xbyak::Isa isa = xbyak::Isa::Avx2;
   bool vnni = false;  // the int8 dot (vpdpbusd) on 512-bit registers: the native ISA has AVX512-VNNI
+  bool amx = false;   // bf16 prefill on AMX-BF16 (tdpbf16ps): --isa native on a CPU that has it and
+                      // whose tile state Linux granted (xbyak::amxPanelsAllowed)
 };
 
 // The Xbyak dot tiles a kernel calls through its Tiles argument: every tile size of (a, w),
@@ -57,7 +59,8 @@ struct KernelPlan {
   bool splits = false;                // runs as parts on the thread pool (else once, as part 0 of 1)
   std::optional<TileRequest> tiles;   // the dot tiles its Tiles argument points to
   std::optional<int64_t> packedTiles;  // what its PackedTiles argument points to: the int8 tiles of
-                                       // that group, or (0) the bf16 panel tiles
+                                       // that group, (0) the bf16 panel tiles, or
+                                       // (kPackedAmxBf16) the AMX-BF16 panel tiles
   std::function<void(KernelBuilder&)> emit;
 };
 
@@ -198,31 +201,36 @@ void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t 
 // int8 and int4 weights on the int8 dot (codegen/xbyak/int8_tile.h, activations quantized
 // into records), bf16 weights on vdpbf16ps (codegen/xbyak/bf16_panel_tile.h).
 struct PackedPanels {
-  enum Kind { None, Int8, Bf16 } kind = None;
+  enum Kind { None, Int8, Bf16, AmxBf16 } kind = None;
   llvm::Value* table = nullptr;    // the tiles (the PackedTiles argument)
   llvm::Value* records = nullptr;  // Int8: the activation records
 };
 // The kind a product with `w` weights (format f, rows of K) takes under `opt`: Int8 for int8 and
 // int4 with bf16 activations on AVX512-VNNI (chunks of whole groups); Bf16 for bf16 (or packed
-// to bf16) weights with bf16 activations on AVX512-BF16 (K a multiple of 32); else None.
+// to bf16) weights with bf16 activations on AVX512-BF16 (K a multiple of 32), AmxBf16 for those
+// where opt.amx; else None.
 PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K);
 // The fewest rows a product takes packed panels for: int8 from 2 (the alternative, panels
 // dequantized to bf16, is slower at every block size); bf16 from 128 (packing a panel costs
 // about a quarter of 64 rows' products: at 64 rows the dot tiles ran 460-511 GFLOP/s against
-// 400-450, at 512 rows 413-591 against 596-653; matmul_bench, the 4B's products).
+// 400-450, at 512 rows 413-591 against 596-653; matmul_bench, the 4B's products); AMX from 16
+// (one half-filled tile of AMX does the work of 16 rows of vdpbf16ps tiles; not measured).
 int64_t packedPanelsMinRows(PackedPanels::Kind kind);
-// For a kind other than None: sets p.packedTiles (the int8 group, or 0 for bf16), appends the
+// KernelPlan::packedTiles of the AMX-BF16 panel tiles (int8 groups are positive, bf16 is 0).
+constexpr int64_t kPackedAmxBf16 = -1;
+// For a kind other than None: sets p.packedTiles (the int8 group, 0 for bf16, kPackedAmxBf16), appends the
 // PackedTiles argument and names the blocking in p.key.
 void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantFormat& f);
 // The blocking the packed tiles run under (48 columns; int8: 4 rows, K chunks of 512; bf16:
-// 8 rows, chunks of 256; M blocks of 512).
+// 8 rows, chunks of 256; AMX: 32 columns, 32 rows, chunks of 512; M blocks of 512).
 xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K);
 // Int8: bytes of one activation record: K int8 codes, then per group {f32 scale, int32 correction}.
 int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K);
 // rec[m] = the record of bf16 row m of A, for m < M.
 void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* A, llvm::Value* M,
                                llvm::Value* rec);
-// sums[(m - mb) * 48 + j] = row m of A times weight row j (rows[j], j < nr <= 48; quantized in
+// sums[(m - mb) * cols + j] = row m of A times weight row j (rows[j], j < nr <= cols, the
+// tiling's nr: 48, or 32 for AMX; quantized in
 // format f for Int8), for m in [mb, mEnd). A: bf16 rows of K (Bf16; Int8 reads the records).
 void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K,
                              llvm::Value* A, llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rows,

@@ -12,6 +12,7 @@
 #include "codegen/constants.h"
 #include "codegen/llvm/jit.h"
 #include "codegen/llvm/kernels.h"
+#include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 #include "codegen/llvm/llvm_backend.h"
@@ -90,6 +91,9 @@ class LlvmExecutable : public Executable {
         if (added && *plan.packedTiles > 0) {
           int8TileSets_.push_back(std::make_unique<xbyak::Int8TileSet>(*plan.packedTiles));
           packedTables_.push_back(int8TileSets_.back()->table());
+        } else if (added && *plan.packedTiles == llvmgen::kPackedAmxBf16) {
+          amxPanelSets_.push_back(std::make_unique<xbyak::AmxPanelSet>());
+          packedTables_.push_back(amxPanelSets_.back()->table());
         } else if (added) {
           bf16PanelSets_.push_back(std::make_unique<xbyak::Bf16PanelSet>());
           packedTables_.push_back(bf16PanelSets_.back()->table());
@@ -125,6 +129,7 @@ class LlvmExecutable : public Executable {
       summary_ += buf;
       if (!int8TileSets_.empty()) summary_ += "; prefill of quantized weights on vpdpbusd packed panels";
       if (!bf16PanelSets_.empty()) summary_ += "; prefill of bf16 weights on vdpbf16ps packed panels";
+      if (!amxPanelSets_.empty()) summary_ += "; prefill of bf16 weights on AMX tdpbf16ps packed panels";
     }
   }
 
@@ -179,6 +184,7 @@ class LlvmExecutable : public Executable {
   std::vector<std::unique_ptr<xbyak::DotTileSet>> tileSets_;  // the Xbyak code they call
   std::vector<std::unique_ptr<xbyak::Int8TileSet>> int8TileSets_;  // packed-panel tiles
   std::vector<std::unique_ptr<xbyak::Bf16PanelSet>> bf16PanelSets_;
+  std::vector<std::unique_ptr<xbyak::AmxPanelSet>> amxPanelSets_;
   std::vector<const void*> packedTables_;  // their tables, as ArgRef::PackedTiles indexes them
   int64_t packedBytes_ = 0;
   ir::DType activations_ = ir::DType::F32;
@@ -218,7 +224,9 @@ class LlvmExecutable : public Executable {
     if (!opt.microkernels) return t;
     t.enabled = true;
     t.isa = xbyak::selectIsa(opt.isa);
-    t.vnni = opt.isa == "native" && t.isa == xbyak::Isa::Avx512Bf16 && xbyak::hostCpu().avx512vnni;
+    const bool uncapped = opt.isa == "native" || opt.isa == "avx512bf16";
+    t.vnni = uncapped && t.isa == xbyak::Isa::Avx512Bf16 && xbyak::hostCpu().avx512vnni;
+    t.amx = t.isa == xbyak::Isa::Avx512Bf16 && xbyak::amxPanelsAllowed(opt.isa);
     bool allBf16 = true;
     for (const ir::Node& n : g_.nodes())
       if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) {

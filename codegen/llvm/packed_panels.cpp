@@ -7,9 +7,13 @@
 //   int8 tiles (codegen/xbyak/int8_tile.h) do 4 x 12 vpdpbusd per 3 weight loads.
 //   Bf16 (AVX512-BF16): the bf16 activation rows as they are; the Xbyak bf16 panel tiles
 //   (codegen/xbyak/bf16_panel_tile.h) do 8 x 3 vdpbf16ps per 3 weight loads.
+//   AmxBf16 (AMX-BF16, where Linux grants the tile state): Bf16's driver on panels of 32
+//   columns and chunks of 512 k; the AMX panel tiles (codegen/xbyak/amx_panel_tile.h) take 32
+//   rows per call, 4 tdpbf16ps per 32 k.
 #include <llvm/IR/Intrinsics.h>
 
 #include "codegen/llvm/kernels.h"
+#include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 
@@ -21,9 +25,12 @@ namespace {
 
 constexpr int64_t kChunkK = 512;      // int8: k per packed chunk, 48 x 512 bytes = 24 KB: half of a 48 KB L1
 constexpr int64_t kBf16ChunkK = 256;  // bf16: 48 x 256 x 2 bytes, the same 24 KB
+constexpr int64_t kAmxChunkK = 512;   // AMX: 32 x 512 x 2 bytes = 32 KB of a 48 KB L1
 constexpr int64_t kMBlock = 512;      // rows per M block: the sums, 512 x 48 floats, stay on the stack
 constexpr int kCols = 48;             // xbyak::kInt8TileCols == kBf16PanelCols
 static_assert(xbyak::kInt8TileCols == kCols && xbyak::kBf16PanelCols == kCols);
+constexpr int kAmxCols = xbyak::kAmxPanelCols;  // 32
+static_assert(kAmxCols % 16 == 0 && kChunkK % 32 == 0 && kBf16ChunkK % 32 == 0 && kAmxChunkK % 32 == 0);
 
 // Field for field xbyak::Int8TileArgs: a, ldaBytes, s, w, ws, out, groups, flags.
 llvm::StructType* argsType(KernelBuilder& kb) {
@@ -80,28 +87,37 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
     return opt.vnni && f.scheme != ir::QuantScheme::Int4Zp && K % 64 == 0 && f.group % 16 == 0 && kChunkK % f.group == 0
                ? PackedPanels::Int8
                : PackedPanels::None;
-  return panelType(opt, w) == ir::DType::BF16 && K % 32 == 0 ? PackedPanels::Bf16 : PackedPanels::None;
+  if (panelType(opt, w) != ir::DType::BF16 || K % 32 != 0) return PackedPanels::None;
+  return opt.amx ? PackedPanels::AmxBf16 : PackedPanels::Bf16;
 }
 
-int64_t packedPanelsMinRows(PackedPanels::Kind kind) { return kind == PackedPanels::Bf16 ? 128 : 2; }
+int64_t packedPanelsMinRows(PackedPanels::Kind kind) {
+  switch (kind) {
+    case PackedPanels::Bf16: return 128;
+    case PackedPanels::AmxBf16: return 16;
+    default: return 2;
+  }
+}
 
 void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantFormat& f) {
   if (kind == PackedPanels::None) return;
-  p.packedTiles = kind == PackedPanels::Int8 ? f.group : 0;
+  p.packedTiles = kind == PackedPanels::Int8 ? f.group : kind == PackedPanels::AmxBf16 ? kPackedAmxBf16 : 0;
   p.args.push_back({ArgRef::PackedTiles});
-  p.key += kind == PackedPanels::Int8 ? " packed=int8/48x4/c512/m512" : " packed=bf16/48x8/c256/m512";
+  p.key += kind == PackedPanels::Int8 ? " packed=int8/48x4/c512/m512"
+           : kind == PackedPanels::AmxBf16 ? " packed=amx-bf16/32x32/c512/m512"
+                                           : " packed=bf16/48x8/c256/m512";
 }
 
 int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K) { return K + 8 * (K / f.group); }
 
 xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K) {
-  const bool int8 = kind == PackedPanels::Int8;
+  const bool int8 = kind == PackedPanels::Int8, amx = kind == PackedPanels::AmxBf16;
   xbyak::GemmTiling t;
-  t.mr = int8 ? xbyak::kInt8TileRows : xbyak::kBf16PanelRows;
-  t.nr = kCols;
+  t.mr = int8 ? xbyak::kInt8TileRows : amx ? xbyak::kAmxPanelRows : xbyak::kBf16PanelRows;
+  t.nr = amx ? kAmxCols : kCols;
   t.kStep = int8 ? 4 : 2;
   t.kFull = K;
-  t.kChunk = int8 ? kChunkK : kBf16ChunkK;
+  t.kChunk = int8 ? kChunkK : amx ? kAmxChunkK : kBf16ChunkK;
   t.mBlock = kMBlock;
   return t;
 }
@@ -130,24 +146,26 @@ void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int6
 
 namespace {
 
-// Row pointers of the panel: the nr given, then the first repeated up to 48 (a short panel's
-// extra columns read a real row; their sums are not used).
-std::vector<Value*> panelRows(KernelBuilder& kb, Value* rows, Value* nr) {
+// Row pointers of the panel: the nr given, then the first repeated up to `cols` (a short
+// panel's extra columns read a real row; their sums are not used).
+std::vector<Value*> panelRows(KernelBuilder& kb, Value* rows, Value* nr, int cols) {
   auto& B = kb.b();
   auto* ptrTy = B.getPtrTy();
-  kb.loop(nr, kb.i(kCols), 1, [&](Value* j) { B.CreateStore(B.CreateLoad(ptrTy, rows), kb.gep(rows, j, ptrTy)); });
+  kb.loop(nr, kb.i(cols), 1, [&](Value* j) { B.CreateStore(B.CreateLoad(ptrTy, rows), kb.gep(rows, j, ptrTy)); });
   std::vector<Value*> out;
-  for (int j = 0; j < kCols; ++j) out.push_back(B.CreateLoad(ptrTy, kb.gep(rows, kb.i(j), ptrTy)));
+  for (int j = 0; j < cols; ++j) out.push_back(B.CreateLoad(ptrTy, kb.gep(rows, kb.i(j), ptrTy)));
   return out;
 }
 
-// Packs k in [k0, k1) of the 48 rows into packed[(k - k0) / perWord][48][4 bytes], blocks of
+// Packs k in [k0, k1) of the rows (48, or 32 for AMX) into packed[(k - k0) / perWord][rows][4
+// bytes], blocks of
 // 16 words (16 x perWord k) at a time: `words(row, k)` gives a row's 16 words from k on,
 // `bytesAt(k)` where k lies in a row (to prefetch the next chunk, `ahead` k further).
 void emitPackChunk(KernelBuilder& kb, const std::vector<Value*>& rowPtr, Value* k0, Value* k1, int64_t perWord,
                    int64_t ahead, const std::function<Value*(Value* row, Value* k)>& words,
                    const std::function<Value*(Value* k)>& bytesAt, Value* packed) {
   auto& B = kb.b();
+  const int64_t cols = static_cast<int64_t>(rowPtr.size());
   kb.loop(k0, k1, 16 * perWord, [&](Value* k) {
     Value* word0 = B.CreateSDiv(B.CreateSub(k, k0), kb.i(perWord));
     // The next chunk's lines of every row, fetched while this chunk's tiles run: the packing
@@ -156,12 +174,12 @@ void emitPackChunk(KernelBuilder& kb, const std::vector<Value*>& rowPtr, Value* 
     for (Value* row : rowPtr)
       B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
                         {kb.gep(row, next, B.getInt8Ty()), B.getInt32(0), B.getInt32(2), B.getInt32(1)});
-    for (int v = 0; v < kCols / 16; ++v) {
+    for (int64_t v = 0; v < cols / 16; ++v) {
       std::vector<Value*> m;
       for (int r = 0; r < 16; ++r) m.push_back(words(rowPtr[16 * v + r], k));
       transpose16x16(B, m);  // a gather per 16 words instead was 5x slower
       for (int c = 0; c < 16; ++c) {
-        Value* at = B.CreateAdd(B.CreateMul(B.CreateAdd(word0, kb.i(c)), kb.i(kCols * 4)), kb.i(v * 64));
+        Value* at = B.CreateAdd(B.CreateMul(B.CreateAdd(word0, kb.i(c)), kb.i(cols * 4)), kb.i(v * 64));
         B.CreateAlignedStore(m[c], kb.gep(packed, at, B.getInt8Ty()), llvm::Align(64));
       }
     }
@@ -194,7 +212,7 @@ void emitInt8Products(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Va
   llvm::StructType* argsTy = argsType(kb);
   Value* args = kb.stackArray(1, argsTy);
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, args, static_cast<unsigned>(i)); };
-  const std::vector<Value*> rowPtr = panelRows(kb, qRows, nr);
+  const std::vector<Value*> rowPtr = panelRows(kb, qRows, nr, kCols);
   std::vector<Value*> rowVecs;  // for the scale gathers
   for (int v = 0; v < kCols / 16; ++v)
     rowVecs.push_back(B.CreateAlignedLoad(vptr, kb.gep(qRows, kb.i(16 * v), ptrTy), llvm::Align(8)));
@@ -236,31 +254,33 @@ llvm::StructType* bf16ArgsType(KernelBuilder& kb) {
   return llvm::StructType::get(kb.ctx(), {p, i64, p, p, i64, i64});
 }
 
-void emitBf16Products(KernelBuilder& kb, int64_t K, Value* table, Value* A, Value* mb, Value* mEnd, Value* nr,
-                      Value* rows, Value* sums) {
+// Bf16 and AmxBf16: per chunk of `chunk` k, the panel's `cols` rows packed, then the tiles of
+// `rowsPerTile` rows over it (same arguments, xbyak::Bf16PanelArgs, for both families).
+void emitBf16Products(KernelBuilder& kb, int64_t K, int cols, int64_t chunk, int rowsPerTile, Value* table, Value* A,
+                      Value* mb, Value* mEnd, Value* nr, Value* rows, Value* sums) {
   auto& B = kb.b();
   auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
-  Value* packed = kb.stackArray(kBf16ChunkK * kCols * 2, B.getInt8Ty());
+  Value* packed = kb.stackArray(chunk * cols * 2, B.getInt8Ty());
   llvm::StructType* argsTy = bf16ArgsType(kb);
   Value* args = kb.stackArray(1, argsTy);
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, args, static_cast<unsigned>(i)); };
-  const std::vector<Value*> rowPtr = panelRows(kb, rows, nr);
+  const std::vector<Value*> rowPtr = panelRows(kb, rows, nr, cols);
   B.CreateStore(kb.i(K * 2), field(1));
   B.CreateStore(packed, field(2));
   auto bytesAt = [&](Value* k) { return B.CreateMul(k, kb.i(2)); };
-  kb.loop(kb.i(0), kb.i(K), kBf16ChunkK, [&](Value* k0) {
-    Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(kBf16ChunkK)), kb.i(K));
-    // [k / 2][48 columns][2 bf16]: the weights' own bits.
-    emitPackChunk(kb, rowPtr, k0, k1, 2, kBf16ChunkK,
+  kb.loop(kb.i(0), kb.i(K), chunk, [&](Value* k0) {
+    Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(chunk)), kb.i(K));
+    // [k / 2][cols][2 bf16]: the weights' own bits.
+    emitPackChunk(kb, rowPtr, k0, k1, 2, chunk,
                   [&](Value* row, Value* k) {
                     return B.CreateAlignedLoad(v16i32, kb.gep(row, bytesAt(k), B.getInt8Ty()), llvm::Align(1));
                   },
                   bytesAt, packed);
     B.CreateStore(B.CreateSDiv(B.CreateSub(k1, k0), kb.i(2)), field(4));
     B.CreateStore(B.CreateSelect(B.CreateICmpSGT(k0, kb.i(0)), kb.i(xbyak::kBf16PanelResume), kb.i(0)), field(5));
-    emitTileCalls(kb, table, args, xbyak::kBf16PanelRows, mb, mEnd, [&](Value* m) {
+    emitTileCalls(kb, table, args, rowsPerTile, mb, mEnd, [&](Value* m) {
       B.CreateStore(kb.gep(A, B.CreateAdd(B.CreateMul(m, kb.i(K * 2)), bytesAt(k0)), B.getInt8Ty()), field(0));
-      B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(3));
+      B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(cols))), field(3));
     });
   });
 }
@@ -270,7 +290,10 @@ void emitBf16Products(KernelBuilder& kb, int64_t K, Value* table, Value* A, Valu
 void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K, Value* A,
                              Value* mb, Value* mEnd, Value* nr, Value* rows, Value* sums) {
   if (p.kind == PackedPanels::Int8) return emitInt8Products(kb, f, K, p.table, p.records, mb, mEnd, nr, rows, sums);
-  if (p.kind == PackedPanels::Bf16) return emitBf16Products(kb, K, p.table, A, mb, mEnd, nr, rows, sums);
+  if (p.kind == PackedPanels::Bf16)
+    return emitBf16Products(kb, K, kCols, kBf16ChunkK, xbyak::kBf16PanelRows, p.table, A, mb, mEnd, nr, rows, sums);
+  if (p.kind == PackedPanels::AmxBf16)
+    return emitBf16Products(kb, K, kAmxCols, kAmxChunkK, xbyak::kAmxPanelRows, p.table, A, mb, mEnd, nr, rows, sums);
   throw Error("internal error: packed-panel products without a kind");
 }
 

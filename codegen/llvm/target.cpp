@@ -12,7 +12,7 @@ Target Target::detect(const std::string& isa) {
   const bool hostAvx512 = host.lookup("avx512f") && host.lookup("avx512bw") && host.lookup("avx512vl");
   const bool hostAvx2 = host.lookup("avx2") && host.lookup("fma");
   Target t;
-  if (isa == "native") {
+  if (isa == "native" || isa == "avx512bf16") {  // avx512bf16: the host's code, no AMX tiles (xbyak)
     t.isa = hostAvx512 ? "avx512" : "avx2";
     if (!hostAvx2) throw Error("this CPU has no AVX2+FMA; q3c's LLVM backend needs at least AVX2");
     t.cpu = llvm::sys::getHostCPUName().str();
@@ -30,7 +30,7 @@ Target Target::detect(const std::string& isa) {
     t.cpu = "x86-64-v3";
     t.features = "+avx2,+fma,+f16c,-avx512f";
   } else {
-    throw Error("unknown --isa '" + isa + "' (native, avx512, avx2)");
+    throw Error("unknown --isa '" + isa + "' (native, avx512bf16, avx512, avx2)");
   }
   t.hasAvx512 = t.isa == "avx512";
   t.vectorWidth = t.hasAvx512 ? 16 : 8;

@@ -11,14 +11,6 @@ namespace q3c::xbyak {
 
 namespace {
 
-// The 64-byte tile configuration: palette 1, every tile 16 rows x 64 bytes.
-struct alignas(64) TileConfig {
-  uint8_t palette = 1, startRow = 0;
-  uint8_t reserved[14] = {};
-  uint16_t colsb[16] = {};
-  uint8_t rows[16] = {};
-};
-
 bool grantTileState() {
   constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtileData = 18;
   return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtileData) == 0;
@@ -27,8 +19,8 @@ bool grantTileState() {
 }  // namespace
 
 const void* amxTileConfig() {
-  static const TileConfig cfg = [] {
-    TileConfig c;
+  static const AmxTileConfig cfg = [] {
+    AmxTileConfig c;
     for (int t = 0; t < 8; ++t) {
       c.colsb[t] = 64;
       c.rows[t] = 16;

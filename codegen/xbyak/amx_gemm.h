@@ -8,7 +8,8 @@
 //
 //   C[n0..n0+16)[m0..m0+16) += W[n rows][k..k+32) . A^T[k..k+32)[m rows]      (x 2 x 2)
 //
-// Not selected by the jit yet: it has only run where AMX exists (see docs/kernels.md).
+// The jit runs the panel form of this product (amx_panel_tile.h); this block kernel is what
+// amx_bench measures (see docs/kernels.md, AMX).
 #pragma once
 #include <cstdint>
 
@@ -53,8 +54,17 @@ bool requestAmx();
 // The same for AMX-INT8 (amx_int8_gemm.h).
 bool requestAmxInt8();
 
-// The 64-byte tile configuration both AMX kernels load: palette 1, tiles 0..7 each 16 rows of
-// 64 bytes.
+// The 64-byte operand of ldtilecfg: palette 1 and, per tile, its rows and bytes per row (a tile
+// left at 0 x 0 is unconfigured and must not be used).
+struct alignas(64) AmxTileConfig {
+  uint8_t palette = 1, startRow = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+static_assert(sizeof(AmxTileConfig) == 64);
+
+// The configuration both 32 x 32 block kernels load: tiles 0..7 each 16 rows of 64 bytes.
 const void* amxTileConfig();
 
 }  // namespace q3c::xbyak

@@ -68,6 +68,10 @@ Isa selectIsa(const std::string& cap) {
     if (avx2) return Isa::Avx2;
     throw Error("this CPU has no AVX2+FMA+F16C; q3c's x86 kernels need at least that");
   }
+  if (cap == "avx512bf16") {  // native without AMX (see amx_panel_tile.h)
+    if (!h.avx512bf16) throw Error("--isa avx512bf16: this CPU has no AVX512-BF16");
+    return Isa::Avx512Bf16;
+  }
   if (cap == "avx512") {
     if (!h.avx512) throw Error("--isa avx512: this CPU has no AVX-512 (F, BW, VL, DQ)");
     return Isa::Avx512;
@@ -76,7 +80,7 @@ Isa selectIsa(const std::string& cap) {
     if (!avx2) throw Error("--isa avx2: this CPU has no AVX2+FMA+F16C");
     return Isa::Avx2;
   }
-  throw Error("unknown --isa '" + cap + "' (native, avx512, avx2)");
+  throw Error("unknown --isa '" + cap + "' (native, avx512bf16, avx512, avx2)");
 }
 
 }  // namespace q3c::xbyak

@@ -26,8 +26,8 @@ struct HostCpu {
 };
 const HostCpu& hostCpu();
 
-// The best level the host runs, capped by `cap` ("native", "avx512", "avx2"). Throws
-// q3c::Error for an unknown cap or one the host lacks.
+// The best level the host runs, capped by `cap` ("native"; "avx512bf16", which is native but
+// for AMX; "avx512"; "avx2"). Throws q3c::Error for an unknown cap or one the host lacks.
 Isa selectIsa(const std::string& cap);
 
 }  // namespace q3c::xbyak

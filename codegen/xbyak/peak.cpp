@@ -7,6 +7,7 @@
 
 #include <xbyak/xbyak_util.h>
 
+#include "codegen/xbyak/amx_gemm.h"
 #include "codegen/xbyak/generator.h"
 
 namespace q3c::xbyak {
@@ -36,6 +37,30 @@ class PeakLoop : public Generator {
     dec(rdi);
     jnz(loop, T_NEAR);
     vzeroupper();
+    ret();
+    fn = finish<LoopFn>();
+  }
+  LoopFn fn;
+};
+
+// AMX: four independent accumulator tiles, each one tdpbf16ps (16 x 16 x 32) per iteration, on
+// zeroed operand tiles. The loop counter is rdi, as for PeakLoop.
+class AmxPeakLoop : public Generator {
+ public:
+  AmxPeakLoop() : Generator("amx_peak_loop", 1024) {
+    using namespace Xbyak;
+    mov(rax, reinterpret_cast<uint64_t>(amxTileConfig()));
+    ldtilecfg(ptr[rax]);
+    for (int t = 0; t < 8; ++t) tilezero(Tmm(t));
+    Label loop;
+    L(loop);
+    tdpbf16ps(tmm0, tmm4, tmm6);
+    tdpbf16ps(tmm1, tmm4, tmm7);
+    tdpbf16ps(tmm2, tmm5, tmm6);
+    tdpbf16ps(tmm3, tmm5, tmm7);
+    dec(rdi);
+    jnz(loop, T_NEAR);
+    tilerelease();
     ret();
     fn = finish<LoopFn>();
   }
@@ -91,8 +116,8 @@ double readBandwidth(Isa isa, const void* data, size_t bytes, int threads) {
 namespace {
 
 // Median of 5 runs of `threads` copies of the loop; `opsPerInstr` counts a multiply-add as 2.
-double runPeak(const PeakLoop& loop, int accs, double opsPerInstr, int threads) {
-  const int64_t iterations = 20'000'000;
+template <class Loop>
+double runPeak(const Loop& loop, int accs, double opsPerInstr, int threads, int64_t iterations = 20'000'000) {
   std::vector<double> runs;
   for (int rep = 0; rep < 5; ++rep) {
     std::vector<std::thread> pool;
@@ -122,6 +147,13 @@ PeakResult measureInt8Peak(Isa isa, int threads) {
   const int accs = 24;
   PeakLoop loop(isa, PeakLoop::Int8Dot, accs);
   return {runPeak(loop, accs, 64 * 2, threads), "vpdpbusd zmm"};  // 64 u8 x s8 products per instruction
+}
+
+PeakResult measureAmxBf16Peak(int threads) {
+  if (!requestAmx()) return {0, "none (no AMX-BF16)"};
+  static const AmxPeakLoop loop;
+  // One tdpbf16ps is 16 x 16 x 32 multiply-adds in ~16 cycles: 2M iterations of 4, ~128M cycles.
+  return {runPeak(loop, 4, 16.0 * 16 * 32 * 2, threads, 2'000'000), "tdpbf16ps (AMX)"};
 }
 
 }  // namespace q3c::xbyak

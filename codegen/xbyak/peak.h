@@ -16,6 +16,10 @@ PeakResult measurePeak(Isa isa, bool bf16, int threads);
 // the issue sets int8 prefill against. 0 where the CPU has no AVX512-VNNI (or the ISA is capped).
 PeakResult measureInt8Peak(Isa isa, int threads);
 
+// AMX-BF16 (tdpbf16ps, four accumulator tiles) in GFLOP/s: the bound of a prefill on the AMX
+// panel tiles. 0 where the CPU has no AMX-BF16 or Linux refused the tile state.
+PeakResult measureAmxBf16Peak(int threads);
+
 // The memory bound: GB/s of reading `bytes` at `data` (a multiple of 1 KB, 64-byte aligned),
 // split over `threads` threads, with the widest loads of `isa` into independent
 // accumulators, so nothing but the memory system limits it. One pass; the caller repeats.

@@ -1,0 +1,60 @@
+// The AMX-BF16 panel tile family: prefill of bf16 weights on CPUs with AMX (Sapphire Rapids and
+// later), selected by the jit where Linux grants the tile state (docs/kernels.md, AMX). It is
+// the bf16 panel tile (bf16_panel_tile.h) with tdpbf16ps in place of vdpbf16ps: the same
+// packed weight chunk, [k / 2][32 columns][2 bf16], which is exactly AMX's pair-interleaved
+// "B" operand (16 k pairs x 16 columns of 64 bytes per tile), and the activation rows as they
+// are, an AMX "A" tile (16 rows x 32 k, ldaBytes apart). One call: mr rows x 32 columns over
+// the chunk, four accumulator tiles,
+//
+//   out[m0..m0+16)[c0..c0+16) (+)= A[m rows][k..k+32) . W[k..k+32)[c columns]     (x 2 x 2)
+//
+// Tiles of fewer than 32 rows are configured with fewer rows, so they read and write only the
+// rows they own. Each call loads its own tile configuration and releases the tiles on return.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codegen/xbyak/amx_gemm.h"
+#include "codegen/xbyak/bf16_panel_tile.h"
+
+namespace q3c::xbyak {
+
+constexpr int kAmxPanelCols = 32;  // output columns of every tile (2 tiles of 16)
+constexpr int kAmxPanelRows = 32;  // the largest tile: 2 activation tiles of 16 rows
+
+// Field for field Bf16PanelArgs (the jit fills both through one struct type); here w is the
+// packed chunk [k / 2][32 columns][2 bf16], out rows of 32 sums (128 bytes apart) and pairs a
+// multiple of 16 (the chunk a multiple of 32 k).
+using AmxPanelArgs = Bf16PanelArgs;
+constexpr int64_t kAmxPanelResume = kBf16PanelResume;
+using AmxPanelFn = Bf16PanelFn;
+
+class AmxPanelKernel : public Generator {
+ public:
+  explicit AmxPanelKernel(int mr);  // 1 .. kAmxPanelRows
+  AmxPanelFn fn() const { return fn_; }
+
+ private:
+  AmxTileConfig config_;  // the tiles sized for mr rows; the code loads it from here
+  AmxPanelFn fn_;
+};
+
+// The kernels for every row count, table()[mr - 1].
+class AmxPanelSet {
+ public:
+  AmxPanelSet();
+  const AmxPanelFn* table() const { return table_.data(); }
+
+ private:
+  std::vector<std::unique_ptr<AmxPanelKernel>> kernels_;
+  std::vector<AmxPanelFn> table_;
+};
+
+// Whether the jit may run the AMX-BF16 panel tiles under `--isa cap`: only "native", on a CPU
+// with AMX-BF16 whose tile state Linux granted to this process (asked once).
+bool amxPanelsAllowed(const std::string& isaCap);
+
+}  // namespace q3c::xbyak
