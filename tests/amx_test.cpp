@@ -102,53 +102,61 @@ TEST(AmxInt8Gemm, MatchesExactIntegerSums) {
 }
 
 TEST(AmxPanel, AssemblesEveryRowCountOnAnyX86) {
-  AmxPanelSet set;
-  for (int mr = 1; mr <= kAmxPanelRows; ++mr) EXPECT_NE(set.table()[mr - 1], nullptr) << mr;
+  for (int ld : {32, 64}) {
+    AmxPanelSet set(ld);
+    for (int mr = 1; mr <= kAmxPanelRows; ++mr) EXPECT_NE(set.table()[mr - 1], nullptr) << mr;
+  }
 }
 
 TEST(AmxPanel, IsNotAllowedUnderACappedIsa) { EXPECT_FALSE(amxPanelsAllowed("avx512bf16")); }
 
-// Every row count the jit calls (1 .. 32) over two chunks of K, the second resuming from the
-// first's sums: rows ldaBytes apart in a wider array, weights packed [k / 2][32][2] as the jit's
-// packing writes them, and rows past mr (and sums past them) left untouched.
+// Every row count the jit calls (1 .. 32), on panels of 32 and 64 columns (the latter in two
+// calls of 32), over two chunks of K, the second resuming from the first's sums: rows ldaBytes
+// apart in a wider array, weights packed [k / 2][ld][2] as the jit's packing writes them, and
+// rows past mr left untouched.
 TEST(AmxPanel, EveryRowCountMatchesTheReferenceAcrossChunks) {
   if (!requestAmx()) GTEST_SKIP() << "no AMX-BF16 here (or Linux refused the tile state)";
-  AmxPanelSet set;
   const int64_t K = 96, chunk0 = 64, lda = K + 32;  // chunks of 64 and 32 k
   std::mt19937 rng(5);
   std::normal_distribution<float> dist;
-  std::vector<uint16_t> a(kAmxPanelRows * lda), w(kAmxPanelCols * K);
+  std::vector<uint16_t> a(kAmxPanelRows * lda), w(64 * K);
   for (auto& v : a) v = ir::bf16FromFloat(dist(rng));
   for (auto& v : w) v = ir::bf16FromFloat(dist(rng));
-  auto pack = [&](int64_t k0, int64_t k1) {
-    std::vector<uint16_t> p((k1 - k0) * kAmxPanelCols);
-    for (int64_t k = k0; k < k1; ++k)
-      for (int64_t c = 0; c < kAmxPanelCols; ++c) p[((k - k0) / 2 * kAmxPanelCols + c) * 2 + (k - k0) % 2] = w[c * K + k];
-    return p;
-  };
-  const std::vector<uint16_t> p0 = pack(0, chunk0), p1 = pack(chunk0, K);
   const float kUntouched = -12345.0f;
-  for (int mr = 1; mr <= kAmxPanelRows; ++mr) {
-    std::vector<float> out(kAmxPanelRows * kAmxPanelCols, kUntouched);
-    AmxPanelArgs args{a.data(), lda * 2, p0.data(), out.data(), chunk0 / 2, 0};
-    set.table()[mr - 1](&args);
-    args = {a.data() + chunk0, lda * 2, p1.data(), out.data(), (K - chunk0) / 2, kAmxPanelResume};
-    set.table()[mr - 1](&args);
-    for (int64_t m = 0; m < kAmxPanelRows; ++m)
-      for (int64_t c = 0; c < kAmxPanelCols; ++c) {
-        const float got = out[m * kAmxPanelCols + c];
-        if (m >= mr) {
-          EXPECT_EQ(got, kUntouched) << "mr=" << mr << " m=" << m;
-          continue;
-        }
-        double ref = 0, mag = 1e-30;
-        for (int64_t k = 0; k < K; ++k) {
-          const double t = double(ir::floatFromBf16(a[m * lda + k])) * ir::floatFromBf16(w[c * K + k]);
-          ref += t;
-          mag += std::fabs(t);
-        }
-        EXPECT_LE(std::fabs(got - ref) / mag, 1e-5) << "mr=" << mr << " m=" << m << " c=" << c;
+  for (int ld : {32, 64}) {
+    AmxPanelSet set(ld);
+    auto pack = [&](int64_t k0, int64_t k1) {
+      std::vector<uint16_t> p((k1 - k0) * ld);
+      for (int64_t k = k0; k < k1; ++k)
+        for (int64_t c = 0; c < ld; ++c) p[((k - k0) / 2 * ld + c) * 2 + (k - k0) % 2] = w[c * K + k];
+      return p;
+    };
+    const std::vector<uint16_t> p0 = pack(0, chunk0), p1 = pack(chunk0, K);
+    for (int mr = 1; mr <= kAmxPanelRows; ++mr) {
+      std::vector<float> out(kAmxPanelRows * ld, kUntouched);
+      for (int call = 0; call < ld / kAmxPanelCols; ++call) {
+        const int64_t c0 = call * kAmxPanelCols;
+        AmxPanelArgs args{a.data(), lda * 2, p0.data() + c0 * 2, out.data() + c0, chunk0 / 2, 0};
+        set.table()[mr - 1](&args);
+        args = {a.data() + chunk0, lda * 2, p1.data() + c0 * 2, out.data() + c0, (K - chunk0) / 2, kAmxPanelResume};
+        set.table()[mr - 1](&args);
       }
+      for (int64_t m = 0; m < kAmxPanelRows; ++m)
+        for (int64_t c = 0; c < ld; ++c) {
+          const float got = out[m * ld + c];
+          if (m >= mr) {
+            EXPECT_EQ(got, kUntouched) << "ld=" << ld << " mr=" << mr << " m=" << m;
+            continue;
+          }
+          double ref = 0, mag = 1e-30;
+          for (int64_t k = 0; k < K; ++k) {
+            const double t = double(ir::floatFromBf16(a[m * lda + k])) * ir::floatFromBf16(w[c * K + k]);
+            ref += t;
+            mag += std::fabs(t);
+          }
+          EXPECT_LE(std::fabs(got - ref) / mag, 1e-5) << "ld=" << ld << " mr=" << mr << " m=" << m << " c=" << c;
+        }
+    }
   }
 }
 

@@ -228,11 +228,11 @@ TEST(JitBackend, PackedPanelPrefillMatchesTheInterpreterAndItself) {
 
 TEST(JitBackend, AmxPanelPrefillMatchesTheInterpreterAndItself) {
   // Where the CPU has AMX-BF16 (else skipped: this project's CI), --isa native takes the AMX
-  // panel tiles from 16 rows: K = 256 and 640 (one chunk of 512 and one of 128, resumed), an
-  // lm_head of 515 rows (16 panels of 32 and a short one of 3), 700 rows (M blocks of 512 and
+  // panel tiles from 16 rows: K = 256 and 1280 (one chunk of 1024 and one of 256, resumed), an
+  // lm_head of 515 rows (8 panels of 64 and a short one of 3), 700 rows (M blocks of 512 and
   // 188: 32-row tiles and a 28-row edge).
   test::TempDir tmp;
-  Model m = test::synthesizedModel(SynthShape{"amx-panels", 515, 256, 640, 2, 4, 2, 64, 4096, true, 1}, tmp);
+  Model m = test::synthesizedModel(SynthShape{"amx-panels", 515, 256, 1280, 2, 4, 2, 64, 4096, true, 1}, tmp);
   checkPackedPanelPrefill(m, "native", "AMX tdpbf16ps packed panels");
 }
 

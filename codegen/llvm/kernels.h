@@ -60,7 +60,7 @@ struct KernelPlan {
   std::optional<TileRequest> tiles;   // the dot tiles its Tiles argument points to
   std::optional<int64_t> packedTiles;  // what its PackedTiles argument points to: the int8 tiles of
                                        // that group, (0) the bf16 panel tiles, or
-                                       // (kPackedAmxBf16) the AMX-BF16 panel tiles
+                                       // (negative) the AMX-BF16 panel tiles, see amxPackedTiles
   std::function<void(KernelBuilder&)> emit;
 };
 
@@ -216,13 +216,14 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
 // 400-450, at 512 rows 413-591 against 596-653; matmul_bench, the 4B's products); AMX from 16
 // (one half-filled tile of AMX does the work of 16 rows of vdpbf16ps tiles; not measured).
 int64_t packedPanelsMinRows(PackedPanels::Kind kind);
-// KernelPlan::packedTiles of the AMX-BF16 panel tiles (int8 groups are positive, bf16 is 0).
-constexpr int64_t kPackedAmxBf16 = -1;
-// For a kind other than None: sets p.packedTiles (the int8 group, 0 for bf16, kPackedAmxBf16), appends the
+// KernelPlan::packedTiles of the AMX-BF16 panel tiles on panels of `cols` columns (int8 groups
+// are positive, bf16 is 0): -cols.
+constexpr int64_t amxPackedTiles(int cols) { return -cols; }
+// For a kind other than None: sets p.packedTiles (the int8 group, 0 for bf16, amxPackedTiles), appends the
 // PackedTiles argument and names the blocking in p.key.
 void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantFormat& f);
 // The blocking the packed tiles run under (48 columns; int8: 4 rows, K chunks of 512; bf16:
-// 8 rows, chunks of 256; AMX: 32 columns, 32 rows, chunks of 512; M blocks of 512).
+// 8 rows, chunks of 256; AMX: 64 columns, 32 rows, chunks of 1024; M blocks of 512).
 xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K);
 // Int8: bytes of one activation record: K int8 codes, then per group {f32 scale, int32 correction}.
 int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K);
@@ -230,7 +231,7 @@ int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K);
 void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* A, llvm::Value* M,
                                llvm::Value* rec);
 // sums[(m - mb) * cols + j] = row m of A times weight row j (rows[j], j < nr <= cols, the
-// tiling's nr: 48, or 32 for AMX; quantized in
+// tiling's nr: 48, or 64 for AMX; quantized in
 // format f for Int8), for m in [mb, mEnd). A: bf16 rows of K (Bf16; Int8 reads the records).
 void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K,
                              llvm::Value* A, llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rows,

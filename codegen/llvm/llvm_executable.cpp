@@ -91,8 +91,8 @@ class LlvmExecutable : public Executable {
         if (added && *plan.packedTiles > 0) {
           int8TileSets_.push_back(std::make_unique<xbyak::Int8TileSet>(*plan.packedTiles));
           packedTables_.push_back(int8TileSets_.back()->table());
-        } else if (added && *plan.packedTiles == llvmgen::kPackedAmxBf16) {
-          amxPanelSets_.push_back(std::make_unique<xbyak::AmxPanelSet>());
+        } else if (added && *plan.packedTiles < 0) {  // AMX panels of -packedTiles columns
+          amxPanelSets_.push_back(std::make_unique<xbyak::AmxPanelSet>(static_cast<int>(-*plan.packedTiles)));
           packedTables_.push_back(amxPanelSets_.back()->table());
         } else if (added) {
           bf16PanelSets_.push_back(std::make_unique<xbyak::Bf16PanelSet>());

@@ -4,7 +4,8 @@
 
 namespace q3c::xbyak {
 
-AmxPanelKernel::AmxPanelKernel(int mr) : Generator("amx_panel_bf16_" + std::to_string(mr) + "x32", 1024) {
+AmxPanelKernel::AmxPanelKernel(int mr, int ld)
+    : Generator("amx_panel_bf16_" + std::to_string(mr) + "x32_ld" + std::to_string(ld), 1024) {
   using namespace Xbyak;
   // Tiles: 0..3 the accumulators (rows 0..15 x columns 0..15, 0..15 x 16..31, 16.. x 0..15,
   // 16.. x 16..31), 4 and 5 the activation rows 0..15 and 16.., 6 and 7 the weight columns
@@ -26,9 +27,9 @@ AmxPanelKernel::AmxPanelKernel(int mr) : Generator("amx_panel_bf16_" + std::to_s
   mov(w, qword[rdi + offsetof(AmxPanelArgs, w)]);
   mov(out, qword[rdi + offsetof(AmxPanelArgs, out)]);
   mov(pairs, qword[rdi + offsetof(AmxPanelArgs, pairs)]);
-  mov(stride, 128);  // a packed k pair of 32 columns, and a row of 32 sums
+  mov(stride, ld * 4);  // a packed k pair of ld columns, and a row of ld sums
   // The accumulator tiles' places in `out`.
-  const int at[4] = {0, 64, 16 * 128, 16 * 128 + 64};
+  const int at[4] = {0, 64, 16 * ld * 4, 16 * ld * 4 + 64};
   const int accs = high ? 4 : 2;
   Label zero, start, loop;
   test(qword[rdi + offsetof(AmxPanelArgs, flags)], static_cast<uint32_t>(kAmxPanelResume));
@@ -59,7 +60,7 @@ AmxPanelKernel::AmxPanelKernel(int mr) : Generator("amx_panel_bf16_" + std::to_s
     add(a16, 64);
   }
   add(a, 64);          // 32 k of each activation row
-  add(w, 16 * 128);    // the 16 k pairs just used
+  add(w, 16 * ld * 4);  // the 16 k pairs just used
   sub(pairs, 16);
   jg(loop, T_NEAR);
   for (int t = 0; t < accs; ++t) {
@@ -71,9 +72,9 @@ AmxPanelKernel::AmxPanelKernel(int mr) : Generator("amx_panel_bf16_" + std::to_s
   fn_ = finish<AmxPanelFn>();
 }
 
-AmxPanelSet::AmxPanelSet() {
+AmxPanelSet::AmxPanelSet(int ld) {
   for (int mr = 1; mr <= kAmxPanelRows; ++mr) {
-    kernels_.push_back(std::make_unique<AmxPanelKernel>(mr));
+    kernels_.push_back(std::make_unique<AmxPanelKernel>(mr, ld));
     table_.push_back(kernels_.back()->fn());
   }
 }

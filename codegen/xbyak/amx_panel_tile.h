@@ -22,19 +22,20 @@
 
 namespace q3c::xbyak {
 
-constexpr int kAmxPanelCols = 32;  // output columns of every tile (2 tiles of 16)
+constexpr int kAmxPanelCols = 32;  // output columns of every call (2 tiles of 16)
 constexpr int kAmxPanelRows = 32;  // the largest tile: 2 activation tiles of 16 rows
 
 // Field for field Bf16PanelArgs (the jit fills both through one struct type); here w is the
-// packed chunk [k / 2][32 columns][2 bf16], out rows of 32 sums (128 bytes apart) and pairs a
-// multiple of 16 (the chunk a multiple of 32 k).
+// packed chunk [k / 2][ld columns][2 bf16] at the call's first column, out rows of ld sums,
+// and pairs a multiple of 16 (the chunk a multiple of 32 k). A panel of ld = 64 columns takes
+// two calls per rows, the second on columns 32..63: it finds the activation rows in cache.
 using AmxPanelArgs = Bf16PanelArgs;
 constexpr int64_t kAmxPanelResume = kBf16PanelResume;
 using AmxPanelFn = Bf16PanelFn;
 
 class AmxPanelKernel : public Generator {
  public:
-  explicit AmxPanelKernel(int mr);  // 1 .. kAmxPanelRows
+  AmxPanelKernel(int mr, int ld);  // mr 1 .. kAmxPanelRows; ld the panel's columns, 32 or 64
   AmxPanelFn fn() const { return fn_; }
 
  private:
@@ -42,10 +43,10 @@ class AmxPanelKernel : public Generator {
   AmxPanelFn fn_;
 };
 
-// The kernels for every row count, table()[mr - 1].
+// The kernels for every row count, table()[mr - 1], on panels of ld columns.
 class AmxPanelSet {
  public:
-  AmxPanelSet();
+  explicit AmxPanelSet(int ld);
   const AmxPanelFn* table() const { return table_.data(); }
 
  private:
