@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.devcarry" || exit 1
 OUT=${OUT:-/tmp/q3c-device}
 mkdir -p "$OUT"
 tar xJf bundle.tar.xz
-run() { ./bundle/ld-linux-x86-64.so.2 --library-path ./bundle "$@"; }
+run=(./bundle/ld-linux-x86-64.so.2 --library-path ./bundle)  # the carried loader and libraries
 step() {
   local name=$1 limit=$2 start
   shift 2
@@ -18,11 +18,11 @@ step() {
 }
 grep -m1 'model name' /proc/cpuinfo
 echo "$(nproc) CPUs; $(grep -m1 flags /proc/cpuinfo | tr ' ' '\n' | grep -cE '^amx_(bf16|int8|tile)$') of 3 AMX flags"
-step amx_test 60 run ./amx_test
-step amx_test_again 60 run ./amx_test  # an AMX probe once died with SIGILL in 2 of 6 runs
-step llvm_test 180 run ./llvm_test --gtest_filter='*AmxPanel*:*PackedPanel*:*OddShapes*:*TiledAttention*'
+step amx_test 60 "${run[@]}" ./amx_test
+step amx_test_again 60 "${run[@]}" ./amx_test  # an AMX probe once died with SIGILL in 2 of 6 runs
+step llvm_test 180 "${run[@]}" ./llvm_test --gtest_filter='*AmxPanel*:*PackedPanel*:*OddShapes*:*TiledAttention*'
 for preset in qwen3-0.6b qwen3-4b; do
-  step "synth-$preset" 120 run ./q3c synth --preset "$preset" --dtype bf16 -o "/tmp/$preset" -q
-  step "bench-$preset-amx" 120 run ./q3c bench "/tmp/$preset" -p 512 -n 16 -r 3
-  step "bench-$preset-avx512bf16" 180 run ./q3c bench "/tmp/$preset" -p 512 -n 16 -r 3 --isa avx512bf16
+  step "synth-$preset" 120 "${run[@]}" ./q3c synth --preset "$preset" --dtype bf16 -o "/tmp/$preset" -q
+  step "bench-$preset-amx" 120 "${run[@]}" ./q3c bench "/tmp/$preset" -p 512 -n 16 -r 3
+  step "bench-$preset-avx512bf16" 180 "${run[@]}" ./q3c bench "/tmp/$preset" -p 512 -n 16 -r 3 --isa avx512bf16
 done
