@@ -161,9 +161,8 @@ std::vector<Value*> panelRows(KernelBuilder& kb, Value* rows, Value* nr, int col
   return out;
 }
 
-// Packs k in [k0, k1) of the rows (48, or 32 for AMX) into packed[(k - k0) / perWord][rows][4
-// bytes], blocks of
-// 16 words (16 x perWord k) at a time: `words(row, k)` gives a row's 16 words from k on,
+// Packs k in [k0, k1) of the rows (48, or 64 for AMX) into packed[(k - k0) / perWord][rows][4
+// bytes], blocks of 16 words (16 x perWord k) at a time: `words(row, k)` gives a row's 16 words from k on,
 // `bytesAt(k)` where k lies in a row (to prefetch the next chunk, `ahead` k further).
 void emitPackChunk(KernelBuilder& kb, const std::vector<Value*>& rowPtr, Value* k0, Value* k1, int64_t perWord,
                    int64_t ahead, const std::function<Value*(Value* row, Value* k)>& words,
