@@ -63,6 +63,15 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
           B.CreateStore(kb.gep(kp, B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D))),
                         kb.gep(rowPtrs, j, B.getPtrTy()));
         });
+        // The next panel's K rows (the next block's first at the end of one): decode reads
+        // each row once, one KV head's rows 4 KB apart, which the hardware prefetchers do not
+        // follow. Decode attention 6.6-7.7 -> 5.5-6.0 ms per int4 4B token (docs/kernels.md).
+        for (int64_t j = 0; j < t.nr; ++j) {
+          Value* row = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(j0, kb.i(t.nr + j)), kb.i(KV)), kvh), kb.i(D));
+          for (int64_t d = 0; d < D; d += 16)  // prefetches never fault: no bound check past the context
+            B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
+                              {kb.gep(kp, B.CreateAdd(row, kb.i(d))), B.getInt32(0), B.getInt32(3), B.getInt32(1)});
+        }
         emitPanelProducts(kb, t, ir::DType::F32, ir::DType::F32, D, table, scratch, qBase, kb.i(0), rows, nr, rowPtrs, sums,
                           lda);
         kb.loop(kb.i(0), rows, 1, [&](Value* r) {
@@ -215,7 +224,7 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
     tiling = tilingFor(f32, D, ir::DType::F32);
     p.tiles = TileRequest{ir::DType::F32, ir::DType::F32};
     p.args.push_back({ArgRef::Tiles});
-    p.key += " tiled4 q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + " pv" + std::to_string(kPvRows) + "x" +
+    p.key += " tiled4 kpf1 q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + " pv" + std::to_string(kPvRows) + "x" +
              std::to_string(kPvVectors) + tilingKey(tiling, ir::DType::F32);
   }
   p.emit = [=, isa = tiles.isa](KernelBuilder& kb) {
