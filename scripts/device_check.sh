@@ -6,14 +6,15 @@
 cd "$(dirname "$0")/../.devcarry" || exit 1
 OUT=${OUT:-/tmp/q3c-device}
 mkdir -p "$OUT"
-tar xJf bundle.tar.xz
+tar xJf bundle.tar.xz || { echo "device_check: cannot unpack .devcarry/bundle.tar.xz (run scripts/device_bundle.sh)"; exit 1; }
 run=(./bundle/ld-linux-x86-64.so.2 --library-path ./bundle)  # the carried loader and libraries
 step() {
-  local name=$1 limit=$2 start
+  local name=$1 limit=$2 start rc
   shift 2
   start=$(date +%s)
   timeout "$limit" "$@" >"$OUT/$name.txt" 2>&1
-  echo "== $name: exit $? in $(($(date +%s) - start)) s"
+  rc=$?
+  echo "== $name: exit $rc in $(($(date +%s) - start)) s"
   grep -E "PASSED|FAILED|SKIPPED \]|rel err|^jit|^start-up|^prefill|^decode|^  bound" "$OUT/$name.txt" | sed 's/^jit .*; prefill/  prefill/'
 }
 grep -m1 'model name' /proc/cpuinfo

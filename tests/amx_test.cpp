@@ -1,7 +1,8 @@
 // The AMX-BF16 kernels (the 32 x 32 block and the jit's panel tiles) against a double reference,
-// the AMX-INT8 kernel against exact integer sums. Runs only where the CPU has AMX and Linux
-// grants the tile state; elsewhere (this project's CI: Zen 5) every test is skipped, and
-// scripts/device_amx.sh runs the same checks on a lent Xeon.
+// the AMX-INT8 kernel against exact integer sums. Those checks run only where the CPU has AMX
+// and Linux grants the tile state; elsewhere (this project's CI: Zen 5) they are skipped, and
+// only the packing, code-generation and selection tests run. scripts/device_check.sh runs this
+// binary on a lent Xeon (scripts/device_amx.sh: the static amx_bench, same block checks).
 #include <gtest/gtest.h>
 
 #include <cmath>

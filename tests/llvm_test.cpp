@@ -219,7 +219,8 @@ void checkPackedPanelPrefill(const Model& m, const std::string& isa, const std::
 TEST(JitBackend, PackedPanelPrefillMatchesTheInterpreterAndItself) {
   // Blocks of 128 rows or more take the packed panels (codegen/llvm/packed_panels.cpp, the bf16
   // panel tiles): K = 256 and 384 (one and two chunks of 256), an lm_head of 515 rows (a short
-  // last panel), 700 rows (two M blocks of 512 at most, 8-row tiles and a 6-row edge).
+  // last panel), 700 rows (two M blocks, 352 and 348 rows: 8-row tiles and a 4-row edge; the
+  // pieces of 350 a 6-row edge).
   // --isa avx512bf16: the vdpbf16ps panels also where the CPU has AMX.
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"panels", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
@@ -229,8 +230,8 @@ TEST(JitBackend, PackedPanelPrefillMatchesTheInterpreterAndItself) {
 TEST(JitBackend, AmxPanelPrefillMatchesTheInterpreterAndItself) {
   // Where the CPU has AMX-BF16 (else skipped: this project's CI), --isa native takes the AMX
   // panel tiles from 16 rows: K = 256 and 1280 (one chunk of 1024 and one of 256, resumed), an
-  // lm_head of 515 rows (8 panels of 64 and a short one of 3), 700 rows (M blocks of 512 and
-  // 188: 32-row tiles and a 28-row edge).
+  // lm_head of 515 rows (8 panels of 64 and a short one of 3), 700 rows (M blocks of 352 and
+  // 348: 32-row tiles and a 28-row edge; the pieces of 350 a 30-row edge).
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"amx-panels", 515, 256, 1280, 2, 4, 2, 64, 4096, true, 1}, tmp);
   checkPackedPanelPrefill(m, "native", "AMX tdpbf16ps packed panels");

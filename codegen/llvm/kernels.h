@@ -196,8 +196,9 @@ void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t 
                            llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* rowPtrs,
                            llvm::Value* sums, const ActivationCodes* act = nullptr, int64_t panelStep = 0);
 
-// Prefill on packed panels (packed_panels.cpp): per panel of 48 weight rows and chunk of K, the
-// chunk packed column-interleaved into L1 for tiles whose accumulator lanes are output columns:
+// Prefill on packed panels (packed_panels.cpp): per panel of 48 weight rows (64 for AMX) and
+// chunk of K, the chunk packed column-interleaved (into L1; AMX's into L2) for tiles whose
+// accumulator lanes are output columns:
 // int8 and int4 weights on the int8 dot (codegen/xbyak/int8_tile.h, activations quantized
 // into records), bf16 weights on vdpbf16ps (codegen/xbyak/bf16_panel_tile.h) or, where AMX
 // is granted, on tdpbf16ps (codegen/xbyak/amx_panel_tile.h).

@@ -127,7 +127,7 @@ void emitSwigluPanel(KernelBuilder& kb, Value* sums, int64_t ld, Value* inv, Val
 // `up` and applies SiLU·mul once per block, vectorized along the part's columns (per panel
 // there would be 3 columns to vectorize over). See codegen/xbyak/tiling.h for the block sizes.
 // With `packed` (see packed_panels.cpp) the products run on packed panels, under
-// t = packedPanelTiling, and SwiGLU applies SiLU·mul per panel (24 columns).
+// t = packedPanelTiling, and SwiGLU applies SiLU·mul per panel (24 columns, AMX 32).
 void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType,
                const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
                Value* M, Value* up, const PackedPanels& packed = {}) {
@@ -163,7 +163,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
       } else {
         emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
       }
-      if (swiglu && packed.kind != PackedPanels::None) {  // 24 columns a panel: SiLU·mul here, 16 lanes at a time
+      if (swiglu && packed.kind != PackedPanels::None) {  // 24 (AMX 32) columns a panel: SiLU·mul here, 16 lanes at a time
         emitSwigluPanel(kb, sums, t.nr, inv, out, cols, mb, mEnd, n, nOut);
         return;
       }

@@ -1,5 +1,5 @@
-// Prefill on packed panels: per panel of 48 weight rows and chunk of K, the chunk is packed
-// column-interleaved into L1 (16 x 16 transposes of 32-bit words: 4 int8 k or 2 bf16 k of 16
+// Prefill on packed panels: per panel of 48 weight rows (64 for AMX) and chunk of K, the chunk
+// is packed column-interleaved into L1 (L2 for AMX; 16 x 16 transposes of 32-bit words: 4 int8 k or 2 bf16 k of 16
 // rows; the next chunk prefetched meanwhile), and every tile of the M block runs over it. The
 // packing reads each weight byte once per M block.
 //   Int8 (int8 and int4 weights, AVX512-VNNI): the activation rows are quantized once per call
@@ -28,7 +28,7 @@ constexpr int64_t kBf16ChunkK = 256;  // bf16: 48 x 256 x 2 bytes, the same 24 K
 // AMX: 64 x 1024 x 2 bytes = 128 KB, in L2 (on the lent Xeon, 4B prefill: 365 tok/s against
 // 343-352 at 512 k and 319 at 256).
 constexpr int64_t kAmxChunkK = 1024;
-constexpr int64_t kMBlock = 512;      // rows per M block: the sums, 512 x 48 floats, stay on the stack
+constexpr int64_t kMBlock = 512;      // rows per M block: the sums, 512 x 48 (AMX: 64) floats, stay on the stack
 constexpr int kCols = 48;             // xbyak::kInt8TileCols == kBf16PanelCols
 static_assert(xbyak::kInt8TileCols == kCols && xbyak::kBf16PanelCols == kCols);
 // AMX: 64 columns a panel, in two calls of 32 whose second finds the activation rows in cache,

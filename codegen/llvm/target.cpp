@@ -12,6 +12,7 @@ Target Target::detect(const std::string& isa) {
   const bool hostAvx512 = host.lookup("avx512f") && host.lookup("avx512bw") && host.lookup("avx512vl");
   const bool hostAvx2 = host.lookup("avx2") && host.lookup("fma");
   Target t;
+  if (isa == "avx512bf16" && !host.lookup("avx512bf16")) throw Error("--isa avx512bf16: this CPU has no AVX512-BF16");
   if (isa == "native" || isa == "avx512bf16") {  // avx512bf16: the host's code, no AMX tiles (xbyak)
     t.isa = hostAvx512 ? "avx512" : "avx2";
     if (!hostAvx2) throw Error("this CPU has no AVX2+FMA; q3c's LLVM backend needs at least AVX2");

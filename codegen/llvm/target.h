@@ -12,7 +12,8 @@ struct Target {
   int vectorWidth = 8;   // floats per vector register
   bool hasAvx512 = false;
 
-  // `isa`: "native" (the host), "avx512" or "avx2". Throws q3c::Error when the host lacks it.
+  // `isa`: "native" (the host), "avx512bf16" (the host; the cap only keeps the Xbyak tiles off
+  // AMX), "avx512" or "avx2". Throws q3c::Error when the host lacks it.
   static Target detect(const std::string& isa);
   std::string key() const { return cpu + "|" + features; }  // what compiled code depends on
 };

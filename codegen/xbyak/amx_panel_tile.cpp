@@ -1,12 +1,15 @@
 #include "codegen/xbyak/amx_panel_tile.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace q3c::xbyak {
 
 AmxPanelKernel::AmxPanelKernel(int mr, int ld)
     : Generator("amx_panel_bf16_" + std::to_string(mr) + "x32_ld" + std::to_string(ld), 1024) {
   using namespace Xbyak;
+  if (mr < 1 || mr > kAmxPanelRows || ld % kAmxPanelCols != 0 || ld <= 0)
+    throw std::invalid_argument("AmxPanelKernel: mr 1..32 and ld a positive multiple of 32");
   // Tiles: 0..3 the accumulators (rows 0..15 x columns 0..15, 0..15 x 16..31, 16.. x 0..15,
   // 16.. x 16..31), 4 and 5 the activation rows 0..15 and 16.., 6 and 7 the weight columns
   // 0..15 and 16..31.

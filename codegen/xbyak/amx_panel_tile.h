@@ -1,10 +1,10 @@
 // The AMX-BF16 panel tile family: prefill of bf16 weights on CPUs with AMX (Sapphire Rapids and
 // later), selected by the jit where Linux grants the tile state (docs/kernels.md, AMX). It is
 // the bf16 panel tile (bf16_panel_tile.h) with tdpbf16ps in place of vdpbf16ps: the same
-// packed weight chunk, [k / 2][32 columns][2 bf16], which is exactly AMX's pair-interleaved
-// "B" operand (16 k pairs x 16 columns of 64 bytes per tile), and the activation rows as they
-// are, an AMX "A" tile (16 rows x 32 k, ldaBytes apart). One call: mr rows x 32 columns over
-// the chunk, four accumulator tiles,
+// packed layout, [k / 2][ld columns][2 bf16] (the jit's panels: ld = 64), which is exactly
+// AMX's pair-interleaved "B" operand (16 k pairs x 16 columns of 64 bytes per tile), and the
+// activation rows as they are, an AMX "A" tile (16 rows x 32 k, ldaBytes apart). One call:
+// mr rows x 32 columns over the chunk, four accumulator tiles,
 //
 //   out[m0..m0+16)[c0..c0+16) (+)= A[m rows][k..k+32) . W[k..k+32)[c columns]     (x 2 x 2)
 //
