@@ -68,9 +68,8 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
         // follow. Decode attention 6.6-7.7 -> 5.5-6.0 ms per int4 4B token (docs/kernels.md).
         for (int64_t j = 0; j < t.nr; ++j) {
           Value* row = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(j0, kb.i(t.nr + j)), kb.i(KV)), kvh), kb.i(D));
-          for (int64_t d = 0; d < D; d += 16)  // prefetches never fault: no bound check past the context
-            B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
-                              {kb.gep(kp, B.CreateAdd(row, kb.i(d))), B.getInt32(0), B.getInt32(3), B.getInt32(1)});
+          for (int64_t d = 0; d < D; d += 16)  // also past the context: prefetches never fault
+            kb.prefetch(kb.gep(kp, B.CreateAdd(row, kb.i(d))));
         }
         emitPanelProducts(kb, t, ir::DType::F32, ir::DType::F32, D, table, scratch, qBase, kb.i(0), rows, nr, rowPtrs, sums,
                           lda);

@@ -124,9 +124,7 @@ void emitQuantizedGemv(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, i
         Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? base : B.CreateSDiv(base, kb.i(2));
         for (int j = 0; j < rows; ++j)
           for (int64_t line = 0; line < std::max<int64_t>(codeBytesPerGroup / 64, 1); ++line)
-            B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
-                              {kb.gep(row[j], B.CreateAdd(codeAt, kb.i(kPrefetchBytes + 64 * line)), B.getInt8Ty()),
-                               B.getInt32(0), B.getInt32(3), B.getInt32(1)});
+            kb.prefetch(kb.gep(row[j], B.CreateAdd(codeAt, kb.i(kPrefetchBytes + 64 * line)), B.getInt8Ty()));
         // The codes are addressed from the group's first element (int8: bytes; int4: k / 2).
         std::vector<Value*> out;
         for (int j = 0; j < rows; ++j) {

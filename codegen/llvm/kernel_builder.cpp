@@ -156,6 +156,11 @@ Value* KernelBuilder::hmax(Value* vec) {
   return r;
 }
 
+void KernelBuilder::prefetch(Value* address, int locality) {
+  b_.CreateIntrinsic(llvm::Intrinsic::prefetch, {b_.getPtrTy()},
+                     {address, b_.getInt32(0), b_.getInt32(locality), b_.getInt32(1)});
+}
+
 Value* KernelBuilder::smin(Value* a, Value* b) { return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); }
 
 Value* KernelBuilder::fma(Value* a, Value* b, Value* c) {

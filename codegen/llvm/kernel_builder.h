@@ -61,6 +61,9 @@ class KernelBuilder {
 
   llvm::Value* hsum(llvm::Value* vec);             // sum of the lanes
   llvm::Value* hmax(llvm::Value* vec);             // largest lane (the lanes hold no NaN)
+  // A read prefetch of the line at `address` (locality 3: all cache levels, 2: not L1). Never
+  // faults, so addresses past the data need no check.
+  void prefetch(llvm::Value* address, int locality = 3);
   llvm::Value* smin(llvm::Value* a, llvm::Value* b);  // signed minimum of two i64
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* c);  // a*b+c, vector or scalar
   llvm::Value* expf(llvm::Value* x);  // scalar

@@ -174,9 +174,7 @@ void emitPackChunk(KernelBuilder& kb, const std::vector<Value*>& rowPtr, Value* 
     // The next chunk's lines of every row, fetched while this chunk's tiles run: the packing
     // is where the weights come from memory.
     Value* next = bytesAt(B.CreateAdd(k, kb.i(ahead)));
-    for (Value* row : rowPtr)
-      B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
-                        {kb.gep(row, next, B.getInt8Ty()), B.getInt32(0), B.getInt32(2), B.getInt32(1)});
+    for (Value* row : rowPtr) kb.prefetch(kb.gep(row, next, B.getInt8Ty()), 2);
     for (int64_t v = 0; v < cols / 16; ++v) {
       std::vector<Value*> m;
       for (int r = 0; r < 16; ++r) m.push_back(words(rowPtr[16 * v + r], k));
@@ -275,7 +273,6 @@ void emitBf16Products(KernelBuilder& kb, int64_t K, int cols, int64_t chunk, int
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, args, static_cast<unsigned>(i)); };
   const std::vector<Value*> rowPtr = panelRows(kb, rows, nr, cols);
   B.CreateStore(kb.i(K * 2), field(1));
-  B.CreateStore(packed, field(2));
   auto bytesAt = [&](Value* k) { return B.CreateMul(k, kb.i(2)); };
   kb.loop(kb.i(0), kb.i(K), chunk, [&](Value* k0) {
     Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(chunk)), kb.i(K));

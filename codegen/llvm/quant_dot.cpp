@@ -175,11 +175,7 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
         Value* corr = groupLanes(kb, f, act.correction, 0, k0);
         Value* share = zp ? groupLanes(kb, f, act.minShare, 0, k0) : nullptr;
         Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? k0 : B.CreateSDiv(k0, kb.i(2));
-        auto prefetch = [&](int j, Value* at) {
-          B.CreateIntrinsic(llvm::Intrinsic::prefetch, {B.getPtrTy()},
-                            {kb.gep(row[j], B.CreateAdd(at, kb.i(ahead)), B.getInt8Ty()), B.getInt32(0), B.getInt32(3),
-                             B.getInt32(1)});
-        };
+        auto prefetch = [&](int j, Value* at) { kb.prefetch(kb.gep(row[j], B.CreateAdd(at, kb.i(ahead)), B.getInt8Ty())); };
         // The scales (and mins) lie after the codes: fetched ahead too, or every few chunks a
         // load waits on memory (int4 at group 32: 5 of a row's 25 lines). 64 bytes of them
         // cover 16 groups, so the hints go out once per 16 groups, not every chunk: at the
