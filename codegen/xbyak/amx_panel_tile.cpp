@@ -75,12 +75,8 @@ AmxPanelKernel::AmxPanelKernel(int mr, int ld)
   fn_ = finish<AmxPanelFn>();
 }
 
-AmxPanelSet::AmxPanelSet(int ld) {
-  for (int mr = 1; mr <= kAmxPanelRows; ++mr) {
-    kernels_.push_back(std::make_unique<AmxPanelKernel>(mr, ld));
-    table_.push_back(kernels_.back()->fn());
-  }
-}
+AmxPanelSet::AmxPanelSet(int ld)
+    : RowCountKernels(kAmxPanelRows, [ld](int mr) { return std::make_unique<AmxPanelKernel>(mr, ld); }) {}
 
 bool amxPanelsAllowed(const std::string& isaCap) {
   static const bool granted = requestAmx();

@@ -44,14 +44,9 @@ class AmxPanelKernel : public Generator {
 };
 
 // The kernels for every row count, table()[mr - 1], on panels of ld columns.
-class AmxPanelSet {
+class AmxPanelSet : public RowCountKernels<AmxPanelKernel> {
  public:
   explicit AmxPanelSet(int ld);
-  const AmxPanelFn* table() const { return table_.data(); }
-
- private:
-  std::vector<std::unique_ptr<AmxPanelKernel>> kernels_;
-  std::vector<AmxPanelFn> table_;
 };
 
 // Whether the jit may run the AMX-BF16 panel tiles under `--isa cap`: only "native", on a CPU

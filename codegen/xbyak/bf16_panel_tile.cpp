@@ -68,11 +68,7 @@ Bf16PanelKernel::Bf16PanelKernel(int mr) : Generator("bf16panel_" + std::to_stri
   fn_ = finish<Bf16PanelFn>();
 }
 
-Bf16PanelSet::Bf16PanelSet() {
-  for (int mr = 1; mr <= kBf16PanelRows; ++mr) {
-    kernels_.push_back(std::make_unique<Bf16PanelKernel>(mr));
-    table_.push_back(kernels_.back()->fn());
-  }
-}
+Bf16PanelSet::Bf16PanelSet()
+    : RowCountKernels(kBf16PanelRows, [](int mr) { return std::make_unique<Bf16PanelKernel>(mr); }) {}
 
 }  // namespace q3c::xbyak

@@ -38,14 +38,9 @@ class Bf16PanelKernel : public Generator {
 };
 
 // The kernels for every row count, table()[mr - 1].
-class Bf16PanelSet {
+class Bf16PanelSet : public RowCountKernels<Bf16PanelKernel> {
  public:
   Bf16PanelSet();
-  const Bf16PanelFn* table() const { return table_.data(); }
-
- private:
-  std::vector<std::unique_ptr<Bf16PanelKernel>> kernels_;
-  std::vector<Bf16PanelFn> table_;
 };
 
 }  // namespace q3c::xbyak

@@ -4,7 +4,10 @@
 #pragma once
 #include <xbyak/xbyak.h>
 
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace q3c::xbyak {
 
@@ -34,6 +37,27 @@ class Generator : public Xbyak::CodeGenerator {
  private:
   std::string name_;
   void announce();
+};
+
+// One kernel family generated for every row count 1 .. rows, called through table()[mr - 1]:
+// `make(mr)` returns the kernel for mr rows (a Generator with fn()). The kernels live as long
+// as the table.
+template <class Kernel>
+class RowCountKernels {
+ public:
+  using Fn = decltype(std::declval<const Kernel&>().fn());
+  template <class Make>
+  RowCountKernels(int rows, Make make) {
+    for (int mr = 1; mr <= rows; ++mr) {
+      kernels_.push_back(make(mr));
+      table_.push_back(kernels_.back()->fn());
+    }
+  }
+  const Fn* table() const { return table_.data(); }
+
+ private:
+  std::vector<std::unique_ptr<Kernel>> kernels_;
+  std::vector<Fn> table_;
 };
 
 }  // namespace q3c::xbyak

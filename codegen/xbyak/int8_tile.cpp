@@ -69,11 +69,7 @@ Int8TileKernel::Int8TileKernel(int mr, int64_t group)
   fn_ = finish<Int8TileFn>();
 }
 
-Int8TileSet::Int8TileSet(int64_t group) {
-  for (int mr = 1; mr <= kInt8TileRows; ++mr) {
-    kernels_.push_back(std::make_unique<Int8TileKernel>(mr, group));
-    table_.push_back(kernels_.back()->fn());
-  }
-}
+Int8TileSet::Int8TileSet(int64_t group)
+    : RowCountKernels(kInt8TileRows, [group](int mr) { return std::make_unique<Int8TileKernel>(mr, group); }) {}
 
 }  // namespace q3c::xbyak

@@ -48,14 +48,9 @@ class Int8TileKernel : public Generator {
 };
 
 // The kernels for every row count of one group size, table()[mr - 1].
-class Int8TileSet {
+class Int8TileSet : public RowCountKernels<Int8TileKernel> {
  public:
   explicit Int8TileSet(int64_t group);
-  const Int8TileFn* table() const { return table_.data(); }
-
- private:
-  std::vector<std::unique_ptr<Int8TileKernel>> kernels_;
-  std::vector<Int8TileFn> table_;
 };
 
 }  // namespace q3c::xbyak
