@@ -33,6 +33,9 @@ class Executable {
   virtual std::string describe() const { return ""; }
   // What the matmuls round their input activations to (--precision, resolved).
   virtual ir::DType activationPrecision() const { return ir::DType::F32; }
+  // Whether the bf16 prefill products run on AMX tiles (`tdpbf16ps`), which `q3c bench`
+  // judges against the AMX peak instead of the vector dot's.
+  virtual bool prefillOnAmx() const { return false; }
 };
 
 struct BackendOptions {

@@ -196,13 +196,15 @@ void checkPackedPanelPrefill(const Model& m, const std::string& isa, const std::
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % V);
   auto backend = llvmBackend(isa, "", "jit", "bf16");
   const ir::Graph g = pipeline(m.graph);
-  std::string describe;
+  std::unique_ptr<Executable> exe;
   try {
-    describe = backend->compile(g, m.weights)->describe();
+    exe = backend->compile(g, m.weights);
   } catch (const std::exception& e) {
     GTEST_SKIP() << "--isa " << isa << ": " << e.what();
   }
+  const std::string describe = exe->describe();
   if (describe.find(panels) == std::string::npos) GTEST_SKIP() << "no " << panels << " here: " << describe;
+  EXPECT_EQ(exe->prefillOnAmx(), panels.find("AMX") != std::string::npos);  // what q3c bench judges the prefill by
   auto interp = createBackend("interp");
   const std::vector<float> want = run(m, *interp, m.graph, ids, {7, 8});
   const std::vector<float> got = run(m, *backend, g, ids, {7, 8});

@@ -87,7 +87,7 @@ void addBenchCommand(CLI::App& app) {
     const char* peakInstr = "";
     const bool bf16 = session.executable().activationPrecision() == ir::DType::BF16;
     // A prefill on the AMX panel tiles is judged against the AMX peak, not vdpbf16ps'.
-    const bool amx = session.executable().describe().find("AMX tdpbf16ps") != std::string::npos;
+    const bool amx = session.executable().prefillOnAmx();
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
     const double chunks = static_cast<double>((o->prompt + Session::kPrefillChunk - 1) / Session::kPrefillChunk);
