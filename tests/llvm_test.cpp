@@ -171,7 +171,7 @@ TEST(LlvmBackend, OddShapesAndLongPromptsMatchTheInterpreter) {
 TEST(JitBackend, TiledAttentionOnLongPromptsMatchesTheInterpreter) {
   // head_dim 48 (tiled attention: whole vectors, not a power of two), 6 query heads on 2 KV
   // heads, a 700-token prompt (query blocks of 32 and key blocks of 64 with partial ends) in
-  // chunks, then decode steps.
+  // chunks, then decode steps (segments of positions across parts, merged).
   test::TempDir tmp;
   SynthShape s{"gqa48", 300, 96, 160, 2, 6, 2, 48, 4096, false, 1};
   Model m = test::synthesizedModel(s, tmp);
@@ -184,6 +184,24 @@ TEST(JitBackend, TiledAttentionOnLongPromptsMatchesTheInterpreter) {
     EXPECT_NE(backend->compile(pipeline(m.graph), m.weights)->describe().find("matmuls on xbyak"), std::string::npos);
     EXPECT_LE(test::relativeError(run(m, *backend, pipeline(m.graph), ids, {4, 5, 6}), want), kTolerance) << isa;
   }
+  // Decode at 700+ positions takes 3 segments of 256 positions per KV head (attention_kernel.cpp):
+  // parts take whole (segment, KV head) items, merged in segment order by the last part done,
+  // so 1, 2 and 3 threads give the same bits.
+  auto backend = llvmBackend("native", "", "jit");
+  const ir::Graph g = pipeline(m.graph);
+  std::vector<std::vector<float>> decoded;
+  for (int threads : {1, 2, 3}) {
+    Session s(m, *backend, static_cast<int64_t>(ids.size()) + 3, &g, threads);
+    s.forward(ids);
+    std::vector<float> out;
+    for (int32_t id : {4, 5, 6}) {
+      const float* p = s.forward({id});
+      out.insert(out.end(), p, p + m.config.vocabSize);
+    }
+    decoded.push_back(std::move(out));
+  }
+  EXPECT_EQ(decoded[0], decoded[1]);
+  EXPECT_EQ(decoded[0], decoded[2]);
 }
 
 // Prefill of `m` (700 tokens) on the jit under `--isa isa` at bf16, where its description names

@@ -23,146 +23,265 @@ namespace {
 // the online softmax (exp inline, vectorized) and P·V run here, and the K and V rows of a
 // block serve all its rows from cache. Prefill: the rows are one head's tokens. Decode: the
 // rows are the heads that share a KV head (grouped-query attention), so each cached key and
-// value is read once for the whole group.
+// value is read once for the whole group; long contexts also split into segments of positions
+// (emitDecode).
 constexpr int64_t kQueries = 32, kKeys = 64;
 // P·V's register block: 4 rows x 4 vectors = 16 accumulators (decode's 4 query heads per KV
 // head on Qwen3-4B are one group); kQueries is a multiple of kPvRows.
 constexpr int64_t kPvRows = 4, kPvVectors = 4;
+// Decode's segments of positions (emitDecode): at least kMinSegment positions each, at most
+// kMaxSegments of them (their states are merged on one thread). The shared area holds a
+// counter (in its first line) and the segments' states.
+constexpr int64_t kMinSegment = 256, kMaxSegments = 16, kSharedHeaderFloats = 16;
+
+// Scores of a block after Q·K: row r < rows of S (kKeys apart) holds its dot products with the
+// block's keys, the first limitOf(r) of them visible. Scales and masks them, moves the row's
+// running max and sum and rescales its accumulator (acc, D apart) to the new max, and leaves
+// the probabilities in S (0 for masked keys). A row that sees none of the block's keys keeps
+// its state and takes no part in P·V: its S row is zeroed, its scores not exponentiated.
+void emitBlockSoftmax(KernelBuilder& kb, Value* S, Value* rowMax, Value* rowSum, Value* acc, Value* rows, int64_t D,
+                      float scale, const std::function<Value*(Value*)>& limitOf) {
+  auto& B = kb.b();
+  const int64_t vw = kb.vw();
+  kb.loop(kb.i(0), rows, 1, [&](Value* row) {
+    Value* sRow = B.CreateMul(row, kb.i(kKeys));
+    Value* limit = limitOf(row);
+    std::vector<llvm::Constant*> lanes;
+    for (int64_t l = 0; l < vw; ++l) lanes.push_back(llvm::ConstantFP::get(kb.f32(), static_cast<float>(l)));
+    Value* laneIndex = llvm::ConstantVector::get(lanes);
+    Value* limitV = kb.splat(B.CreateSIToFP(limit, kb.f32()));
+    Value* blockMax = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.splat(kb.f(-INFINITY))}, [&](Value* k, const std::vector<Value*>& c) {
+      Value* idx = B.CreateFAdd(laneIndex, kb.splat(B.CreateSIToFP(k, kb.f32())));
+      Value* sv = B.CreateFMul(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(kb.f(scale)));
+      sv = B.CreateSelect(B.CreateFCmpOLT(idx, limitV), sv, kb.splat(kb.f(-INFINITY)));
+      kb.storeVector(sv, S, B.CreateAdd(sRow, k));
+      return std::vector<Value*>{B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, c[0], sv)};
+    })[0];
+    Value* bmax = kb.hmax(blockMax);
+    emitIfElse(kb, B.CreateICmpSGT(limit, kb.i(0)), [&] {
+      Value* oldMax = kb.loadScalar(rowMax, row, ir::DType::F32);
+      Value* newMax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, oldMax, bmax);
+      Value* rescale = B.CreateSelect(B.CreateFCmpOEQ(oldMax, kb.f(-INFINITY)), kb.f(0.0f), kb.expf(B.CreateFSub(oldMax, newMax)));
+      Value* sumV = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.zeroVec()}, [&](Value* k, const std::vector<Value*>& c) {
+        Value* pv = kb.expVec(B.CreateFSub(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(newMax)));
+        kb.storeVector(pv, S, B.CreateAdd(sRow, k));
+        return std::vector<Value*>{B.CreateFAdd(c[0], pv)};
+      })[0];
+      kb.storeScalar(kb.fma(kb.loadScalar(rowSum, row, ir::DType::F32), rescale, kb.hsum(sumV)), rowSum, row);
+      kb.storeScalar(newMax, rowMax, row);
+      Value* aRow = B.CreateMul(row, kb.i(D));
+      kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+        Value* at = B.CreateAdd(aRow, d);
+        kb.storeVector(B.CreateFMul(kb.loadVector(acc, at, ir::DType::F32), kb.splat(rescale)), acc, at);
+      });
+    }, [&] {
+      kb.loop(kb.i(0), kb.i(kKeys), vw, [&](Value* k) { kb.storeVector(kb.zeroVec(), S, B.CreateAdd(sRow, k)); });
+    });
+  });
+}
+
+// P·V for rows [r0, r0 + R) and the block's keys k0 + c, c < blockKeys (values of KV head
+// kvh): acc[r] += S[r][c] * V[k0 + c], kPvVectors vectors of the head dim at a time, the sums
+// in registers across the keys (masked keys have probability 0).
+void emitPvGroup(KernelBuilder& kb, Value* S, Value* acc, Value* vp, int64_t KV, int64_t D, Value* kvh, Value* k0,
+                 Value* blockKeys, Value* r0, int64_t R) {
+  auto& B = kb.b();
+  const int64_t vw = kb.vw();
+  for (int64_t d0 = 0; d0 < D; d0 += kPvVectors * vw) {
+    const int64_t vecs = std::min<int64_t>(kPvVectors, (D - d0) / vw);
+    auto accAt = [&](int64_t r, int64_t v) { return B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(D)), kb.i(d0 + v * vw)); };
+    std::vector<Value*> init;
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t v = 0; v < vecs; ++v) init.push_back(kb.loadVector(acc, accAt(r, v), ir::DType::F32));
+    std::vector<Value*> sums = kb.loopCarry(kb.i(0), blockKeys, 1, init, [&](Value* c, const std::vector<Value*>& in) {
+      Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, c), kb.i(KV)), kvh), kb.i(D));
+      std::vector<Value*> values, next;
+      for (int64_t v = 0; v < vecs; ++v) values.push_back(kb.loadVector(vp, B.CreateAdd(vRow, kb.i(d0 + v * vw)), ir::DType::F32));
+      for (int64_t r = 0; r < R; ++r) {
+        Value* pr = kb.splat(kb.loadScalar(S, B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(kKeys)), c), ir::DType::F32));
+        for (int64_t v = 0; v < vecs; ++v) next.push_back(kb.fma(pr, values[v], in[r * vecs + v]));
+      }
+      return next;
+    });
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t v = 0; v < vecs; ++v) kb.storeVector(sums[r * vecs + v], acc, accAt(r, v));
+  }
+}
+
+// Rows [first, end) in groups of kPvRows, then 2 and 1: whole groups only, so no row past
+// `end` is computed (decode of a model with 2 query heads per KV head, Qwen3-0.6B and 1.7B,
+// did twice its P·V work in groups of 4).
+void emitPvRows(KernelBuilder& kb, Value* first, Value* end, const std::function<void(Value*, int64_t)>& group) {
+  auto& B = kb.b();
+  Value* full = B.CreateAdd(first, B.CreateMul(B.CreateSDiv(B.CreateSub(end, first), kb.i(kPvRows)), kb.i(kPvRows)));
+  Value* pairs = B.CreateAdd(full, B.CreateMul(B.CreateSDiv(B.CreateSub(end, full), kb.i(2)), kb.i(2)));
+  kb.loop(first, full, kPvRows, [&](Value* r0) { group(r0, kPvRows); });
+  kb.loop(full, pairs, 2, [&](Value* r0) { group(r0, 2); });
+  kb.loop(pairs, end, 1, [&](Value* r0) { group(r0, 1); });
+}
+
+// Points rowPtrs at the K rows of KV head kvh for keys [j0, j0 + nr), and prefetches those of
+// the next panel (the next block's first at the end of one): decode reads each row once, and
+// one KV head's rows lie 4 KB apart, which the hardware prefetchers do not follow. Decode
+// attention 6.6-7.7 -> 5.5-6.0 ms per int4 4B token (docs/kernels.md).
+void emitKeyPanel(KernelBuilder& kb, const xbyak::GemmTiling& t, Value* kp, int64_t KV, int64_t D, Value* kvh, Value* j0,
+                  Value* nr, Value* rowPtrs) {
+  auto& B = kb.b();
+  kb.loop(kb.i(0), nr, 1, [&](Value* j) {
+    Value* key = B.CreateAdd(j0, j);
+    B.CreateStore(kb.gep(kp, B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D))), kb.gep(rowPtrs, j, B.getPtrTy()));
+  });
+  for (int64_t j = 0; j < t.nr; ++j) {
+    Value* row = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(j0, kb.i(t.nr + j)), kb.i(KV)), kvh), kb.i(D));
+    for (int64_t d = 0; d < D; d += 16)  // also past the context: prefetches never fault
+      kb.prefetch(kb.gep(kp, B.CreateAdd(row, kb.i(d))));
+  }
+}
+
+// Stack arrays of one query block: scores, running max and sum, and weighted values of up to
+// kQueries rows; the tiles' row pointers and sums.
+struct BlockState {
+  Value *S, *rowMax, *rowSum, *acc, *rowPtrs, *sums;
+};
+
+BlockState blockState(KernelBuilder& kb, const xbyak::GemmTiling& t, int64_t D) {
+  return {kb.stackArray(kQueries * kKeys), kb.stackArray(kQueries), kb.stackArray(kQueries), kb.stackArray(kQueries * D),
+          kb.stackArray(t.nr, kb.b().getPtrTy()), kb.stackArray(kQueries * t.nr)};
+}
+
+// Rows [0, rows) of queries at qBase (lda floats apart) against KV head kvh's keys [kBegin,
+// kEnd), block by block of kKeys, with the online softmax: leaves each row's max, sum and
+// unnormalized weighted values in st. Row r sees the first limitOf(r, k0, kEnd) keys of the
+// block [k0, kEnd).
+void emitHeadRange(KernelBuilder& kb, const xbyak::GemmTiling& t, const TileScratch& scratch, Value* table, const BlockState& st,
+                   Value* kp, Value* vp, int64_t KV, int64_t D, float scale, Value* kvh, Value* qBase, int64_t lda, Value* rows,
+                   Value* kBegin, Value* kEnd, const std::function<Value*(Value*, Value*, Value*)>& limitOf) {
+  auto& B = kb.b();
+  kb.loop(kb.i(0), kb.i(kQueries), 1, [&](Value* r) {
+    kb.storeScalar(kb.f(-INFINITY), st.rowMax, r);
+    kb.storeScalar(kb.f(0.0f), st.rowSum, r);
+  });
+  kb.loop(kb.i(0), kb.i(kQueries * D), kb.vw(), [&](Value* i) { kb.storeVector(kb.zeroVec(), st.acc, i); });
+  kb.loop(kBegin, kEnd, kKeys, [&](Value* k0) {
+    Value* bEnd = kb.smin(B.CreateAdd(k0, kb.i(kKeys)), kEnd);
+    kb.loop(k0, bEnd, t.nr, [&](Value* j0) {  // scores of the block, panel by panel of keys
+      Value* nr = kb.smin(kb.i(t.nr), B.CreateSub(bEnd, j0));
+      emitKeyPanel(kb, t, kp, KV, D, kvh, j0, nr, st.rowPtrs);
+      emitPanelProducts(kb, t, ir::DType::F32, ir::DType::F32, D, table, scratch, qBase, kb.i(0), rows, nr, st.rowPtrs, st.sums,
+                        lda);
+      kb.loop(kb.i(0), rows, 1, [&](Value* r) {
+        kb.loop(kb.i(0), nr, 1, [&](Value* j) {
+          Value* v = kb.loadScalar(st.sums, B.CreateAdd(B.CreateMul(r, kb.i(t.nr)), j), ir::DType::F32);
+          kb.storeScalar(v, st.S, B.CreateAdd(B.CreateMul(r, kb.i(kKeys)), B.CreateAdd(B.CreateSub(j0, k0), j)));
+        });
+      });
+    });
+    emitBlockSoftmax(kb, st.S, st.rowMax, st.rowSum, st.acc, rows, D, scale, [&](Value* r) { return limitOf(r, k0, bEnd); });
+    emitPvRows(kb, kb.i(0), rows, [&](Value* r0, int64_t R) {
+      emitPvGroup(kb, st.S, st.acc, vp, KV, D, kvh, k0, B.CreateSub(bEnd, k0), r0, R);
+    });
+  });
+}
+
+// out[dst(r) ..] = acc[r] / sum[r] for rows r < rows.
+void emitNormalizedRows(KernelBuilder& kb, const BlockState& st, int64_t D, Value* rows, Value* out,
+                        const std::function<Value*(Value*)>& dst) {
+  auto& B = kb.b();
+  kb.loop(kb.i(0), rows, 1, [&](Value* row) {
+    Value* inv = kb.splat(B.CreateFDiv(kb.f(1.0f), kb.loadScalar(st.rowSum, row, ir::DType::F32)));
+    Value* to = dst(row);
+    kb.loop(kb.i(0), kb.i(D), kb.vw(), [&](Value* d) {
+      kb.storeVector(B.CreateFMul(kb.loadVector(st.acc, B.CreateAdd(B.CreateMul(row, kb.i(D)), d), ir::DType::F32), inv), out,
+                     B.CreateAdd(to, d));
+    });
+  });
+}
+
+// Decode (T = 1): the work items are (segment of positions, KV head), the KV head's G query
+// heads being the rows. One segment while the context is short (every KV head one item, as
+// parts took them before); beyond kMinSegment positions several, so that a machine with more
+// threads than KV heads (8 on every Qwen3) keeps them all busy. Each item of a context of
+// several segments writes its rows' max, sum and weighted values to the shared area, and the
+// last part to finish merges the segments head by head. The segments depend on the context
+// length alone and merge in their order, so the result does not depend on the number of parts
+// or threads.
+void emitDecode(KernelBuilder& kb, const xbyak::GemmTiling& t, const TileScratch& scratch, Value* table, int64_t H, int64_t KV,
+                int64_t D, float scale, Value* qp, Value* kp, Value* vp, Value* out, Value* shared) {
+  auto& B = kb.b();
+  const int64_t G = H / KV, vw = kb.vw(), stateFloats = H * (D + 2);
+  const BlockState st = blockState(kb, t, D);
+  Value* merged = kb.stackArray(D);
+  auto ceilDiv = [&](Value* a, Value* b) { return B.CreateSDiv(B.CreateAdd(a, B.CreateSub(b, kb.i(1))), b); };
+  Value* L = B.CreateAdd(kb.past(), kb.i(1));
+  Value* segLen = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, kb.i(kMinSegment), ceilDiv(L, kb.i(kMaxSegments)));
+  Value* segs = ceilDiv(L, segLen);
+  Value* several = B.CreateICmpSGT(segs, kb.i(1));
+  Value* partials = kb.gep(shared, kb.i(kSharedHeaderFloats));
+  Value* items = B.CreateMul(segs, kb.i(KV));
+  Value* first = B.CreateSDiv(B.CreateMul(kb.part(), items), kb.parts());
+  Value* last = B.CreateSDiv(B.CreateMul(B.CreateAdd(kb.part(), kb.i(1)), items), kb.parts());
+  kb.loop(first, last, 1, [&](Value* item) {
+    Value* s = B.CreateSDiv(item, kb.i(KV));
+    Value* g = B.CreateSRem(item, kb.i(KV));
+    Value* s0 = B.CreateMul(s, segLen);
+    Value* s1 = kb.smin(L, B.CreateAdd(s0, segLen));
+    emitHeadRange(kb, t, scratch, table, st, kp, vp, KV, D, scale, g, kb.gep(qp, B.CreateMul(g, kb.i(G * D))), D, kb.i(G), s0, s1,
+                  [&](Value*, Value* k0, Value* bEnd) { return B.CreateSub(bEnd, k0); });
+    emitIfElse(kb, several, [&] {  // this segment's state of rows g * G ..: [H maxima][H sums][H x D values]
+      Value* state = kb.gep(partials, B.CreateMul(s, kb.i(stateFloats)));
+      Value* row0 = B.CreateMul(g, kb.i(G));
+      kb.loop(kb.i(0), kb.i(G), 1, [&](Value* r) {
+        Value* h = B.CreateAdd(row0, r);
+        kb.storeScalar(kb.loadScalar(st.rowMax, r, ir::DType::F32), state, h);
+        kb.storeScalar(kb.loadScalar(st.rowSum, r, ir::DType::F32), state, B.CreateAdd(h, kb.i(H)));
+        kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+          kb.storeVector(kb.loadVector(st.acc, B.CreateAdd(B.CreateMul(r, kb.i(D)), d), ir::DType::F32), state,
+                         B.CreateAdd(B.CreateAdd(kb.i(2 * H), B.CreateMul(h, kb.i(D))), d));
+        });
+      });
+    }, [&] {
+      emitNormalizedRows(kb, st, D, kb.i(G), out, [&](Value* r) { return B.CreateMul(B.CreateAdd(B.CreateMul(g, kb.i(G)), r), kb.i(D)); });
+    });
+  });
+  // Of several segments: count this part done; the last one (which sees every item's state:
+  // acquire-release on the counter) resets the counter for the next call and merges, head by
+  // head, in segment order.
+  emitIfElse(kb, several, [&] {
+    Value* before = B.CreateAtomicRMW(llvm::AtomicRMWInst::Add, shared, kb.i(1), llvm::MaybeAlign(8),
+                                      llvm::AtomicOrdering::AcquireRelease);
+    emitIfElse(kb, B.CreateICmpEQ(before, B.CreateSub(kb.parts(), kb.i(1))), [&] {
+      B.CreateAlignedStore(kb.i(0), shared, llvm::Align(8))->setAtomic(llvm::AtomicOrdering::Monotonic);
+      auto stateOf = [&](Value* s) { return kb.gep(partials, B.CreateMul(s, kb.i(stateFloats))); };
+      kb.loop(kb.i(0), kb.i(H), 1, [&](Value* h) {
+        Value* m = kb.loopCarry(kb.i(0), segs, 1, {kb.f(-INFINITY)}, [&](Value* s, const std::vector<Value*>& c) {
+          return std::vector<Value*>{B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, c[0], kb.loadScalar(stateOf(s), h, ir::DType::F32))};
+        })[0];
+        kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) { kb.storeVector(kb.zeroVec(), merged, d); });
+        Value* valuesAt = B.CreateAdd(kb.i(2 * H), B.CreateMul(h, kb.i(D)));
+        Value* l = kb.loopCarry(kb.i(0), segs, 1, {kb.f(0.0f)}, [&](Value* s, const std::vector<Value*>& c) {
+          Value* state = stateOf(s);
+          Value* w = kb.expf(B.CreateFSub(kb.loadScalar(state, h, ir::DType::F32), m));
+          kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+            Value* v = kb.loadVector(state, B.CreateAdd(valuesAt, d), ir::DType::F32);
+            kb.storeVector(kb.fma(v, kb.splat(w), kb.loadVector(merged, d, ir::DType::F32)), merged, d);
+          });
+          return std::vector<Value*>{kb.fma(kb.loadScalar(state, B.CreateAdd(h, kb.i(H)), ir::DType::F32), w, c[0])};
+        })[0];
+        Value* inv = kb.splat(B.CreateFDiv(kb.f(1.0f), l));
+        kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
+          kb.storeVector(B.CreateFMul(kb.loadVector(merged, d, ir::DType::F32), inv), out, B.CreateAdd(B.CreateMul(h, kb.i(D)), d));
+        });
+      });
+    }, [] {});
+  }, [] {});
+}
 
 void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa isa, int64_t H, int64_t KV, int64_t D,
-               float scale, Value* table, Value* qp, Value* kp, Value* vp, Value* out) {
+               float scale, Value* table, Value* qp, Value* kp, Value* vp, Value* out, Value* shared) {
   auto& B = kb.b();
-  const int64_t vw = kb.vw(), G = H / KV;
   xbyak::GemmTiling t = tiling;
   t.mBlock = kQueries;
-  Value* S = kb.stackArray(kQueries * kKeys);
-  Value* rowMax = kb.stackArray(kQueries);
-  Value* rowSum = kb.stackArray(kQueries);
-  Value* acc = kb.stackArray(kQueries * D);
-  Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
-  Value* sums = kb.stackArray(kQueries * t.nr);
   const TileScratch scratch = tileScratch(kb, t, isa);
-  Value* past = kb.past();
-
-  // Rows [0, rows) at qBase, lda floats apart, against KV head kvh; row r sees keys below
-  // seen(r) (at most `visible`) and writes its output at out[outAt(r)].
-  auto block = [&](Value* kvh, Value* qBase, int64_t lda, Value* rows, Value* visible,
-                   const std::function<Value*(Value*)>& seen, const std::function<Value*(Value*)>& outAt) {
-    kb.loop(kb.i(0), kb.i(kQueries), 1, [&](Value* r) {
-      kb.storeScalar(kb.f(-INFINITY), rowMax, r);
-      kb.storeScalar(kb.f(0.0f), rowSum, r);
-    });
-    kb.loop(kb.i(0), kb.i(kQueries * D), vw, [&](Value* i) { kb.storeVector(kb.zeroVec(), acc, i); });
-    kb.loop(kb.i(0), visible, kKeys, [&](Value* k0) {
-      Value* kEnd = kb.smin(B.CreateAdd(k0, kb.i(kKeys)), visible);
-      // Scores of the block, panel by panel of keys.
-      kb.loop(k0, kEnd, t.nr, [&](Value* j0) {
-        Value* nr = kb.smin(kb.i(t.nr), B.CreateSub(kEnd, j0));
-        kb.loop(kb.i(0), nr, 1, [&](Value* j) {
-          Value* key = B.CreateAdd(j0, j);
-          B.CreateStore(kb.gep(kp, B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D))),
-                        kb.gep(rowPtrs, j, B.getPtrTy()));
-        });
-        // The next panel's K rows (the next block's first at the end of one): decode reads
-        // each row once, one KV head's rows 4 KB apart, which the hardware prefetchers do not
-        // follow. Decode attention 6.6-7.7 -> 5.5-6.0 ms per int4 4B token (docs/kernels.md).
-        for (int64_t j = 0; j < t.nr; ++j) {
-          Value* row = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(j0, kb.i(t.nr + j)), kb.i(KV)), kvh), kb.i(D));
-          for (int64_t d = 0; d < D; d += 16)  // also past the context: prefetches never fault
-            kb.prefetch(kb.gep(kp, B.CreateAdd(row, kb.i(d))));
-        }
-        emitPanelProducts(kb, t, ir::DType::F32, ir::DType::F32, D, table, scratch, qBase, kb.i(0), rows, nr, rowPtrs, sums,
-                          lda);
-        kb.loop(kb.i(0), rows, 1, [&](Value* r) {
-          kb.loop(kb.i(0), nr, 1, [&](Value* j) {
-            Value* v = kb.loadScalar(sums, B.CreateAdd(B.CreateMul(r, kb.i(t.nr)), j), ir::DType::F32);
-            kb.storeScalar(v, S, B.CreateAdd(B.CreateMul(r, kb.i(kKeys)), B.CreateAdd(B.CreateSub(j0, k0), j)));
-          });
-        });
-      });
-      // Per row: mask, online softmax, P·V.
-      kb.loop(kb.i(0), rows, 1, [&](Value* row) {
-        Value* sRow = B.CreateMul(row, kb.i(kKeys));
-        Value* limit = B.CreateSub(kb.smin(kEnd, seen(row)), k0);  // keys of this block the row sees
-        std::vector<llvm::Constant*> lanes;
-        for (int64_t l = 0; l < vw; ++l) lanes.push_back(llvm::ConstantFP::get(kb.f32(), static_cast<float>(l)));
-        Value* laneIndex = llvm::ConstantVector::get(lanes);
-        Value* limitV = kb.splat(B.CreateSIToFP(limit, kb.f32()));
-        Value* blockMax = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.splat(kb.f(-INFINITY))}, [&](Value* k, const std::vector<Value*>& c) {
-          Value* idx = B.CreateFAdd(laneIndex, kb.splat(B.CreateSIToFP(k, kb.f32())));
-          Value* sv = B.CreateFMul(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(kb.f(scale)));
-          sv = B.CreateSelect(B.CreateFCmpOLT(idx, limitV), sv, kb.splat(kb.f(-INFINITY)));
-          kb.storeVector(sv, S, B.CreateAdd(sRow, k));
-          return std::vector<Value*>{B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, c[0], sv)};
-        })[0];
-        Value* bmax = kb.hmax(blockMax);
-        // A row that sees none of the block's keys takes no part in P·V below: its
-        // probabilities are 0 (its scores are not exponentiated).
-        emitIfElse(kb, B.CreateICmpSGT(limit, kb.i(0)), [&] {
-          Value* oldMax = kb.loadScalar(rowMax, row, ir::DType::F32);
-          Value* newMax = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, oldMax, bmax);
-          Value* rescale = B.CreateSelect(B.CreateFCmpOEQ(oldMax, kb.f(-INFINITY)), kb.f(0.0f), kb.expf(B.CreateFSub(oldMax, newMax)));
-          Value* sumV = kb.loopCarry(kb.i(0), kb.i(kKeys), vw, {kb.zeroVec()}, [&](Value* k, const std::vector<Value*>& c) {
-            Value* pv = kb.expVec(B.CreateFSub(kb.loadVector(S, B.CreateAdd(sRow, k), ir::DType::F32), kb.splat(newMax)));
-            kb.storeVector(pv, S, B.CreateAdd(sRow, k));
-            return std::vector<Value*>{B.CreateFAdd(c[0], pv)};
-          })[0];
-          kb.storeScalar(kb.fma(kb.loadScalar(rowSum, row, ir::DType::F32), rescale, kb.hsum(sumV)), rowSum, row);
-          kb.storeScalar(newMax, rowMax, row);
-          Value* aRow = B.CreateMul(row, kb.i(D));
-          kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
-            Value* at = B.CreateAdd(aRow, d);
-            kb.storeVector(B.CreateFMul(kb.loadVector(acc, at, ir::DType::F32), kb.splat(rescale)), acc, at);
-          });
-        }, [&] {
-          kb.loop(kb.i(0), kb.i(kKeys), vw, [&](Value* k) { kb.storeVector(kb.zeroVec(), S, B.CreateAdd(sRow, k)); });
-        });
-      });
-      // P·V for groups of R rows (kPvRows, then 2 and 1 for the rest) and kPvVectors vectors of
-      // the head dim at a time, the sums in registers across the block's keys (masked keys have
-      // probability 0).
-      Value* blockKeys = B.CreateSub(kEnd, k0);
-      auto pvGroup = [&](Value* r0, int64_t R) {
-        for (int64_t d0 = 0; d0 < D; d0 += kPvVectors * vw) {
-          const int64_t vecs = std::min<int64_t>(kPvVectors, (D - d0) / vw);
-          auto accAt = [&](int64_t r, int64_t v) {
-            return B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(D)), kb.i(d0 + v * vw));
-          };
-          std::vector<Value*> init;
-          for (int64_t r = 0; r < R; ++r)
-            for (int64_t v = 0; v < vecs; ++v) init.push_back(kb.loadVector(acc, accAt(r, v), ir::DType::F32));
-          std::vector<Value*> sums = kb.loopCarry(kb.i(0), blockKeys, 1, init, [&](Value* k, const std::vector<Value*>& c) {
-            Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, k), kb.i(KV)), kvh), kb.i(D));
-            std::vector<Value*> values, next;
-            for (int64_t v = 0; v < vecs; ++v) values.push_back(kb.loadVector(vp, B.CreateAdd(vRow, kb.i(d0 + v * vw)), ir::DType::F32));
-            for (int64_t r = 0; r < R; ++r) {
-              Value* pr = kb.splat(kb.loadScalar(S, B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(kKeys)), k), ir::DType::F32));
-              for (int64_t v = 0; v < vecs; ++v) next.push_back(kb.fma(pr, values[v], c[r * vecs + v]));
-            }
-            return next;
-          });
-          for (int64_t r = 0; r < R; ++r)
-            for (int64_t v = 0; v < vecs; ++v) kb.storeVector(sums[r * vecs + v], acc, accAt(r, v));
-        }
-      };
-      // Whole groups only, so no row past `rows` is computed (decode of a model with 2 query
-      // heads per KV head, Qwen3-0.6B and 1.7B, did twice its P·V work in groups of 4).
-      Value* full = B.CreateMul(B.CreateSDiv(rows, kb.i(kPvRows)), kb.i(kPvRows));
-      Value* pairs = B.CreateAdd(full, B.CreateMul(B.CreateSDiv(B.CreateSub(rows, full), kb.i(2)), kb.i(2)));
-      kb.loop(kb.i(0), full, kPvRows, [&](Value* r0) { pvGroup(r0, kPvRows); });
-      kb.loop(full, pairs, 2, [&](Value* r0) { pvGroup(r0, 2); });
-      kb.loop(pairs, rows, 1, [&](Value* r0) { pvGroup(r0, 1); });
-    });
-    // Normalize and store the rows.
-    kb.loop(kb.i(0), rows, 1, [&](Value* row) {
-      Value* inv = kb.splat(B.CreateFDiv(kb.f(1.0f), kb.loadScalar(rowSum, row, ir::DType::F32)));
-      Value* dst = outAt(row);
-      kb.loop(kb.i(0), kb.i(D), vw, [&](Value* d) {
-        kb.storeVector(B.CreateFMul(kb.loadVector(acc, B.CreateAdd(B.CreateMul(row, kb.i(D)), d), ir::DType::F32), inv), out,
-                       B.CreateAdd(dst, d));
-      });
-    });
-  };
 
   llvm::Function* fn = B.GetInsertBlock()->getParent();
   auto* decode = llvm::BasicBlock::Create(kb.ctx(), "decode", fn);
@@ -170,26 +289,26 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
   auto* done = llvm::BasicBlock::Create(kb.ctx(), "done", fn);
   B.CreateCondBr(B.CreateICmpEQ(kb.T(), kb.i(1)), decode, prefill);
   B.SetInsertPoint(decode);
-  {  // one token: the G heads of each KV head are the rows (q is [1, H, D]: D floats apart)
-    auto [g0, g1] = kb.partRange(KV, 1);
-    Value* visible = B.CreateAdd(past, kb.i(1));
-    kb.loop(g0, g1, 1, [&](Value* g) {
-      block(g, kb.gep(qp, B.CreateMul(g, kb.i(G * D))), D, kb.i(G), visible, [&](Value*) { return visible; },
-            [&](Value* r) { return B.CreateMul(B.CreateAdd(B.CreateMul(g, kb.i(G)), r), kb.i(D)); });
-    });
-  }
+  emitDecode(kb, t, scratch, table, H, KV, D, scale, qp, kp, vp, out, shared);
   B.CreateBr(done);
   B.SetInsertPoint(prefill);
   {  // per head, blocks of kQueries tokens (row t of head h at q + (t * H + h) * D)
+    const BlockState st = blockState(kb, t, D);
+    Value* past = kb.past();
     auto [h0, h1] = kb.partRange(H, 1);
     kb.loop(h0, h1, 1, [&](Value* h) {
-      Value* kvh = B.CreateSDiv(h, kb.i(G));
+      Value* kvh = B.CreateSDiv(h, kb.i(H / KV));
       kb.loop(kb.i(0), kb.T(), kQueries, [&](Value* q0) {
         Value* rows = B.CreateSub(kb.smin(B.CreateAdd(q0, kb.i(kQueries)), kb.T()), q0);
         Value* qBase = kb.gep(qp, B.CreateMul(B.CreateAdd(B.CreateMul(q0, kb.i(H)), h), kb.i(D)));
-        block(kvh, qBase, H * D, rows, B.CreateAdd(past, B.CreateAdd(q0, rows)),
-              [&](Value* r) { return B.CreateAdd(B.CreateAdd(past, B.CreateAdd(q0, r)), kb.i(1)); },
-              [&](Value* r) { return B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(q0, r), kb.i(H)), h), kb.i(D)); });
+        // Row r (token q0 + r) sees keys up to past + q0 + r; the block's last row the most.
+        emitHeadRange(kb, t, scratch, table, st, kp, vp, KV, D, scale, kvh, qBase, H * D, rows, kb.i(0),
+                      B.CreateAdd(past, B.CreateAdd(q0, rows)), [&](Value* r, Value* k0, Value* bEnd) {
+                        return B.CreateSub(kb.smin(bEnd, B.CreateAdd(B.CreateAdd(past, B.CreateAdd(q0, r)), kb.i(1))), k0);
+                      });
+        emitNormalizedRows(kb, st, D, rows, out, [&](Value* r) {
+          return B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(q0, r), kb.i(H)), h), kb.i(D));
+        });
       });
     });
   }
@@ -223,13 +342,15 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
     tiling = tilingFor(f32, D, ir::DType::F32);
     p.tiles = TileRequest{ir::DType::F32, ir::DType::F32};
     p.args.push_back({ArgRef::Tiles});
-    p.key += " tiled4 kpf1 q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + " pv" + std::to_string(kPvRows) + "x" +
+    p.args.push_back({ArgRef::Shared});
+    p.sharedFloats = kSharedHeaderFloats + kMaxSegments * H * (D + 2);
+    p.key += " tiled5 seg" + std::to_string(kMinSegment) + "x" + std::to_string(kMaxSegments) + " kpf1 q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + " pv" + std::to_string(kPvRows) + "x" +
              std::to_string(kPvVectors) + tilingKey(tiling, ir::DType::F32);
   }
   p.emit = [=, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     if (tiled) {
-      emitTiled(kb, tiling, isa, H, KV, D, scale, kb.ptr(4), kb.ptr(0), kb.ptr(1), kb.ptr(2), kb.ptr(3));
+      emitTiled(kb, tiling, isa, H, KV, D, scale, kb.ptr(4), kb.ptr(0), kb.ptr(1), kb.ptr(2), kb.ptr(3), kb.ptr(5));
       kb.finish();
       return;
     }

@@ -18,7 +18,7 @@ namespace q3c::llvmgen {
 
 // What ptrs[i] of a kernel call points to.
 struct ArgRef {
-  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids, Tiles, PackedTiles } kind;
+  enum Kind { Value, ConstantPart, KCache, VCache, Scratch, Ids, Tiles, PackedTiles, Shared } kind;
   ir::ValueId value = -1;  // Value: that value's buffer; ConstantPart: the constant
   int64_t layer = 0;       // KCache, VCache: the layer's cache base; ConstantPart: part index;
                            // Tiles, PackedTiles: the executable's tile set (set when it builds them)
@@ -56,6 +56,10 @@ struct KernelPlan {
   std::string key;   // everything the generated code depends on
   std::vector<ArgRef> args;
   int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T and per part
+  // Floats of the area its Shared argument points to: one area for all of a call's parts, zeroed
+  // at load, in which the kernel leaves its first 8 bytes zero when it returns (a counter of
+  // its parts done; the rest is what the parts hand to the one that finishes last).
+  int64_t sharedFloats = 0;
   bool splits = false;                // runs as parts on the thread pool (else once, as part 0 of 1)
   std::optional<TileRequest> tiles;   // the dot tiles its Tiles argument points to
   std::optional<int64_t> packedTiles;  // what its PackedTiles argument points to: the int8 tiles of

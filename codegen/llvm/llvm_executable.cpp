@@ -77,6 +77,7 @@ class LlvmExecutable : public Executable {
     std::map<std::pair<ir::DType, ir::DType>, int64_t> tileSetIndex;
     std::map<int64_t, int64_t> packedSetIndex;  // by KernelPlan::packedTiles
     int kernelNodes = 0;
+    int64_t sharedFloats = 0;
     for (const ir::Node& n : g_.nodes()) {
       if (!needsKernel(n)) continue;
       llvmgen::KernelPlan plan = llvmgen::planKernel(g_, n, constants_, tiles);
@@ -108,12 +109,14 @@ class LlvmExecutable : public Executable {
           plan.emit(kb);
         });
       scratchPerToken_ = std::max(scratchPerToken_, plan.scratchFloatsPerToken);
+      sharedFloats = std::max(sharedFloats, plan.sharedFloats);
       steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
       if (n.op == OpKind::MatMul && n.result == g_.outputs()[0] && plan.args[0].kind == ArgRef::Value &&
           plan.args[1].kind == ArgRef::Value && plan.args[1].value == n.result)
         steps_.back().lastRowInputBytes = g_.value(n.operands[0]).type.numel(1, 0) * 4;
       ++kernelNodes;
     }
+    if (sharedFloats > 0) shared_ = mapHugePages(static_cast<size_t>(sharedFloats) * 4, "the kernels' shared area");
     const llvmgen::JitStats& s = jit.stats();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     char buf[512];
@@ -193,6 +196,7 @@ class LlvmExecutable : public Executable {
   std::vector<Step> steps_;
   int64_t arenaPerToken_ = 0, scratchPerToken_ = 0;
   std::shared_ptr<uint8_t> arena_, scratch_;  // mapHugePages
+  std::shared_ptr<uint8_t> shared_;  // the kernels' Shared area (KernelPlan::sharedFloats), one for all: they run one at a time
   int64_t reservedT_ = 0, lastT_ = 0;
   int reservedParts_ = 0;
   std::string summary_;
@@ -295,6 +299,7 @@ class LlvmExecutable : public Executable {
     switch (a.kind) {
       case ArgRef::Ids: return const_cast<int32_t*>(ids);
       case ArgRef::Scratch: return scratch_.get();
+      case ArgRef::Shared: return shared_.get();
       case ArgRef::KCache: return kv.slot(a.layer, 0);
       case ArgRef::VCache: return kv.slot(a.layer, 1);
       case ArgRef::ConstantPart: return const_cast<uint8_t*>(constants_.at(a.value).parts[a.layer].data);
