@@ -185,6 +185,35 @@ TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
   }
 }
 
+TEST(QuantizedJit, DecodeGivesTheSameBitsOnAnyThreadCount) {
+  // Decode runs quantized products as one part per thread (KernelPlan::decodePartsPerThread)
+  // and the others as four: either way a part owns whole output rows and quantizes the same
+  // input row, so 1, 2 and 3 threads give the same bits, on both decode paths (the int8 dot
+  // with bf16 activations, the f32 GEMV with f32).
+  test::TempDir tmp;
+  Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
+  std::vector<int32_t> ids(40);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
+  for (auto [quant, group] : {std::pair<const char*, int64_t>{"int8", 128}, {"int4", 32}})
+    for (const char* precision : {"bf16", "f32"}) {
+      const ir::Graph g = quantized(m.graph, quant, group, true);
+      auto backend = jit("native", precision);
+      std::vector<std::vector<float>> results;
+      for (int threads : {1, 2, 3}) {
+        Session s(m, *backend, static_cast<int64_t>(ids.size()) + 3, &g, threads);
+        s.forward(ids);
+        std::vector<float> out;
+        for (int32_t id : {7, 8, 9}) {
+          const float* p = s.forward({id});
+          out.insert(out.end(), p, p + m.config.vocabSize);
+        }
+        results.push_back(std::move(out));
+      }
+      EXPECT_EQ(results[0], results[1]) << quant << " g" << group << " " << precision;
+      EXPECT_EQ(results[0], results[2]) << quant << " g" << group << " " << precision;
+    }
+}
+
 TEST(QuantizedJit, TheLlvmBackendSaysQuantizedWeightsNeedTheJit) {
   Model m = Model::load((test::goldenDir() / "tiny-f32-tied").string());
   BackendOptions opt;

@@ -60,6 +60,9 @@ struct KernelPlan {
   // at load, in which the kernel leaves its first 8 bytes zero when it returns (a counter of
   // its parts done; the rest is what the parts hand to the one that finishes last).
   int64_t sharedFloats = 0;
+  // Parts per pool thread when it runs one row (decode); 0: the executable's default (see
+  // kDecodePartsPerThread in llvm_executable.cpp).
+  int decodePartsPerThread = 0;
   bool splits = false;                // runs as parts on the thread pool (else once, as part 0 of 1)
   std::optional<TileRequest> tiles;   // the dot tiles its Tiles argument points to
   std::optional<int64_t> packedTiles;  // what its PackedTiles argument points to: the int8 tiles of

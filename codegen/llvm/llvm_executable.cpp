@@ -42,12 +42,14 @@ struct Step {
   // The product that computes the graph output from a [T, K] input (ptrs[0]) into a [T, N]
   // output (ptrs[1]): for OutputRows::Last it runs on the last input row alone.
   int64_t lastRowInputBytes = 0;
+  int decodePartsPerThread = 0;  // KernelPlan::decodePartsPerThread
 };
 
 // Parts per thread of each decode kernel (see run()). In perf profiles of bf16 decode on the
 // 4B (2 vCPUs), the threads' waits for each other fell from 4.8-9.0% of the samples with one
 // part per thread to 3.5-4.1% with 4 or 8; more parts also repeat more per-part work (the
-// int8 GEMV quantizes its input row in every part).
+// int8 GEMV quantizes its input row in every part, which is why products of quantized weights
+// ask for one part per thread: KernelPlan::decodePartsPerThread).
 constexpr int kDecodePartsPerThread = 4;
 
 // What a thread of the pool needs to run its part of one kernel call.
@@ -111,6 +113,7 @@ class LlvmExecutable : public Executable {
       scratchPerToken_ = std::max(scratchPerToken_, plan.scratchFloatsPerToken);
       sharedFloats = std::max(sharedFloats, plan.sharedFloats);
       steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
+      steps_.back().decodePartsPerThread = plan.decodePartsPerThread;
       if (n.op == OpKind::MatMul && n.result == g_.outputs()[0] && plan.args[0].kind == ArgRef::Value &&
           plan.args[1].kind == ArgRef::Value && plan.args[1].value == n.result)
         steps_.back().lastRowInputBytes = g_.value(n.operands[0]).type.numel(1, 0) * 4;
@@ -157,7 +160,7 @@ class LlvmExecutable : public Executable {
       }
       if (s.splits && parts > 1) {
         Call call{&s, stepT, past};
-        pool->run(&Call::run, &call, parts);
+        pool->run(&Call::run, &call, T == 1 && s.decodePartsPerThread > 0 ? pool->size() * s.decodePartsPerThread : parts);
       } else {
         s.fn(s.ptrs.data(), stepT, past, 0, 1);
       }

@@ -260,6 +260,11 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
   // Scratch: the row scales, and the input rows times the norm weight.
   p.scratchFloatsPerToken = s.norm ? s.rowsPerT * (1 + (s.normWeight ? s.K : 0)) : 0;
   p.splits = true;  // parts take disjoint output columns
+  // Products of quantized weights run decode as one part per thread: each part quantizes the
+  // input row for itself (the int8 dot), and on the int4 4B one part per thread against four
+  // gave 18.6/19.7/19.8 against 17.5/17.9/19.1 tok/s in three alternating rounds (down
+  // 11.4-12.2 against 12.3-13.0 ms per token); docs/kernels.md.
+  if (ir::isQuantized(s.wType)) p.decodePartsPerThread = 1;
   if (useTiles(tiles, s.wType)) {
     const xbyak::GemmTiling t = tilingFor(tiles, s.K, s.wType);
     const ir::DType aType = tiles.activations;

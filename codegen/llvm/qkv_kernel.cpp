@@ -92,6 +92,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
   p.scratchFloatsPerToken = 1 + inputFloats + s.D;
   p.splits = true;  // parts take disjoint heads (q, k and v heads counted together)
+  if (ir::isQuantized(s.wType)) p.decodePartsPerThread = 1;  // as planMatMul's
   xbyak::GemmTiling t{};
   if (tiled) {
     t = tilingFor(tiles, s.K, s.wType);
