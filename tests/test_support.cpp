@@ -130,8 +130,8 @@ Model synthesizedModel(const SynthShape& s, const TempDir& dir, ir::DType dtype)
 }
 
 std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
-                       const std::vector<int32_t>& next) {
-  Session s(m, b, static_cast<int64_t>(ids.size() + next.size()), &g);
+                       const std::vector<int32_t>& next, int threads) {
+  Session s(m, b, static_cast<int64_t>(ids.size() + next.size()), &g, threads);
   const int64_t V = m.config.vocabSize;
   const float* p = s.forward(ids);
   std::vector<float> out(p, p + ids.size() * V);

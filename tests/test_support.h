@@ -39,9 +39,9 @@ double relativeError(const std::vector<float>& got, const std::vector<float>& wa
 double maxAbs(const std::vector<float>& v);
 
 // Logits [ids + next, vocab] of a prefill of `ids` then one decode step per id of `next`, with
-// graph `g` compiled by `b`.
+// graph `g` compiled by `b`, on `threads` threads (0: the session's default).
 std::vector<float> run(const Model& m, Backend& b, const ir::Graph& g, const std::vector<int32_t>& ids,
-                       const std::vector<int32_t>& next);
+                       const std::vector<int32_t>& next, int threads = 0);
 
 void writeFile(const std::string& path, const std::string& bytes);
 std::string readFile(const std::string& path);
