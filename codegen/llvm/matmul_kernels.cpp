@@ -263,7 +263,9 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
   // Products of quantized weights run decode as one part per thread: each part quantizes the
   // input row for itself (the int8 dot), and on the int4 4B one part per thread against four
   // gave 18.6/19.7/19.8 against 17.5/17.9/19.1 tok/s in three alternating rounds (down
-  // 11.4-12.2 against 12.3-13.0 ms per token); docs/kernels.md.
+  // 11.4-12.2 against 12.3-13.0 ms per token); docs/kernels.md. The f32 GEMV (--precision f32,
+  // no VNNI) quantizes nothing and takes the same rule: there it measured neutral (9.6/11.2/11.1
+  // against 9.9/9.3/11.1 tok/s), as parts per thread did for bf16 weights.
   if (ir::isQuantized(s.wType)) p.decodePartsPerThread = 1;
   if (useTiles(tiles, s.wType)) {
     const xbyak::GemmTiling t = tilingFor(tiles, s.K, s.wType);
