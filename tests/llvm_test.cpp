@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "codegen/backend.h"
+#include "codegen/llvm/target.h"
+#include "frontend/error.h"
 #include "frontend/synth.h"
 #include "passes/pass_manager.h"
 #include "runtime/session.h"
@@ -41,14 +43,15 @@ const char* const kBackends[] = {"llvm", "jit"};
 
 using test::run;  // logits of a prefill, then decode steps
 
+// The --isa caps this CPU can run: avx512 only where the host has it (an AVX2-only machine,
+// such as some CI hosts, runs native and avx2).
 std::vector<std::string> isas() {
   std::vector<std::string> out = {"native", "avx2"};
   try {
-    llvmBackend("avx512")->compile(ir::Graph{}, WeightStore{});
-  } catch (const std::exception& e) {
-    if (std::string(e.what()).find("no AVX-512") != std::string::npos) return out;
+    llvmgen::Target::detect("avx512");
+    out.push_back("avx512");
+  } catch (const Error&) {
   }
-  out.push_back("avx512");
   return out;
 }
 
