@@ -76,6 +76,26 @@ TEST(Cli, BenchJsonHasEveryFigureAndItsBound) {
             static_cast<double>(w.totalBytes() - table->bytes + table->bytes / table->shape[0]));
 }
 
+TEST(Cli, BenchCountsTheWholeTiedTableThatTheLmHeadReads) {
+  // Tied embeddings are one matrix: the embedding reads a row of it, the lm_head all of it, so a
+  // decode step reads every byte of the model (an earlier count took the embedding's one row).
+  test::RunResult r = runQ3c("bench " + golden("tiny-f32-tied") + " -p 8 -n 2 -r 1 --json");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.at("precision"), "f32");
+  // Every matrix is read whole, the table included; the norm vectors that the fusion passes
+  // fold into the matrices after them are not read, and the embedding may read its row from
+  // the unscaled table while the lm_head reads a copy scaled by the final norm.
+  WeightStore w = WeightStore::open(golden("tiny-f32-tied"));
+  const TensorView* table = w.find("model.embed_tokens.weight");
+  double matrices = 0;
+  for (const auto& [name, view] : w.tensors())
+    if (view->shape.size() == 2) matrices += static_cast<double>(view->bytes);
+  const double read = j.at("weight_bytes_per_token").get<double>();
+  EXPECT_GE(read, matrices);
+  EXPECT_LE(read, static_cast<double>(w.totalBytes() + table->bytes / table->shape[0]));
+}
+
 TEST(Cli, PrecisionIsCheckedAndOnlyForTheJit) {
   test::expectCleanFailure(runQ3c("eval " + golden("tiny-yarn") + " --ids 1 --out /dev/null --precision f16"), "precision",
                            "unknown precision");

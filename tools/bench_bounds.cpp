@@ -1,6 +1,7 @@
 #include "tools/bench_bounds.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "ir/quant.h"
@@ -27,26 +28,32 @@ TokenCost tokenCost(const Model& m, const ir::Graph& g, double context, double o
   TokenCost t{};
   // Bytes of every constant the run-time nodes read, each once, in the form the compiled graph
   // holds it (quantized rows included): a product reads all its weight rows, an embedding one.
+  // A constant with several readers counts its largest read: tied embeddings are one matrix
+  // that the embedding reads a row of and the lm_head all of (counting the first reader only
+  // left the lm_head out of every tied model's bound).
   auto isConstant = [&](ir::ValueId v) {
     const ir::OpKind k = g.producer(v).op;
     return k == ir::OpKind::Weight || k == ir::OpKind::ScaleCols || k == ir::OpKind::ConcatRows || k == ir::OpKind::Quantize;
   };
-  std::set<ir::ValueId> counted;
+  std::map<ir::ValueId, double> bytesRead;
+  std::set<ir::ValueId> productWeightsSeen;
   for (const ir::Node& n : g.nodes()) {
     if (isConstant(n.result)) continue;
     for (size_t i = 0; i < n.operands.size(); ++i) {
       const ir::ValueId v = n.operands[i];
-      if (!isConstant(v) || !counted.insert(v).second) continue;
+      if (!isConstant(v)) continue;
       const ir::TensorType& w = g.value(v).type;
+      double bytes = static_cast<double>(w.numel(1, 1) * ir::dtypeSize(w.dtype));
       if (w.shape.size() == 2 && (n.op == ir::OpKind::Embed || (ir::isWeightProduct(n.op) && i == 1))) {
         const double row = static_cast<double>(ir::weightRowBytes(g, v, w.shape[1].value));
-        t.weightBytes += n.op == ir::OpKind::Embed ? row : row * static_cast<double>(w.shape[0].value);
-        if (n.op != ir::OpKind::Embed) t.productParams += static_cast<double>(w.shape[0].value * w.shape[1].value);
-      } else {
-        t.weightBytes += static_cast<double>(w.numel(1, 1) * ir::dtypeSize(w.dtype));
+        bytes = n.op == ir::OpKind::Embed ? row : row * static_cast<double>(w.shape[0].value);
+        if (n.op != ir::OpKind::Embed && productWeightsSeen.insert(v).second)
+          t.productParams += static_cast<double>(w.shape[0].value * w.shape[1].value);
       }
+      bytesRead[v] = std::max(bytesRead[v], bytes);
     }
   }
+  for (const auto& [v, bytes] : bytesRead) t.weightBytes += bytes;
   t.kvBytes = 2.0 * c.numLayers * c.numKvHeads * c.headDim * context * sizeof(float);
   double productWeights = 0;
   for (const ir::Node& n : g.nodes())
