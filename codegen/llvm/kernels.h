@@ -162,14 +162,15 @@ void emitPanelProducts(KernelBuilder& kb, const xbyak::GemmTiling& t, ir::DType 
                        const PanelPrepare& prepare = {});
 
 // Decode on the int8 dot (quant_dot.cpp): the input row quantized once per call, then each
-// panel's rows against it with vpdpbusd.
+// panel's rows against it with vpdpbusd (AVX2: vpmaddubsw + vpmaddwd).
 struct ActivationCodes {
   llvm::Value* codes;       // K int8 codes (in a stack array of K / 4 floats)
   llvm::Value* scale;       // per group: its activation scale
   llvm::Value* correction;  // per group: offset * scale * (sum of its codes) / lanes per group
   llvm::Value* minShare;    // per group: scale * (sum of its codes) / lanes per group
 };
-// Whether this kernel can take the int8 dot for rows of K in format f (AVX512-VNNI, whole chunks of 64).
+// Whether this kernel can take the int8 dot for rows of K in format f (whole chunks of 64;
+// vpdpbusd with AVX512-VNNI, else vpmaddubsw + vpmaddwd).
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K);
 // The codes' stack arrays for a kernel whose products read weights of type wType (format f, rows
 // of K) with aType activations; none where the int8 dot does not apply (quantized weights, bf16

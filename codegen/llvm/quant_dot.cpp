@@ -9,6 +9,14 @@
 // replaces three vector ops per 16 weights (widen, convert, fma) by one per 64, so the row
 // streams at memory speed; the activation rounding costs accuracy of the order of int8
 // weights' (measured in docs/quantization.md).
+// Without AVX512-VNNI (AVX2, or AVX-512 without VNNI) the same 16-lane chunk products come
+// from two 32-byte halves of vpmaddubsw (unsigned x signed bytes, pairs summed to int16) and vpmaddwd
+// by ones (pairs of those to int32), exact as long as no pair sum passes 32767: int4 nibbles
+// (<= 15) are unsigned as they lie, but int8 codes + 128 are not (255 * 127 * 2 > 32767), so
+// there the unsigned operand is |q| and the activation code takes q's sign (vpsignb), with
+// offset 0: |q| * sign(q) * a = q * a, pairs at most 128 * 127 * 2. Against AVX2's f32 GEMV
+// (widen, convert, fma per 8 weights) it took an AVX2-only Zen 3's 4B decode from 56-61% to
+// 74-82% of the bandwidth bound (int8), 43-55% to 67-74% (int4) (docs/quantization.md).
 #include <optional>
 
 #include <llvm/IR/Intrinsics.h>
@@ -24,8 +32,10 @@ namespace {
 
 constexpr int64_t kChunk = 64;  // elements per vpdpbusd
 
-int64_t codeOffset(const ir::QuantFormat& f) {
-  return f.scheme == ir::QuantScheme::Int8 ? 128 : f.scheme == ir::QuantScheme::Int4 ? 8 : 0;
+// The offset u = q + off that makes weight codes unsigned (none for int8 on AVX2: see above).
+int64_t codeOffset(const KernelBuilder& kb, const ir::QuantFormat& f) {
+  if (f.scheme == ir::QuantScheme::Int8) return kb.vnni() ? 128 : 0;
+  return f.scheme == ir::QuantScheme::Int4 ? 8 : 0;
 }
 
 // int4 codes go in as they lie: a 64-element chunk is two blocks of 16 bytes, and its unsigned
@@ -40,26 +50,37 @@ int laneGroup(const ir::QuantFormat& f, int l) {
   return static_cast<int>(4 * l / f.group);
 }
 
-// Lane l of the chunk starting at k0 takes v[first group + laneGroup(l)] of the f32 array at
-// byte offset `at` of the row.
-Value* groupLanes(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, int64_t at, Value* k0) {
+// Whether lanes l and l + 8 of every chunk lie in the same group (int8 at groups of 64 or
+// more, int4 at 32 or more): then AVX2 adds a chunk's two halves before converting to f32
+// (emitChunkDot), and the f32 work runs on 8 lanes instead of 16.
+bool halvesShareGroups(const ir::QuantFormat& f) {
+  for (int l = 0; l < 8; ++l)
+    if (laneGroup(f, l) != laneGroup(f, l + 8)) return false;
+  return true;
+}
+
+// Lane l (< lanes: 16, or 8 where the halves are folded) of the chunk starting at k0 takes
+// v[first group + laneGroup(l)] of the f32 array at byte offset `at` of the row.
+Value* groupLanes(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, int64_t at, Value* k0, unsigned lanes) {
   auto& B = kb.b();
   Value* first = B.CreateSDiv(k0, kb.i(f.group));
   Value* arr = kb.gep(row, kb.i(at), B.getInt8Ty());
-  if (f.group >= kChunk) return kb.splat(kb.loadScalar(arr, first, ir::DType::F32));
+  if (f.group >= kChunk) return B.CreateVectorSplat(lanes, kb.loadScalar(arr, first, ir::DType::F32));
   const unsigned n = static_cast<unsigned>(kChunk / f.group);  // 2 (group 32) or 4 (group 16): one load
   Value* vals = B.CreateAlignedLoad(llvm::FixedVectorType::get(kb.f32(), n), kb.gep(arr, first), llvm::Align(4));
   std::vector<int> mask;
-  for (int l = 0; l < 16; ++l) mask.push_back(laneGroup(f, l));
+  for (unsigned l = 0; l < lanes; ++l) mask.push_back(laneGroup(f, static_cast<int>(l)));
   return B.CreateShuffleVector(vals, mask);
 }
 
-// The 64 weight codes of the chunk at k0 as unsigned bytes u = q + off (int4: in storedAt order).
+// The 64 weight codes of the chunk at k0 as unsigned bytes u = q + off (int4: in storedAt
+// order; int8 on AVX2: the signed codes q, which emitChunkDot makes |q|).
 Value* unsignedCodes(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* k0) {
   auto& B = kb.b();
   if (f.scheme == ir::QuantScheme::Int8) {
     auto* v64 = llvm::FixedVectorType::get(B.getInt8Ty(), 64);
     Value* q = B.CreateAlignedLoad(v64, kb.gep(row, k0, B.getInt8Ty()), llvm::Align(1));
+    if (!kb.vnni()) return q;
     return B.CreateXor(q, B.CreateVectorSplat(64, B.getInt8(static_cast<uint8_t>(0x80))));
   }
   auto* v32 = llvm::FixedVectorType::get(B.getInt8Ty(), 32);
@@ -71,11 +92,46 @@ Value* unsignedCodes(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Va
   return B.CreateShuffleVector(low, high, concat);
 }
 
+// Lane l (< 16) of the result: the sum over the chunk's bytes 4l .. 4l+3 of u * a (a signed),
+// from vpdpbusd or, on AVX2, from vpmaddubsw + vpmaddwd per 32-byte half (see the top). With
+// `fold` (AVX2 only, halvesShareGroups) 8 lanes: lane l + lane l + 8, added as int16 pairs
+// for int4 (two pairs of nibbles times codes stay below 2 * 3810) and as int32 for int8.
+Value* emitChunkDot(KernelBuilder& kb, const ir::QuantFormat& f, Value* u, Value* a, bool fold) {
+  auto& B = kb.b();
+  auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
+  if (kb.vnni())
+    return B.CreateIntrinsic(llvm::Intrinsic::x86_avx512_vpdpbusd_512, {}, {llvm::ConstantAggregateZero::get(v16i32),
+                                                                             B.CreateBitCast(u, v16i32), B.CreateBitCast(a, v16i32)});
+  auto* v64i8 = llvm::FixedVectorType::get(B.getInt8Ty(), 64);
+  u = B.CreateBitCast(u, v64i8);
+  a = B.CreateBitCast(a, v64i8);
+  Value* ones = B.CreateVectorSplat(16, B.getInt16(1));
+  std::vector<Value*> halves, pairsOf;
+  for (int h = 0; h < 2; ++h) {
+    std::vector<int> lanes;
+    for (int i = 0; i < 32; ++i) lanes.push_back(32 * h + i);
+    Value* uh = B.CreateShuffleVector(u, lanes);
+    Value* ah = B.CreateShuffleVector(a, lanes);
+    if (f.scheme == ir::QuantScheme::Int8) {  // signed codes: |q| times a with q's sign
+      ah = B.CreateIntrinsic(llvm::Intrinsic::x86_avx2_psign_b, {}, {ah, uh});
+      uh = B.CreateBinaryIntrinsic(llvm::Intrinsic::abs, uh, B.getFalse());
+    }
+    pairsOf.push_back(B.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_ub_sw, {}, {uh, ah}));
+  }
+  auto widen = [&](Value* pairs) { return B.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_wd, {}, {pairs, ones}); };
+  if (fold && f.scheme != ir::QuantScheme::Int8) return widen(B.CreateAdd(pairsOf[0], pairsOf[1]));
+  for (Value* pairs : pairsOf) halves.push_back(widen(pairs));
+  if (fold) return B.CreateAdd(halves[0], halves[1]);
+  std::vector<int> concat;
+  for (int i = 0; i < 16; ++i) concat.push_back(i);
+  return B.CreateShuffleVector(halves[0], halves[1], concat);
+}
+
 }  // namespace
 
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K) {
   const bool groupFits = f.group >= kChunk ? f.group % kChunk == 0 : kChunk % f.group == 0;
-  return kb.vnni() && K % kChunk == 0 && f.group % 16 == 0 && groupFits;
+  return K % kChunk == 0 && f.group % 16 == 0 && groupFits;
 }
 
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
@@ -126,7 +182,7 @@ GroupCodes emitGroupCodes(KernelBuilder& kb, Value* a, Value* base, int64_t grou
 void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, Value* a,
                              const ActivationCodes& act) {
   auto& B = kb.b();
-  const int vw = kb.vw();  // 16: intDotSupports asks for VNNI on 16 lanes
+  const int vw = kb.vw();  // 16 (VNNI) or 8 (AVX2)
   const int64_t perGroup = f.group / vw, lanes = f.group / 4;
   auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), vw);
   kb.loop(kb.i(0), kb.i(K / f.group), 1, [&](Value* g) {
@@ -139,8 +195,9 @@ void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_
       Value* chunk = B.CreateMul(B.CreateSDiv(o, kb.i(kChunk)), kb.i(kChunk));
       Value* in = B.CreateSRem(o, kb.i(kChunk));
       if (f.scheme == ir::QuantScheme::Int8) return o;
-      Value* pos = B.CreateAdd(B.CreateMul(B.CreateSDiv(B.CreateSRem(in, kb.i(32)), kb.i(16)), kb.i(32)),
-                               B.CreateMul(B.CreateSDiv(in, kb.i(32)), kb.i(16)));
+      Value* pos = B.CreateAdd(B.CreateAdd(B.CreateMul(B.CreateSDiv(B.CreateSRem(in, kb.i(32)), kb.i(16)), kb.i(32)),
+                                           B.CreateMul(B.CreateSDiv(in, kb.i(32)), kb.i(16))),
+                               B.CreateSRem(in, kb.i(16)));  // 8-lane vectors start mid-run
       return B.CreateAdd(chunk, pos);
     };
     for (int64_t v = 0; v < perGroup; ++v)
@@ -150,7 +207,7 @@ void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_
     Value* c = B.CreateSIToFP(gc.sum, kb.f32());
     Value* share = B.CreateFDiv(B.CreateFMul(sa, c), kb.f(static_cast<float>(lanes)));
     kb.storeScalar(sa, act.scale, g);
-    kb.storeScalar(B.CreateFMul(share, kb.f(static_cast<float>(codeOffset(f)))), act.correction, g);
+    kb.storeScalar(B.CreateFMul(share, kb.f(static_cast<float>(codeOffset(kb, f)))), act.correction, g);
     kb.storeScalar(share, act.minShare, g);
   });
 }
@@ -159,6 +216,9 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
                           const ActivationCodes& act, Value* qRows, Value* sums) {
   auto& B = kb.b();
   auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
+  const bool fold = !kb.vnni() && halvesShareGroups(f);
+  const unsigned lanes = fold ? 8 : 16;  // of f32 per row and chunk
+  auto* vlanes = llvm::FixedVectorType::get(kb.f32(), lanes);
   const int64_t scaleBytes = 4 * ir::groupsPerRow(f, K);  // the f32 scales (and mins) of one row
   const int64_t scalesAt = ir::codeBytes(f, K), minsAt = scalesAt + scaleBytes;
   const bool zp = f.scheme == ir::QuantScheme::Int4Zp;
@@ -167,13 +227,16 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
   // The next panel's rows lie panelStep rows further on: prefetching each row that far ahead
   // fetches what the next panel reads.
   const int64_t ahead = panelStep * ir::quantRowBytes(f, K);
-  Value* zero = llvm::ConstantAggregateZero::get(v16i32);
   std::vector<Value*> acc = kb.loopCarry(
-      kb.i(0), kb.i(K), kChunk, std::vector<Value*>(rows, kb.zeroVec()), [&](Value* k0, const std::vector<Value*>& in) {
+      kb.i(0), kb.i(K), kChunk, std::vector<Value*>(rows, llvm::ConstantAggregateZero::get(vlanes)), [&](Value* k0, const std::vector<Value*>& in) {
         Value* a = B.CreateAlignedLoad(v16i32, kb.gep(act.codes, k0, B.getInt8Ty()), llvm::Align(1));
-        Value* sa = groupLanes(kb, f, act.scale, 0, k0);
-        Value* corr = groupLanes(kb, f, act.correction, 0, k0);
-        Value* share = zp ? groupLanes(kb, f, act.minShare, 0, k0) : nullptr;
+        Value* sa = groupLanes(kb, f, act.scale, 0, k0, lanes);
+        Value* corr = groupLanes(kb, f, act.correction, 0, k0, lanes);
+        Value* share = zp ? groupLanes(kb, f, act.minShare, 0, k0, lanes) : nullptr;
+        if (fold) {  // a folded lane holds two lanes' sums: twice their share of the group's terms
+          corr = B.CreateFAdd(corr, corr);
+          if (share) share = B.CreateFAdd(share, share);
+        }
         Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? k0 : B.CreateSDiv(k0, kb.i(2));
         auto prefetch = [&](int j, Value* at) { kb.prefetch(kb.gep(row[j], B.CreateAdd(at, kb.i(ahead)), B.getInt8Ty())); };
         // The scales (and mins) lie after the codes: fetched ahead too, or every few chunks a
@@ -193,11 +256,10 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
         std::vector<Value*> out;
         for (int j = 0; j < rows; ++j) {
           prefetch(j, codeAt);
-          Value* u = B.CreateBitCast(unsignedCodes(kb, f, row[j], k0), v16i32);
-          Value* dot = B.CreateIntrinsic(llvm::Intrinsic::x86_avx512_vpdpbusd_512, {}, {zero, u, a});
-          Value* t = kb.fma(B.CreateSIToFP(dot, kb.vf32()), sa, B.CreateFNeg(corr));
-          Value* next = kb.fma(t, groupLanes(kb, f, row[j], scalesAt, k0), in[j]);
-          if (zp) next = kb.fma(groupLanes(kb, f, row[j], minsAt, k0), share, next);
+          Value* dot = emitChunkDot(kb, f, unsignedCodes(kb, f, row[j], k0), a, fold);
+          Value* t = kb.fma(B.CreateSIToFP(dot, vlanes), sa, B.CreateFNeg(corr));
+          Value* next = kb.fma(t, groupLanes(kb, f, row[j], scalesAt, k0, lanes), in[j]);
+          if (zp) next = kb.fma(groupLanes(kb, f, row[j], minsAt, k0, lanes), share, next);
           out.push_back(next);
         }
         return out;
