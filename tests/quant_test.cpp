@@ -130,7 +130,8 @@ TEST(QuantizedJit, MatchesTheInterpreterOnTheSameQuantizedGraph) {
   // are not a multiple of any tile, a prompt longer than an M block, decode steps. With f32
   // activations the jit dequantizes exactly as the interpreter does and only the order of the
   // sums differs: the f32 bound (1e-4 of max |logit|). With bf16 activations the dequantized
-  // weights are rounded to bf16 as well: the bf16 bound of the kernels issue (2e-2).
+  // weights are rounded to bf16 as well, and decode quantizes activations to int8 (bf16 and
+  // auto): the bf16 bound of the kernels issue (2e-2).
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
   std::vector<int32_t> ids(300);
@@ -145,6 +146,9 @@ TEST(QuantizedJit, MatchesTheInterpreterOnTheSameQuantizedGraph) {
             << quant << " g" << group << " " << isa;
         EXPECT_LE(test::relativeError(run(m, *jit(isa, "bf16"), fused, ids, {7, 8}), want), 2e-2)
             << quant << " g" << group << " " << isa << " bf16";
+        // auto: bf16 activations only with the bf16 dot, else f32 ones into decode's int8 dot.
+        EXPECT_LE(test::relativeError(run(m, *jit(isa, "auto"), fused, ids, {7, 8}), want), 2e-2)
+            << quant << " g" << group << " " << isa << " auto";
       }
     }
 }

@@ -41,6 +41,9 @@ struct TileOptions {
   ir::DType activations = ir::DType::F32;  // --precision: A rounded to bf16, or kept f32
   xbyak::Isa isa = xbyak::Isa::Avx2;
   bool vnni = false;  // the int8 dot (vpdpbusd) on 512-bit registers: the native ISA has AVX512-VNNI
+  // Decode's quantized products on the int8 dot (quant_dot.cpp), whatever the activation type:
+  // --precision auto or bf16 (f32 keeps the fp32-accumulate GEMV).
+  bool int8Decode = false;
   bool amx = false;   // bf16 prefill on AMX-BF16 (tdpbf16ps): --isa native on a CPU that has it and
                       // whose tile state Linux granted (xbyak::amxPanelsAllowed)
 };
@@ -173,13 +176,13 @@ struct ActivationCodes {
 // vpdpbusd with AVX512-VNNI, else vpmaddubsw + vpmaddwd).
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K);
 // The codes' stack arrays for a kernel whose products read weights of type wType (format f, rows
-// of K) with aType activations; none where the int8 dot does not apply (quantized weights, bf16
-// activations, intDotSupports).
+// of K); none where the int8 dot does not apply (quantized weights, TileOptions::int8Decode,
+// intDotSupports).
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
-                                           ir::DType aType);
-// At the start of an M block [mb, mEnd) of bf16 rows A: when it is one row (decode), that row's codes into act.
-void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* A, llvm::Value* mb,
-                               llvm::Value* mEnd, const ActivationCodes& act);
+                                           bool int8Decode);
+// At the start of an M block [mb, mEnd) of aType rows A: when it is one row (decode), that row's codes into act.
+void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* A,
+                               llvm::Value* mb, llvm::Value* mEnd, const ActivationCodes& act);
 // One group of activations quantized to int8 codes (scale max|x| / 127, rounded to nearest
 // even): the rule decode's GEMV and prefill's records share, so that both paths see the same
 // codes. `group` elements of aType at a[base ..]; codes as i32 vectors of kb.vw() lanes.

@@ -235,22 +235,23 @@ class LlvmExecutable : public Executable {
     const bool uncapped = opt.isa == "native" || opt.isa == "avx512bf16";
     t.vnni = uncapped && t.isa == xbyak::Isa::Avx512Bf16 && xbyak::hostCpu().avx512vnni;
     t.amx = t.isa == xbyak::Isa::Avx512Bf16 && xbyak::amxPanelsAllowed(opt.isa);
-    bool allBf16 = true, anyQuantized = false;
+    bool allBf16 = true;
     for (const ir::Node& n : g_.nodes())
       if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) {
         // Quantized weights are dequantized to the activation type: bf16 suits them as it does bf16 weights.
         const ir::DType w = constants_.at(n.operands[1]).dtype;
         allBf16 = allBf16 && (w == ir::DType::BF16 || ir::isQuantized(w));
-        anyQuantized = anyQuantized || ir::isQuantized(w);
       }
-    // auto takes bf16 activations where something uses them: the bf16 dot (vdpbf16ps, AMX) or
-    // quantized weights (decode's int8 dot quantizes bf16 activations). Without either (AVX2,
-    // AVX-512 without BF16) bf16 weights only pay for rounding and widening both operands:
-    // f32 activations prefilled 14-18% faster on an AVX2 Zen 3 (docs/kernels.md).
-    const bool bf16Used = t.isa == xbyak::Isa::Avx512Bf16 || anyQuantized;
-    if (opt.precision == "bf16" || (opt.precision == "auto" && allBf16 && bf16Used)) t.activations = ir::DType::BF16;
+    // auto takes bf16 activations where the bf16 dot (vdpbf16ps, AMX) uses them. Without it
+    // (AVX2, AVX-512 without BF16) bf16 only costs rounding and widening both operands of every
+    // FMA: f32 activations prefilled the bf16 4B 14-18% faster on an AVX2 Zen 3, and quantized
+    // models' dequantized panels likewise (docs/kernels.md). Decode's int8 dot quantizes the
+    // activations of either type, so auto keeps it (f32 is the fp32-accumulate path).
+    if (opt.precision == "bf16" || (opt.precision == "auto" && allBf16 && t.isa == xbyak::Isa::Avx512Bf16))
+      t.activations = ir::DType::BF16;
     else if (opt.precision != "f32" && opt.precision != "auto")
       throw Error("unknown --precision '" + opt.precision + "' (auto, f32, bf16)");
+    t.int8Decode = opt.precision != "f32";
     if (t.activations == ir::DType::BF16)
       for (const ir::Node& n : g_.nodes())
         if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) packedBytes_ += constants_.packBf16(n.operands[1]);

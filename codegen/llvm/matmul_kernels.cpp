@@ -128,7 +128,7 @@ void emitSwigluPanel(KernelBuilder& kb, Value* sums, int64_t ld, Value* inv, Val
 // there would be 3 columns to vectorize over). See codegen/xbyak/tiling.h for the block sizes.
 // With `packed` (see packed_panels.cpp) the products run on packed panels, under
 // t = packedPanelTiling, and SwiGLU applies SiLU·mul per panel (24 columns, AMX 32).
-void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType,
+void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType, bool int8Decode,
                const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
                Value* M, Value* up, const PackedPanels& packed = {}) {
   auto& B = kb.b();
@@ -142,9 +142,9 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   const TileScratch scratch = packed.kind == PackedPanels::None ? tileScratch(kb, t, isa) : TileScratch{};
   auto [lo, hi] = kb.partRange(cols, panel);
   const std::optional<ActivationCodes> act =
-      packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
+      packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode);
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
-    if (act) emitOneRowActivationCodes(kb, s.quant, s.K, A, mb, mEnd, *act);
+    if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, A, mb, mEnd, *act);
     kb.loop(lo, hi, panel, [&](Value* n) {
       Value* nOut = kb.smin(kb.i(panel), B.CreateSub(hi, n));
       kb.loop(kb.i(0), nOut, 1, [&](Value* r) {
@@ -276,6 +276,8 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       throw Error("%" + g.value(n.result).name + ": K = " + std::to_string(s.K) + " is not a whole number of dot steps");
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, aType);
+    const bool int8Decode = tiles.int8Decode && ir::isQuantized(s.wType);
+    if (int8Decode) p.key += "_i8decode";
     // Prefill (more than one row) on packed panels where they apply.
     const PackedPanels::Kind packedKind = packedPanelsFor(tiles, s.wType, s.quant, s.K);
     requestPackedTiles(p, packedKind, s.quant);
@@ -286,7 +288,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const int64_t recordFloats = packedKind == PackedPanels::Int8 ? int8RecordBytes(s.quant, s.K) / 4 : 0;
     p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats + recordFloats);
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, aType, bf16, scratchPerToken, inputFloats, upFloats, packedKind, isa = tiles.isa,
+    p.emit = [s, segs, t, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, packedKind, isa = tiles.isa,
               hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
@@ -304,17 +306,17 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
         x = rest;
       }
       if (packedKind == PackedPanels::None) {
-        emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up);
+        emitTiled(kb, s, t, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up);
         return kb.finish();
       }
       // Decode (one row) keeps the GEMV on the file's rows, and short bf16 blocks the dot tiles;
       // more rows take the packed panels.
       PackedPanels packed{packedKind, kb.ptr(static_cast<int>(segs.size()) + next + 1)};
       if (packedKind == PackedPanels::Int8) packed.records = kb.gep(rest, B.CreateMul(M, kb.i(inputFloats + upFloats)));
-      emitIfElse(kb, B.CreateICmpSLT(M, kb.i(packedPanelsMinRows(packedKind))), [&] { emitTiled(kb, s, t, isa, aType, segs, table, x, out, res, inv, M, up); },
+      emitIfElse(kb, B.CreateICmpSLT(M, kb.i(packedPanelsMinRows(packedKind))), [&] { emitTiled(kb, s, t, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up); },
                  [&] {
                    if (packed.records) emitInt8ActivationRecords(kb, s.quant, s.K, x, M, packed.records);
-                   emitTiled(kb, s, packedPanelTiling(packedKind, s.K), isa, aType, segs, table, x, out, res, inv, M, up,
+                   emitTiled(kb, s, packedPanelTiling(packedKind, s.K), isa, aType, int8Decode, segs, table, x, out, res, inv, M, up,
                              packed);
                  });
       kb.finish();

@@ -101,6 +101,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       throw Error("%" + g.value(n.result).name + ": K = " + std::to_string(s.K) + " is not a whole number of dot steps");
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, tiles.activations);
+    if (tiles.int8Decode && ir::isQuantized(s.wType)) p.key += "_i8decode";
   }
   // Prefill on packed panels where they apply (see matmul_kernels.cpp); int8 records in scratch.
   const PackedPanels::Kind packedKind = tiled ? packedPanelsFor(tiles, s.wType, s.quant, s.K) : PackedPanels::None;
@@ -109,7 +110,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   if (packedKind == PackedPanels::Int8) p.scratchFloatsPerToken += int8RecordBytes(s.quant, s.K) / 4;
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
   p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, inputFloats, packedKind, tableArg,
-            aType = tiles.activations, isa = tiles.isa](KernelBuilder& kb) {
+            aType = tiles.activations, int8Decode = tiles.int8Decode, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
     Value* qn = kb.ptr(1);
@@ -153,9 +154,9 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
         Value* sums = kb.stackArray(tt.mBlock * tt.nr);
         const TileScratch tileScratchArea = packed.kind == PackedPanels::None ? tileScratch(kb, tt, isa) : TileScratch{};
         const std::optional<ActivationCodes> act =
-            packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, aType);
+            packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode);
         emitMBlocks(kb, tt, T, [&](Value* mb, Value* mEnd) {
-          if (act) emitOneRowActivationCodes(kb, s.quant, s.K, input, mb, mEnd, *act);
+          if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, input, mb, mEnd, *act);
           // Head h (global number) into heads[m - mb][0 .. D).
           auto products = [&](Value* h) {
             kb.loop(kb.i(0), kb.i(s.D), tt.nr, [&](Value* d) {

@@ -135,18 +135,18 @@ bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
 }
 
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
-                                           ir::DType aType) {
-  if (!ir::isQuantized(wType) || aType != ir::DType::BF16 || !intDotSupports(kb, f, K)) return std::nullopt;
+                                           bool int8Decode) {
+  if (!ir::isQuantized(wType) || !int8Decode || !intDotSupports(kb, f, K)) return std::nullopt;
   const int64_t groups = K / f.group;
   return ActivationCodes{kb.stackArray(K / 4), kb.stackArray(groups), kb.stackArray(groups), kb.stackArray(groups)};
 }
 
-void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Value* A, Value* mb, Value* mEnd,
-                               const ActivationCodes& act) {
+void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, Value* A, Value* mb,
+                               Value* mEnd, const ActivationCodes& act) {
   auto& B = kb.b();
   emitIfElse(kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)), [&] {
-    Value* row = kb.gep(A, B.CreateMul(mb, kb.i(K * ir::dtypeSize(ir::DType::BF16))), B.getInt8Ty());
-    emitQuantizeActivations(kb, f, K, ir::DType::BF16, row, act);
+    Value* row = kb.gep(A, B.CreateMul(mb, kb.i(K * ir::dtypeSize(aType))), B.getInt8Ty());
+    emitQuantizeActivations(kb, f, K, aType, row, act);
   }, [] {});
 }
 
