@@ -59,6 +59,9 @@ bool halvesShareGroups(const ir::QuantFormat& f) {
   return true;
 }
 
+// Whether this kernel's GEMV folds the halves (AVX2's products where halvesShareGroups).
+bool foldsHalves(const KernelBuilder& kb, const ir::QuantFormat& f) { return !kb.vnni() && halvesShareGroups(f); }
+
 // Lane l (< lanes: 16, or 8 where the halves are folded) of the chunk starting at k0 takes
 // v[first group + laneGroup(l)] of the f32 array at byte offset `at` of the row.
 Value* groupLanes(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, int64_t at, Value* k0, unsigned lanes) {
@@ -183,7 +186,8 @@ void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_
                              const ActivationCodes& act) {
   auto& B = kb.b();
   const int vw = kb.vw();  // 16 (VNNI) or 8 (AVX2)
-  const int64_t perGroup = f.group / vw, lanes = f.group / 4;
+  // The GEMV's f32 lanes per group: 4 elements each, or 8 where it folds the halves.
+  const int64_t perGroup = f.group / vw, lanes = f.group / (foldsHalves(kb, f) ? 8 : 4);
   auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), vw);
   kb.loop(kb.i(0), kb.i(K / f.group), 1, [&](Value* g) {
     Value* base = B.CreateMul(g, kb.i(f.group));
@@ -216,7 +220,7 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
                           const ActivationCodes& act, Value* qRows, Value* sums) {
   auto& B = kb.b();
   auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
-  const bool fold = !kb.vnni() && halvesShareGroups(f);
+  const bool fold = foldsHalves(kb, f);
   const unsigned lanes = fold ? 8 : 16;  // of f32 per row and chunk
   auto* vlanes = llvm::FixedVectorType::get(kb.f32(), lanes);
   const int64_t scaleBytes = 4 * ir::groupsPerRow(f, K);  // the f32 scales (and mins) of one row
@@ -233,10 +237,6 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
         Value* sa = groupLanes(kb, f, act.scale, 0, k0, lanes);
         Value* corr = groupLanes(kb, f, act.correction, 0, k0, lanes);
         Value* share = zp ? groupLanes(kb, f, act.minShare, 0, k0, lanes) : nullptr;
-        if (fold) {  // a folded lane holds two lanes' sums: twice their share of the group's terms
-          corr = B.CreateFAdd(corr, corr);
-          if (share) share = B.CreateFAdd(share, share);
-        }
         Value* codeAt = f.scheme == ir::QuantScheme::Int8 ? k0 : B.CreateSDiv(k0, kb.i(2));
         auto prefetch = [&](int j, Value* at) { kb.prefetch(kb.gep(row[j], B.CreateAdd(at, kb.i(ahead)), B.getInt8Ty())); };
         // The scales (and mins) lie after the codes: fetched ahead too, or every few chunks a
