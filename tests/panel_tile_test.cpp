@@ -1,6 +1,7 @@
 // The packed-panel GEMM tiles against a double reference: the int8-dot tiles
 // (codegen/xbyak/int8_tile.h) from the same integer codes and scales, every row count, the
-// group sizes q3c's formats use, one and several groups per call; the bf16 tiles
+// group sizes q3c's formats use, one and several groups per call; the AVX2 int16 tiles
+// (codegen/xbyak/int16_tile.h) likewise, at the extremes of their exactness bound; the bf16 tiles
 // (codegen/xbyak/bf16_panel_tile.h), every row count, odd and unrolled step counts. Fresh and
 // resumed sums, and nothing written outside the tile.
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/cpu.h"
+#include "codegen/xbyak/int16_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 #include "ir/types.h"
 
@@ -98,6 +100,81 @@ TEST(Int8Tile, RejectsShapesOutsideTheFamily) {
   EXPECT_THROW(Int8TileKernel(0, 32), std::exception);
   EXPECT_THROW(Int8TileKernel(kInt8TileRows + 1, 32), std::exception);
   EXPECT_THROW(Int8TileKernel(2, 30), std::exception);
+}
+
+// The AVX2 int16 tiles: int16 activation codes at full range against int8 weight codes
+// (including -128, which GGUF's Q8_0 may hold), exact integer sums per group.
+void runInt16Case(const Case& c, std::mt19937& rng) {
+  constexpr int kCols = kInt16TileCols;
+  const int64_t K = c.group * c.groups, ngroups = c.groups;
+  const int64_t ld = 2 * K + 8 * ngroups + 12;  // record stride in bytes, padded
+  std::uniform_int_distribution<int> acode(-32767, 32767), wcode(-128, 127);
+  std::uniform_real_distribution<float> scale(0.001f, 0.02f);
+  std::vector<uint8_t> rec(ld * c.mr + 64);
+  std::vector<int> a(c.mr * K);
+  std::vector<float> sa(c.mr * ngroups);
+  for (int i = 0; i < c.mr; ++i) {
+    for (int64_t k = 0; k < K; ++k) {
+      // Every other row at the extremes: the exactness bound, not just typical sums.
+      a[i * K + k] = i % 2 ? (k % 3 ? 32767 : -32767) : acode(rng);
+      const int16_t v = static_cast<int16_t>(a[i * K + k]);
+      std::memcpy(&rec[i * ld + 2 * k], &v, 2);
+    }
+    for (int64_t g = 0; g < ngroups; ++g) {
+      sa[i * ngroups + g] = scale(rng);
+      std::memcpy(&rec[i * ld + 2 * K + 8 * g], &sa[i * ngroups + g], 4);
+    }
+  }
+  // Packed weights: [k / 2][48][2] int16, scales [group][48].
+  std::vector<int> w(K * kCols);
+  std::vector<int16_t> packed(K * kCols);
+  std::vector<float> ws(ngroups * kCols);
+  for (int64_t k = 0; k < K; ++k)
+    for (int col = 0; col < kCols; ++col) {
+      w[k * kCols + col] = c.mr == 2 ? (k % 3 ? 127 : -128) : wcode(rng);
+      packed[(k / 2) * kCols * 2 + col * 2 + k % 2] = static_cast<int16_t>(w[k * kCols + col]);
+    }
+  for (auto& v : ws) v = scale(rng);
+  constexpr float kGuard = 12345.0f;
+  std::vector<float> out(c.mr * kCols + 64, kGuard), before(c.mr * kCols);
+  std::normal_distribution<float> prior(0.0f, 1.0f);
+  for (int i = 0; i < c.mr * kCols; ++i) out[i] = before[i] = c.resume ? prior(rng) : kGuard;
+
+  Int16TileKernel kernel(c.mr, c.group);
+  Int16TileArgs args{reinterpret_cast<const int16_t*>(rec.data()), ld, rec.data() + 2 * K, packed.data(), ws.data(),
+                     out.data(), ngroups, c.resume ? kInt16Resume : 0};
+  kernel.fn()(&args);
+
+  for (int i = 0; i < c.mr; ++i)
+    for (int col = 0; col < kCols; ++col) {
+      double want = c.resume ? before[i * kCols + col] : 0.0, mag = std::fabs(want);
+      for (int64_t g = 0; g < ngroups; ++g) {
+        int64_t dot = 0;
+        for (int64_t k = g * c.group; k < (g + 1) * c.group; ++k) dot += int64_t(a[i * K + k]) * w[k * kCols + col];
+        const double term = double(dot) * ws[g * kCols + col] * sa[i * ngroups + g];
+        want += term;
+        mag += std::fabs(term);
+      }
+      ASSERT_NEAR(out[i * kCols + col], want, 1e-5 * mag + 1e-30)
+          << "mr " << c.mr << " group " << c.group << " groups " << ngroups << " row " << i << " col " << col;
+    }
+  for (size_t i = c.mr * kCols; i < out.size(); ++i) ASSERT_EQ(out[i], kGuard) << "wrote past the tile at " << i;
+}
+
+TEST(Int16Tile, MatchesTheReference) {
+  if (!hostCpu().avx2) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(5);
+  for (int mr = 1; mr <= kInt16TileRows; ++mr)
+    for (int64_t group : {int64_t{16}, int64_t{32}, int64_t{128}, kInt16MaxGroup})
+      for (int64_t groups : {1, 3})
+        for (bool resume : {false, true}) runInt16Case({mr, group, groups, resume}, rng);
+}
+
+TEST(Int16Tile, RejectsShapesOutsideTheFamily) {
+  EXPECT_THROW(Int16TileKernel(0, 32), std::exception);
+  EXPECT_THROW(Int16TileKernel(kInt16TileRows + 1, 32), std::exception);
+  EXPECT_THROW(Int16TileKernel(2, 24), std::exception);
+  EXPECT_THROW(Int16TileKernel(2, 2 * kInt16MaxGroup), std::exception);
 }
 
 void runBf16Case(int mr, int64_t pairs, bool resume, std::mt19937& rng) {

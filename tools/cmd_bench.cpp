@@ -170,12 +170,12 @@ void addBenchCommand(CLI::App& app) {
           "\"decode_bound_tokens_per_s\": %.3f, \"decode_fraction_of_bound\": %.3f, \"peak_gflops\": %.1f, "
           "\"peak_instruction\": \"%s\", \"prefill_flops_per_token\": %.4g, \"prefill_bound_tokens_per_s\": %.3f, "
           "\"prefill_fraction_of_peak\": %.3f, \"startup_s\": %.3f, \"peak_rss_gb\": %.3f, \"quant\": \"%s\", "
-          "\"weight_bits_per_param\": %.3f, \"int8_peak_gops\": %.1f, \"prefill_fraction_of_int8_peak\": %.3f}\n",
+          "\"weight_bits_per_param\": %.3f, \"int8_peak_gops\": %.1f, \"int8_peak_instruction\": \"%s\", \"prefill_fraction_of_int8_peak\": %.3f}\n",
           o->backend.backend.c_str(), xbyak::isaName(isa), bf16 ? "bf16" : "f32", threads, static_cast<long long>(o->prompt),
           static_cast<long long>(o->decode), static_cast<long long>(o->repeats), pre.median, pre.min, pre.max, dec.median,
           dec.min, dec.max, bw.median, bw.min, bw.max, decodeCost.weightBytes, decodeCost.kvBytes, decodeBound, frac.median,
           peak.gflops, peak.instr, prefillCost.flops, prefillBound, preFrac.median, startupSecs, rss, quant.c_str(),
-          bitsPerWeight, int8Peak.gflops, int8Fraction);
+          bitsPerWeight, int8Peak.gflops, int8Peak.instr, int8Fraction);
       return;
     }
     if (std::string d = session.executable().describe(); !d.empty()) std::printf("%s\n", d.c_str());
@@ -195,7 +195,7 @@ void addBenchCommand(CLI::App& app) {
                 decodeCost.kvBytes * 1e-9, 100 * frac.median, decodeFraction.size(), static_cast<long long>(kProbeEvery));
     std::printf("weights    %8.3f bits per weight read per token (quant %s)\n", bitsPerWeight, quant.c_str());
     if (int8Peak.gflops > 0)
-      std::printf("  int8     %8.0f GOP/s peak of %s (%d threads, after the repeats): prefill at %.0f%% of it\n",
+      std::printf("  int dot  %8.0f GOP/s peak of %s (%d threads, after the repeats): prefill at %.0f%% of it\n",
                   int8Peak.gflops, int8Peak.instr, threads, 100 * int8Fraction);
   });
 }

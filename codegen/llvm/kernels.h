@@ -41,8 +41,9 @@ struct TileOptions {
   ir::DType activations = ir::DType::F32;  // --precision: A rounded to bf16, or kept f32
   xbyak::Isa isa = xbyak::Isa::Avx2;
   bool vnni = false;  // the int8 dot (vpdpbusd) on 512-bit registers: the native ISA has AVX512-VNNI
-  // Decode's quantized products on the int8 dot (quant_dot.cpp), whatever the activation type:
-  // --precision auto or bf16 (f32 keeps the fp32-accumulate GEMV).
+  // Decode's quantized products on the int8 dot (quant_dot.cpp), whatever the activation type,
+  // and on AVX2 prefill's on the int16 tiles (PackedPanels::Int16): --precision auto or bf16
+  // (f32 keeps the fp32-accumulate GEMV and dot tiles).
   bool int8Decode = false;
   bool amx = false;   // bf16 prefill on AMX-BF16 (tdpbf16ps): --isa native on a CPU that has it and
                       // whose tile state Linux granted (xbyak::amxPanelsAllowed)
@@ -52,6 +53,27 @@ struct TileOptions {
 // see codegen/xbyak/dot_tile.h.
 struct TileRequest {
   ir::DType a, w;
+};
+
+// Prefill on packed panels (packed_panels.cpp): per panel of 48 weight rows (64 for AMX) and
+// chunk of K, the chunk packed column-interleaved (into L1; AMX's into L2) for tiles whose
+// accumulator lanes are output columns:
+// int8 and int4 weights on the int8 dot (Int8: codegen/xbyak/int8_tile.h, activations
+// quantized to int8 codes in records) or, on AVX2, on vpmaddwd (Int16:
+// codegen/xbyak/int16_tile.h, weights widened to int16, activations quantized to int16 codes);
+// bf16 weights on vdpbf16ps (codegen/xbyak/bf16_panel_tile.h) or, where AMX is granted, on
+// tdpbf16ps (codegen/xbyak/amx_panel_tile.h).
+struct PackedPanels {
+  enum Kind { None, Int8, Int16, Bf16, AmxBf16 } kind = None;
+  llvm::Value* table = nullptr;    // the tiles (the PackedTiles argument)
+  llvm::Value* records = nullptr;  // Int8, Int16: the activation records
+};
+// The tile set a kernel's PackedTiles argument points to: its kind, and the quantization group
+// (Int8, Int16) or the panel columns (AmxBf16); 0 for Bf16.
+struct PackedTileRequest {
+  PackedPanels::Kind kind;
+  int64_t param;
+  bool operator<(const PackedTileRequest& o) const { return kind != o.kind ? kind < o.kind : param < o.param; }
 };
 
 struct KernelPlan {
@@ -68,9 +90,7 @@ struct KernelPlan {
   int decodePartsPerThread = 0;
   bool splits = false;                // runs as parts on the thread pool (else once, as part 0 of 1)
   std::optional<TileRequest> tiles;   // the dot tiles its Tiles argument points to
-  std::optional<int64_t> packedTiles;  // what its PackedTiles argument points to: the int8 tiles of
-                                       // that group, (0) the bf16 panel tiles, or
-                                       // (negative) the AMX-BF16 panel tiles, see amxPackedTiles
+  std::optional<PackedTileRequest> packedTiles;  // what its PackedTiles argument points to
   std::function<void(KernelBuilder&)> emit;
 };
 
@@ -186,12 +206,14 @@ void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int6
 // One group of activations quantized to int8 codes (scale max|x| / 127, rounded to nearest
 // even): the rule decode's GEMV and prefill's records share, so that both paths see the same
 // codes. `group` elements of aType at a[base ..]; codes as i32 vectors of kb.vw() lanes.
+// codeMax 32767: the int16 codes of the AVX2 prefill tiles, by the same rule.
 struct GroupCodes {
   std::vector<llvm::Value*> codes;
   llvm::Value* scale;  // f32
   llvm::Value* sum;    // i32: the codes' sum
 };
-GroupCodes emitGroupCodes(KernelBuilder& kb, llvm::Value* a, llvm::Value* base, int64_t group, ir::DType aType);
+GroupCodes emitGroupCodes(KernelBuilder& kb, llvm::Value* a, llvm::Value* base, int64_t group, ir::DType aType,
+                          float codeMax = 127.0f);
 void emitQuantizeActivations(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* a,
                              const ActivationCodes& act);
 // panelStep: rows from a panel's first weight row to the next panel's (for the prefetch).
@@ -207,46 +229,37 @@ void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t 
                            llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* qRows, llvm::Value* rowPtrs,
                            llvm::Value* sums, const ActivationCodes* act = nullptr, int64_t panelStep = 0);
 
-// Prefill on packed panels (packed_panels.cpp): per panel of 48 weight rows (64 for AMX) and
-// chunk of K, the chunk packed column-interleaved (into L1; AMX's into L2) for tiles whose
-// accumulator lanes are output columns:
-// int8 and int4 weights on the int8 dot (codegen/xbyak/int8_tile.h, activations quantized
-// into records), bf16 weights on vdpbf16ps (codegen/xbyak/bf16_panel_tile.h) or, where AMX
-// is granted, on tdpbf16ps (codegen/xbyak/amx_panel_tile.h).
-struct PackedPanels {
-  enum Kind { None, Int8, Bf16, AmxBf16 } kind = None;
-  llvm::Value* table = nullptr;    // the tiles (the PackedTiles argument)
-  llvm::Value* records = nullptr;  // Int8: the activation records
-};
+// Prefill on packed panels (packed_panels.cpp, PackedPanels above).
 // The kind a product with `w` weights (format f, rows of K) takes under `opt`: Int8 for int8 and
-// int4 with bf16 activations on AVX512-VNNI (chunks of whole groups); Bf16 for bf16 (or packed
-// to bf16) weights with bf16 activations on AVX512-BF16 (K a multiple of 32), AmxBf16 for those
-// where opt.amx; else None.
+// int4 with bf16 activations on AVX512-VNNI (chunks of whole groups); Int16 for those on AVX2
+// where quantized products take integer dots (opt.int8Decode: --precision auto or bf16; K a
+// multiple of 32, groups of 16 to 256); Bf16 for bf16 (or packed to bf16) weights with bf16
+// activations on AVX512-BF16 (K a multiple of 32), AmxBf16 for those where opt.amx; else None.
 PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K);
 // The fewest rows a product takes packed panels for: int8 from 2 (the alternative, panels
-// dequantized to bf16, is slower at every block size); bf16 from 128 (packing a panel costs
+// dequantized to bf16, is slower at every block size); int16 from 2 (likewise against panels
+// dequantized to f32, see docs/quantization.md); bf16 from 128 (packing a panel costs
 // about a quarter of 64 rows' products: at 64 rows the dot tiles ran 460-511 GFLOP/s against
 // 400-450, at 512 rows 413-591 against 596-653; matmul_bench, the 4B's products); AMX from 16
 // (on the lent Xeon the 4B prefilled prompts of 32 and 64 tokens 2.2x and 3.3x faster on AMX
 // than on the dot tiles; 16 itself not measured).
 int64_t packedPanelsMinRows(PackedPanels::Kind kind);
-// KernelPlan::packedTiles of the AMX-BF16 panel tiles on panels of `cols` columns (int8 groups
-// are positive, bf16 is 0): -cols.
-constexpr int64_t amxPackedTiles(int cols) { return -cols; }
-// For a kind other than None: sets p.packedTiles (the int8 group, 0 for bf16, amxPackedTiles), appends the
+// For a kind other than None: sets p.packedTiles, appends the
 // PackedTiles argument and names the blocking in p.key.
 void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantFormat& f);
-// The blocking the packed tiles run under (48 columns; int8: 4 rows, K chunks of 512; bf16:
-// 8 rows, chunks of 256; AMX: 64 columns, 32 rows, chunks of 1024; M blocks of 512).
+// The blocking the packed tiles run under (48 columns; int8: 4 rows, K chunks of 512; int16: 3
+// rows, chunks of 256; bf16: 8 rows, chunks of 256; AMX: 64 columns, 32 rows, chunks of 1024;
+// M blocks of 512).
 xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K);
-// Int8: bytes of one activation record: K int8 codes, then per group {f32 scale, int32 correction}.
-int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K);
-// rec[m] = the record of bf16 row m of A, for m < M.
-void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, llvm::Value* A, llvm::Value* M,
-                               llvm::Value* rec);
+// Bytes of one activation record (0 for kinds without records): Int8: K int8 codes, then per
+// group {f32 scale, int32 correction}; Int16: K int16 codes, then per group {f32 scale, unused}.
+int64_t activationRecordBytes(PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K);
+// rec[m] = the record of row m of A (aType rows of K), for m < M.
+void emitActivationRecords(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,
+                           ir::DType aType, llvm::Value* A, llvm::Value* M, llvm::Value* rec);
 // sums[(m - mb) * cols + j] = row m of A times weight row j (rows[j], j < nr <= cols, the
-// tiling's nr: 48, or 64 for AMX; quantized in
-// format f for Int8), for m in [mb, mEnd). A: bf16 rows of K (Bf16; Int8 reads the records).
+// tiling's nr: 48, or 64 for AMX; quantized in format f for Int8 and Int16), for m in
+// [mb, mEnd). A: bf16 rows of K (Bf16, AmxBf16; Int8 and Int16 read the records).
 void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K,
                              llvm::Value* A, llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rows,
                              llvm::Value* sums);

@@ -14,6 +14,7 @@
 #include "codegen/llvm/kernels.h"
 #include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/bf16_panel_tile.h"
+#include "codegen/xbyak/int16_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 #include "codegen/llvm/llvm_backend.h"
 #include "codegen/xbyak/dot_tile.h"
@@ -77,7 +78,7 @@ class LlvmExecutable : public Executable {
     activations_ = tiles.activations;
     std::map<std::string, llvmgen::KernelFn> byKey;
     std::map<std::pair<ir::DType, ir::DType>, int64_t> tileSetIndex;
-    std::map<int64_t, int64_t> packedSetIndex;  // by KernelPlan::packedTiles
+    std::map<llvmgen::PackedTileRequest, int64_t> packedSetIndex;  // by KernelPlan::packedTiles
     int kernelNodes = 0;
     int64_t sharedFloats = 0;
     for (const ir::Node& n : g_.nodes()) {
@@ -91,16 +92,7 @@ class LlvmExecutable : public Executable {
       }
       if (plan.packedTiles) {
         auto [it, added] = packedSetIndex.try_emplace(*plan.packedTiles, packedTables_.size());
-        if (added && *plan.packedTiles > 0) {
-          int8TileSets_.push_back(std::make_unique<xbyak::Int8TileSet>(*plan.packedTiles));
-          packedTables_.push_back(int8TileSets_.back()->table());
-        } else if (added && *plan.packedTiles < 0) {  // AMX panels of -packedTiles columns
-          amxPanelSets_.push_back(std::make_unique<xbyak::AmxPanelSet>(static_cast<int>(-*plan.packedTiles)));
-          packedTables_.push_back(amxPanelSets_.back()->table());
-        } else if (added) {
-          bf16PanelSets_.push_back(std::make_unique<xbyak::Bf16PanelSet>());
-          packedTables_.push_back(bf16PanelSets_.back()->table());
-        }
+        if (added) packedTables_.push_back(makePackedTiles(*plan.packedTiles));
         for (ArgRef& a : plan.args)
           if (a.kind == ArgRef::PackedTiles) a.layer = it->second;
       }
@@ -134,6 +126,7 @@ class LlvmExecutable : public Executable {
                     constants_.quantizedBytes() * 1e-6);
       summary_ += buf;
       if (!int8TileSets_.empty()) summary_ += "; prefill of quantized weights on vpdpbusd packed panels";
+      if (!int16TileSets_.empty()) summary_ += "; prefill of quantized weights on vpmaddwd packed panels (int16 activations)";
       if (!bf16PanelSets_.empty()) summary_ += "; prefill of bf16 weights on vdpbf16ps packed panels";
       if (!amxPanelSets_.empty()) summary_ += "; prefill of bf16 weights on AMX tdpbf16ps packed panels";
     }
@@ -190,6 +183,7 @@ class LlvmExecutable : public Executable {
   std::unique_ptr<llvmgen::Jit> jit_;  // owns the code the steps call
   std::vector<std::unique_ptr<xbyak::DotTileSet>> tileSets_;  // the Xbyak code they call
   std::vector<std::unique_ptr<xbyak::Int8TileSet>> int8TileSets_;  // packed-panel tiles
+  std::vector<std::unique_ptr<xbyak::Int16TileSet>> int16TileSets_;
   std::vector<std::unique_ptr<xbyak::Bf16PanelSet>> bf16PanelSets_;
   std::vector<std::unique_ptr<xbyak::AmxPanelSet>> amxPanelSets_;
   std::vector<const void*> packedTables_;  // their tables, as ArgRef::PackedTiles indexes them
@@ -203,6 +197,19 @@ class LlvmExecutable : public Executable {
   int64_t reservedT_ = 0, lastT_ = 0;
   int reservedParts_ = 0;
   std::string summary_;
+
+  // The tile set a plan's PackedTiles argument asks for, kept by this executable; its table.
+  const void* makePackedTiles(const llvmgen::PackedTileRequest& r) {
+    using K = llvmgen::PackedPanels;
+    switch (r.kind) {
+      case K::Int8: return int8TileSets_.emplace_back(std::make_unique<xbyak::Int8TileSet>(r.param))->table();
+      case K::Int16: return int16TileSets_.emplace_back(std::make_unique<xbyak::Int16TileSet>(r.param))->table();
+      case K::AmxBf16:
+        return amxPanelSets_.emplace_back(std::make_unique<xbyak::AmxPanelSet>(static_cast<int>(r.param)))->table();
+      case K::Bf16: return bf16PanelSets_.emplace_back(std::make_unique<xbyak::Bf16PanelSet>())->table();
+      default: throw Error("internal error: packed tiles without a kind");
+    }
+  }
 
   static WeightStore residentCopy(const ir::Graph& g, const WeightStore& weights) {
     // Weights only a quantize node reads are read once, at load, where they are mapped.

@@ -282,13 +282,13 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const PackedPanels::Kind packedKind = packedPanelsFor(tiles, s.wType, s.quant, s.K);
     requestPackedTiles(p, packedKind, s.quant);
     // Scratch: the row scales; f32: x*g when weighted; bf16: the rounded rows (2 per float);
-    // swiglu: the up sums; int8 packed panels: the activation records.
+    // swiglu: the up sums; int8 and int16 packed panels: the activation records.
     const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
     const int64_t upFloats = n.op == OpKind::MatMulSwiglu ? s.N / 2 : 0;
-    const int64_t recordFloats = packedKind == PackedPanels::Int8 ? int8RecordBytes(s.quant, s.K) / 4 : 0;
+    const int64_t recordFloats = activationRecordBytes(packedKind, s.quant, s.K) / 4;
     p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats + recordFloats);
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, packedKind, isa = tiles.isa,
+    p.emit = [s, segs, t, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, recordFloats, packedKind, isa = tiles.isa,
               hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
@@ -312,10 +312,10 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       // Decode (one row) keeps the GEMV on the file's rows, and short bf16 blocks the dot tiles;
       // more rows take the packed panels.
       PackedPanels packed{packedKind, kb.ptr(static_cast<int>(segs.size()) + next + 1)};
-      if (packedKind == PackedPanels::Int8) packed.records = kb.gep(rest, B.CreateMul(M, kb.i(inputFloats + upFloats)));
+      if (recordFloats) packed.records = kb.gep(rest, B.CreateMul(M, kb.i(inputFloats + upFloats)));
       emitIfElse(kb, B.CreateICmpSLT(M, kb.i(packedPanelsMinRows(packedKind))), [&] { emitTiled(kb, s, t, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up); },
                  [&] {
-                   if (packed.records) emitInt8ActivationRecords(kb, s.quant, s.K, x, M, packed.records);
+                   if (packed.records) emitActivationRecords(kb, packedKind, s.quant, s.K, aType, x, M, packed.records);
                    emitTiled(kb, s, packedPanelTiling(packedKind, s.K), isa, aType, int8Decode, segs, table, x, out, res, inv, M, up,
                              packed);
                  });

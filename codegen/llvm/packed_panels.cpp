@@ -5,6 +5,10 @@
 //   Int8 (int8 and int4 weights, AVX512-VNNI): the activation rows are quantized once per call
 //   into records (int8 codes, then per group the scale and the offset correction); the Xbyak
 //   int8 tiles (codegen/xbyak/int8_tile.h) do 4 x 12 vpdpbusd per 3 weight loads.
+//   Int16 (int8 and int4 weights, AVX2): the same records with int16 codes; the chunk's weights
+//   widened to int16, [k / 2][48 columns][2 int16], chunks of 256 k (24 KB: L1 is 32 KB on the
+//   AVX2 Zens); the Xbyak int16 tiles (codegen/xbyak/int16_tile.h) do 3 x 3 vpmaddwd per 3
+//   weight loads, twice per 48 columns.
 //   Bf16 (AVX512-BF16): the bf16 activation rows as they are; the Xbyak bf16 panel tiles
 //   (codegen/xbyak/bf16_panel_tile.h) do 8 x 3 vdpbf16ps per 3 weight loads.
 //   AmxBf16 (AMX-BF16, where Linux grants the tile state): Bf16's driver on panels of 64
@@ -15,6 +19,7 @@
 #include "codegen/llvm/kernels.h"
 #include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/bf16_panel_tile.h"
+#include "codegen/xbyak/int16_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 
 namespace q3c::llvmgen {
@@ -25,18 +30,20 @@ namespace {
 
 constexpr int64_t kChunkK = 512;      // int8: k per packed chunk, 48 x 512 bytes = 24 KB: half of a 48 KB L1
 constexpr int64_t kBf16ChunkK = 256;  // bf16: 48 x 256 x 2 bytes, the same 24 KB
+constexpr int64_t kInt16ChunkK = 256;  // int16: 48 x 256 x 2 bytes, the same 24 KB
 // AMX: 64 x 1024 x 2 bytes = 128 KB, in L2 (on the lent Xeon, 4B prefill: 365 tok/s against
 // 343-352 at 512 k and 319 at 256).
 constexpr int64_t kAmxChunkK = 1024;
 constexpr int64_t kMBlock = 512;      // rows per M block: the sums, 512 x 48 (AMX: 64) floats, stay on the stack
 constexpr int kCols = 48;             // xbyak::kInt8TileCols == kBf16PanelCols
-static_assert(xbyak::kInt8TileCols == kCols && xbyak::kBf16PanelCols == kCols);
+static_assert(xbyak::kInt8TileCols == kCols && xbyak::kInt16TileCols == kCols && xbyak::kBf16PanelCols == kCols);
 // AMX: 64 columns a panel, in two calls of 32 whose second finds the activation rows in cache,
 // which halves what the tiles read of them (4B prefill 343-352 tok/s against 308-310 at 32).
 constexpr int kAmxCols = 64;
 static_assert(kAmxCols % xbyak::kAmxPanelCols == 0 && kAmxChunkK % 32 == 0 && kChunkK % 32 == 0 && kBf16ChunkK % 32 == 0);
 
-// Field for field xbyak::Int8TileArgs: a, ldaBytes, s, w, ws, out, groups, flags.
+// Field for field xbyak::Int8TileArgs and xbyak::Int16TileArgs (the same layout): a, ldaBytes,
+// s, w, ws, out, groups, flags.
 llvm::StructType* argsType(KernelBuilder& kb) {
   auto* p = kb.b().getPtrTy();
   auto* i64 = kb.i64();
@@ -64,6 +71,27 @@ Value* unsignedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, 
   return B.CreateBitCast(B.CreateAdd(q, B.CreateVectorSplat(64, B.getInt8(120))), v16i32);
 }
 
+// The 32 weights at k (a multiple of 32; codes at byte codeAt of the row) as int16, the int16
+// tiles' operand: int8 codes as they are, int4 q - 8 from its 32-element block [low nibbles =
+// elements 0..15, high = 16..31]. As 16 words of 2 k.
+Value* int16Codes32(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* codeAt) {
+  auto& B = kb.b();
+  auto* i8 = B.getInt8Ty();
+  Value* q;
+  if (f.scheme == ir::QuantScheme::Int8) {
+    q = B.CreateAlignedLoad(llvm::FixedVectorType::get(i8, 32), kb.gep(row, codeAt, i8), llvm::Align(1));
+  } else {
+    Value* bytes = B.CreateAlignedLoad(llvm::FixedVectorType::get(i8, 16), kb.gep(row, codeAt, i8), llvm::Align(1));
+    Value* low = B.CreateAnd(bytes, B.CreateVectorSplat(16, B.getInt8(15)));
+    Value* high = B.CreateLShr(bytes, B.CreateVectorSplat(16, B.getInt8(4)));
+    std::vector<int> order;
+    for (int i = 0; i < 32; ++i) order.push_back(i);
+    q = B.CreateSub(B.CreateShuffleVector(low, high, order), B.CreateVectorSplat(32, B.getInt8(8)));
+  }
+  Value* wide = B.CreateSExt(q, llvm::FixedVectorType::get(B.getInt16Ty(), 32));
+  return B.CreateBitCast(wide, llvm::FixedVectorType::get(B.getInt32Ty(), 16));
+}
+
 // m[r][c] -> m[c][r] for 16 vectors of 16 lanes: for each bit b of the index, the elements whose
 // row and lane differ in b swap across the row pair (r, r + b), one two-input shuffle per row.
 void transpose16x16(llvm::IRBuilder<>& B, std::vector<Value*>& m) {
@@ -86,7 +114,13 @@ void transpose16x16(llvm::IRBuilder<>& B, std::vector<Value*>& m) {
 }  // namespace
 
 PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K) {
-  if (!opt.enabled || opt.activations != ir::DType::BF16 || opt.isa != xbyak::Isa::Avx512Bf16) return PackedPanels::None;
+  if (!opt.enabled) return PackedPanels::None;
+  if (opt.isa == xbyak::Isa::Avx2) {
+    const bool fits = f.group % 16 == 0 && f.group <= xbyak::kInt16MaxGroup && kInt16ChunkK % f.group == 0 && K % 32 == 0;
+    return ir::isQuantized(w) && opt.int8Decode && f.scheme != ir::QuantScheme::Int4Zp && fits ? PackedPanels::Int16
+                                                                                              : PackedPanels::None;
+  }
+  if (opt.activations != ir::DType::BF16 || opt.isa != xbyak::Isa::Avx512Bf16) return PackedPanels::None;
   if (ir::isQuantized(w))
     return opt.vnni && f.scheme != ir::QuantScheme::Int4Zp && K % 64 == 0 && f.group % 16 == 0 && kChunkK % f.group == 0
                ? PackedPanels::Int8
@@ -104,44 +138,69 @@ int64_t packedPanelsMinRows(PackedPanels::Kind kind) {
 }
 
 void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantFormat& f) {
-  if (kind == PackedPanels::None) return;
-  p.packedTiles = kind == PackedPanels::Int8 ? f.group : kind == PackedPanels::AmxBf16 ? amxPackedTiles(kAmxCols) : 0;
+  switch (kind) {
+    case PackedPanels::None: return;
+    case PackedPanels::Int8:
+      p.packedTiles = PackedTileRequest{kind, f.group};
+      p.key += " packed=int8/48x4/c512/m512";
+      break;
+    case PackedPanels::Int16:
+      p.packedTiles = PackedTileRequest{kind, f.group};
+      p.key += " packed=int16/48x3/c256/m512";
+      break;
+    case PackedPanels::Bf16:
+      p.packedTiles = PackedTileRequest{kind, 0};
+      p.key += " packed=bf16/48x8/c256/m512";
+      break;
+    case PackedPanels::AmxBf16:
+      p.packedTiles = PackedTileRequest{kind, kAmxCols};
+      p.key += " packed=amx-bf16/64x32/c1024/m512";
+      break;
+  }
   p.args.push_back({ArgRef::PackedTiles});
-  p.key += kind == PackedPanels::Int8 ? " packed=int8/48x4/c512/m512"
-           : kind == PackedPanels::AmxBf16 ? " packed=amx-bf16/64x32/c1024/m512"
-                                           : " packed=bf16/48x8/c256/m512";
 }
 
-int64_t int8RecordBytes(const ir::QuantFormat& f, int64_t K) { return K + 8 * (K / f.group); }
+int64_t activationRecordBytes(PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K) {
+  if (kind == PackedPanels::Int8) return K + 8 * (K / f.group);
+  if (kind == PackedPanels::Int16) return 2 * K + 8 * (K / f.group);
+  return 0;
+}
 
 xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K) {
-  const bool int8 = kind == PackedPanels::Int8, amx = kind == PackedPanels::AmxBf16;
   xbyak::GemmTiling t;
-  t.mr = int8 ? xbyak::kInt8TileRows : amx ? xbyak::kAmxPanelRows : xbyak::kBf16PanelRows;
-  t.nr = amx ? kAmxCols : kCols;
-  t.kStep = int8 ? 4 : 2;
+  t.nr = kCols;
   t.kFull = K;
-  t.kChunk = int8 ? kChunkK : amx ? kAmxChunkK : kBf16ChunkK;
   t.mBlock = kMBlock;
+  switch (kind) {
+    case PackedPanels::Int8: t.mr = xbyak::kInt8TileRows, t.kStep = 4, t.kChunk = kChunkK; break;
+    case PackedPanels::Int16: t.mr = xbyak::kInt16TileRows, t.kStep = 2, t.kChunk = kInt16ChunkK; break;
+    case PackedPanels::AmxBf16: t.mr = xbyak::kAmxPanelRows, t.nr = kAmxCols, t.kStep = 2, t.kChunk = kAmxChunkK; break;
+    default: t.mr = xbyak::kBf16PanelRows, t.kStep = 2, t.kChunk = kBf16ChunkK; break;
+  }
   return t;
 }
 
-void emitInt8ActivationRecords(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Value* A, Value* M, Value* rec) {
+void emitActivationRecords(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,
+                           ir::DType aType, Value* A, Value* M, Value* rec) {
   auto& B = kb.b();
-  const int64_t recBytes = int8RecordBytes(f, K);
-  auto* vi8 = llvm::FixedVectorType::get(B.getInt8Ty(), kb.vw());
+  const bool int16 = kind == PackedPanels::Int16;
+  const int64_t recBytes = activationRecordBytes(kind, f, K), codeBytes = int16 ? 2 : 1;
+  auto* vcode = llvm::FixedVectorType::get(int16 ? B.getInt16Ty() : B.getInt8Ty(), kb.vw());
   kb.loop(kb.i(0), M, 1, [&](Value* m) {
-    Value* a = kb.gep(A, B.CreateMul(m, kb.i(K * 2)), B.getInt8Ty());  // bf16 row
+    Value* a = kb.gep(A, B.CreateMul(m, kb.i(K * ir::dtypeSize(aType))), B.getInt8Ty());
     Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
     kb.loop(kb.i(0), kb.i(K / f.group), 1, [&](Value* g) {
       Value* base = B.CreateMul(g, kb.i(f.group));
-      const GroupCodes gc = emitGroupCodes(kb, a, base, f.group, ir::DType::BF16);  // as decode's
-      for (size_t v = 0; v < gc.codes.size(); ++v)
-        B.CreateAlignedStore(B.CreateTrunc(gc.codes[v], vi8), kb.gep(r, B.CreateAdd(base, kb.i(v * kb.vw())), B.getInt8Ty()),
-                             llvm::Align(1));
-      // The weights enter as code + 128: -128 x the codes' sum cancels that.
-      Value* corr = B.CreateMul(gc.sum, B.getInt32(-128));
-      Value* at = kb.gep(r, B.CreateAdd(kb.i(K), B.CreateMul(g, kb.i(8))), B.getInt8Ty());
+      // Int8: the rule decode's codes follow too; Int16: the same rule at 32767 steps.
+      const GroupCodes gc = emitGroupCodes(kb, a, base, f.group, aType, int16 ? 32767.0f : 127.0f);
+      for (size_t v = 0; v < gc.codes.size(); ++v) {
+        Value* at = B.CreateMul(B.CreateAdd(base, kb.i(v * kb.vw())), kb.i(codeBytes));
+        B.CreateAlignedStore(B.CreateTrunc(gc.codes[v], vcode), kb.gep(r, at, B.getInt8Ty()), llvm::Align(1));
+      }
+      // Int8: the weights enter as code + 128, and -128 x the codes' sum cancels that. Int16
+      // weights are signed: nothing to cancel.
+      Value* corr = int16 ? B.getInt32(0) : B.CreateMul(gc.sum, B.getInt32(-128));
+      Value* at = kb.gep(r, B.CreateAdd(kb.i(K * codeBytes), B.CreateMul(g, kb.i(8))), B.getInt8Ty());
       B.CreateAlignedStore(gc.scale, at, llvm::Align(4));
       B.CreateAlignedStore(corr, kb.gep(at, kb.i(4), B.getInt8Ty()), llvm::Align(4));
     });
@@ -206,15 +265,22 @@ void emitTileCalls(KernelBuilder& kb, Value* table, Value* args, int rowsPerTile
   });
 }
 
-void emitInt8Products(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Value* table, Value* rec, Value* mb,
-                      Value* mEnd, Value* nr, Value* qRows, Value* sums) {
+// Int8 and Int16: per chunk, the panel's codes packed (int8 + 128 in words of 4 k, or int16 in
+// words of 2 k) and its scales gathered, then the tiles over the records of every row.
+void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,
+                                Value* table, Value* rec, Value* mb, Value* mEnd, Value* nr, Value* qRows, Value* sums) {
   auto& B = kb.b();
   auto* ptrTy = B.getPtrTy();
-  const int64_t recBytes = int8RecordBytes(f, K), scalesAt = ir::codeBytes(f, K);
+  const bool int16 = kind == PackedPanels::Int16;
+  const int64_t chunkK = int16 ? kInt16ChunkK : kChunkK, codeBytes = int16 ? 2 : 1, perWord = int16 ? 2 : 4;
+  const int rowsPerTile = int16 ? xbyak::kInt16TileRows : xbyak::kInt8TileRows;
+  static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume);
+  const int64_t recBytes = activationRecordBytes(kind, f, K), scalesAt = ir::codeBytes(f, K);
   const bool int4 = f.scheme == ir::QuantScheme::Int4;
   auto* vptr = llvm::FixedVectorType::get(ptrTy, 16);
-  Value* packed = kb.stackArray(kChunkK * kCols, B.getInt8Ty());
-  Value* scales = kb.stackArray(kChunkK / 16 * kCols);
+  auto* v16f32 = llvm::FixedVectorType::get(kb.f32(), 16);  // 16 columns' scales (any ISA)
+  Value* packed = kb.stackArray(chunkK * kCols * codeBytes, B.getInt8Ty());
+  Value* scales = kb.stackArray(chunkK / 16 * kCols);
   llvm::StructType* argsTy = argsType(kb);
   Value* args = kb.stackArray(1, argsTy);
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, args, static_cast<unsigned>(i)); };
@@ -227,27 +293,29 @@ void emitInt8Products(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, Va
   B.CreateStore(packed, field(3));
   B.CreateStore(scales, field(4));
   auto codeAt = [&](Value* k) { return int4 ? B.CreateSDiv(k, kb.i(2)) : k; };
-  kb.loop(kb.i(0), kb.i(K), kChunkK, [&](Value* k0) {
-    Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(kChunkK)), kb.i(K));
-    // Codes + 128, [k / 4][48 columns][4 bytes].
-    emitPackChunk(kb, rowPtr, k0, k1, 4, kChunkK,
-                  [&](Value* row, Value* k) { return unsignedCodes64(kb, f, row, codeAt(k)); }, codeAt, packed);
+  auto words = [&](Value* row, Value* k) {
+    return int16 ? int16Codes32(kb, f, row, codeAt(k)) : unsignedCodes64(kb, f, row, codeAt(k));
+  };
+  kb.loop(kb.i(0), kb.i(K), chunkK, [&](Value* k0) {
+    Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(chunkK)), kb.i(K));
+    // Int8: codes + 128, [k / 4][48 columns][4 bytes]; Int16: [k / 2][48 columns][2 int16].
+    emitPackChunk(kb, rowPtr, k0, k1, perWord, chunkK, words, codeAt, packed);
     // The chunk's scales, [group][48 columns].
     Value* g0 = B.CreateSDiv(k0, kb.i(f.group));
     Value* groups = B.CreateSDiv(B.CreateSub(k1, k0), kb.i(f.group));
     kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
       Value* at = B.CreateAdd(kb.i(scalesAt), B.CreateMul(B.CreateAdd(g0, gi), kb.i(4)));
       for (int v = 0; v < kCols / 16; ++v) {
-        Value* s = B.CreateMaskedGather(kb.vf32(), B.CreateGEP(B.getInt8Ty(), rowVecs[v], at), llvm::Align(1), all);
+        Value* s = B.CreateMaskedGather(v16f32, B.CreateGEP(B.getInt8Ty(), rowVecs[v], at), llvm::Align(1), all);
         kb.storeVector(s, scales, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(16 * v)));
       }
     });
     B.CreateStore(groups, field(6));
     B.CreateStore(B.CreateSelect(B.CreateICmpSGT(k0, kb.i(0)), kb.i(xbyak::kInt8Resume), kb.i(0)), field(7));
-    emitTileCalls(kb, table, args, xbyak::kInt8TileRows, mb, mEnd, [&](Value* m) {
+    emitTileCalls(kb, table, args, rowsPerTile, mb, mEnd, [&](Value* m) {
       Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
-      B.CreateStore(kb.gep(r, k0, B.getInt8Ty()), field(0));
-      B.CreateStore(kb.gep(r, B.CreateAdd(kb.i(K), B.CreateMul(g0, kb.i(8))), B.getInt8Ty()), field(2));
+      B.CreateStore(kb.gep(r, B.CreateMul(k0, kb.i(codeBytes)), B.getInt8Ty()), field(0));
+      B.CreateStore(kb.gep(r, B.CreateAdd(kb.i(K * codeBytes), B.CreateMul(g0, kb.i(8))), B.getInt8Ty()), field(2));
       B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(5));
     });
   });
@@ -300,7 +368,8 @@ void emitBf16Products(KernelBuilder& kb, int64_t K, int cols, int64_t chunk, int
 
 void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K, Value* A,
                              Value* mb, Value* mEnd, Value* nr, Value* rows, Value* sums) {
-  if (p.kind == PackedPanels::Int8) return emitInt8Products(kb, f, K, p.table, p.records, mb, mEnd, nr, rows, sums);
+  if (p.kind == PackedPanels::Int8 || p.kind == PackedPanels::Int16)
+    return emitQuantizedPanelProducts(kb, p.kind, f, K, p.table, p.records, mb, mEnd, nr, rows, sums);
   if (p.kind == PackedPanels::Bf16)
     return emitBf16Products(kb, K, kCols, kBf16ChunkK, xbyak::kBf16PanelRows, kCols, p.table, A, mb, mEnd, nr, rows, sums);
   if (p.kind == PackedPanels::AmxBf16)

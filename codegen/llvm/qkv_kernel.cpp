@@ -103,11 +103,11 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     p.key += tilingKey(t, tiles.activations);
     if (tiles.int8Decode && ir::isQuantized(s.wType)) p.key += "_i8decode";
   }
-  // Prefill on packed panels where they apply (see matmul_kernels.cpp); int8 records in scratch.
+  // Prefill on packed panels where they apply (see matmul_kernels.cpp); activation records in scratch.
   const PackedPanels::Kind packedKind = tiled ? packedPanelsFor(tiles, s.wType, s.quant, s.K) : PackedPanels::None;
   const int tableArg = static_cast<int>(p.args.size()) - 1;
   requestPackedTiles(p, packedKind, s.quant);
-  if (packedKind == PackedPanels::Int8) p.scratchFloatsPerToken += int8RecordBytes(s.quant, s.K) / 4;
+  p.scratchFloatsPerToken += activationRecordBytes(packedKind, s.quant, s.K) / 4;
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
   p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, inputFloats, packedKind, tableArg,
             aType = tiles.activations, int8Decode = tiles.int8Decode, isa = tiles.isa](KernelBuilder& kb) {
@@ -223,10 +223,10 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
         // Decode (one token) keeps the GEMV, and short bf16 blocks the dot tiles; more tokens
         // take the packed panels.
         PackedPanels packed{packedKind, kb.ptr(tableArg + 1)};
-        if (packedKind == PackedPanels::Int8) packed.records = kb.gep(sinT, B.CreateMul(T, kb.i(half)));
+        if (activationRecordBytes(packedKind, s.quant, s.K)) packed.records = kb.gep(sinT, B.CreateMul(T, kb.i(half)));
         emitIfElse(kb, B.CreateICmpSLT(T, kb.i(packedPanelsMinRows(packedKind))), [&] { tiledBody(dotTiling, table, {}); },
                    [&] {
-                     if (packed.records) emitInt8ActivationRecords(kb, s.quant, s.K, input, T, packed.records);
+                     if (packed.records) emitActivationRecords(kb, packedKind, s.quant, s.K, aType, input, T, packed.records);
                      tiledBody(packedPanelTiling(packedKind, s.K), table, packed);
                    });
       }

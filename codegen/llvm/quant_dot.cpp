@@ -153,7 +153,7 @@ void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int6
   }, [] {});
 }
 
-GroupCodes emitGroupCodes(KernelBuilder& kb, Value* a, Value* base, int64_t group, ir::DType aType) {
+GroupCodes emitGroupCodes(KernelBuilder& kb, Value* a, Value* base, int64_t group, ir::DType aType, float codeMax) {
   auto& B = kb.b();
   const int vw = kb.vw();
   auto* vi32 = llvm::FixedVectorType::get(B.getInt32Ty(), vw);
@@ -171,8 +171,8 @@ GroupCodes emitGroupCodes(KernelBuilder& kb, Value* a, Value* base, int64_t grou
   }
   Value* m = kb.hmax(amax);
   GroupCodes out;
-  out.scale = B.CreateFDiv(m, kb.f(127.0f));
-  Value* inv = B.CreateSelect(B.CreateFCmpOGT(m, kb.f(0.0f)), B.CreateFDiv(kb.f(127.0f), m), kb.f(0.0f));
+  out.scale = B.CreateFDiv(m, kb.f(codeMax));
+  Value* inv = B.CreateSelect(B.CreateFCmpOGT(m, kb.f(0.0f)), B.CreateFDiv(kb.f(codeMax), m), kb.f(0.0f));
   Value* sum = llvm::ConstantAggregateZero::get(vi32);
   for (Value* xv : x) {
     out.codes.push_back(B.CreateFPToSI(B.CreateUnaryIntrinsic(llvm::Intrinsic::rint, B.CreateFMul(xv, kb.splat(inv))), vi32));

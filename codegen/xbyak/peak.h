@@ -12,8 +12,9 @@ struct PeakResult {
 
 // `bf16`: vdpbf16ps where the ISA has it (else the f32 FMA the bf16 path falls back to).
 PeakResult measurePeak(Isa isa, bool bf16, int threads);
-// The int8 dot (vpdpbusd zmm, AVX512-VNNI) in GOP/s, a multiply-add counted as 2 ops: the bound
-// the issue sets int8 prefill against. 0 where the CPU has no AVX512-VNNI (or the ISA is capped).
+// The integer dot of quantized prefill in GOP/s, a multiply-add counted as 2 ops: the int8 dot
+// (vpdpbusd zmm, AVX512-VNNI), the bound the issue sets int8 prefill against; on AVX2, the int16
+// tiles' vpmaddwd ymm. 0 on AVX-512 without VNNI (whose prefill takes the f32 dot tiles).
 PeakResult measureInt8Peak(Isa isa, int threads);
 
 // AMX-BF16 (tdpbf16ps, four accumulator tiles) in GFLOP/s: the bound of a prefill on the AMX
