@@ -36,6 +36,9 @@ class Executable {
   // Whether the bf16 prefill products run on AMX tiles (`tdpbf16ps`), which `q3c bench`
   // judges against the AMX peak instead of the vector dot's.
   virtual bool prefillOnAmx() const { return false; }
+  // Whether quantized prefill products run on integer tiles (`vpdpbusd`, or AVX2's `vpmaddwd`),
+  // which `q3c bench` judges against that instruction's peak instead of the float dot's.
+  virtual bool prefillOnIntegerTiles() const { return false; }
 };
 
 struct BackendOptions {

@@ -86,8 +86,10 @@ void addBenchCommand(CLI::App& app) {
     std::vector<double> prefill, decode, bandwidth, decodeFraction, peaks, prefillFraction;
     const char* peakInstr = "";
     const bool bf16 = session.executable().activationPrecision() == ir::DType::BF16;
-    // A prefill on the AMX panel tiles is judged against the AMX peak, not vdpbf16ps'.
+    // A prefill on the AMX panel tiles is judged against the AMX peak, not vdpbf16ps'; one on
+    // integer tiles against their instruction's (vpdpbusd, or vpmaddwd on AVX2).
     const bool amx = session.executable().prefillOnAmx();
+    const bool intTiles = session.executable().prefillOnIntegerTiles();
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
     const double chunks = static_cast<double>((o->prompt + Session::kPrefillChunk - 1) / Session::kPrefillChunk);
@@ -104,7 +106,10 @@ void addBenchCommand(CLI::App& app) {
       // and clock drift within seconds: the dot peak right after the prefill, the bandwidth
       // every kProbeEvery decode steps (outside the timed steps).
       const xbyak::PeakResult peakNow =
-          !rep ? xbyak::PeakResult{} : amx ? xbyak::measureAmxBf16Peak(threads) : xbyak::measurePeak(isa, bf16, threads);
+          !rep       ? xbyak::PeakResult{}
+          : amx      ? xbyak::measureAmxBf16Peak(threads)
+          : intTiles ? xbyak::measureInt8Peak(isa, threads)
+                     : xbyak::measurePeak(isa, bf16, threads);
       // Each block of kProbeEvery steps is judged against the mean of the samples taken just
       // before and just after it: the bandwidth moves within a repeat, and a bound taken from
       // the repeat's median could sit seconds away from the steps it judges.
@@ -183,10 +188,10 @@ void addBenchCommand(CLI::App& app) {
                 startupSecs, rss);
     std::printf("prefill    %8.2f tok/s median of %lld (%.2f .. %.2f), %lld tokens\n", pre.median,
                 static_cast<long long>(o->repeats), pre.min, pre.max, static_cast<long long>(o->prompt));
-    std::printf("  bound    %8.2f tok/s = %.0f GFLOP/s peak of %s (%d threads, median; %.0f .. %.0f, sampled after each "
-                "prefill) / %.2f GFLOP per token  -> %.0f%% of peak (median of per-repeat ratios)\n",
-                prefillBound, peak.gflops, peak.instr, threads, peakStats.min, peakStats.max, prefillCost.flops * 1e-9,
-                100 * preFrac.median);
+    std::printf("  bound    %8.2f tok/s = %.0f %s/s peak of %s (%d threads, median; %.0f .. %.0f, sampled after each "
+                "prefill) / %.2f %s per token  -> %.0f%% of peak (median of per-repeat ratios)\n",
+                prefillBound, peak.gflops, intTiles ? "GOP" : "GFLOP", peak.instr, threads, peakStats.min, peakStats.max, prefillCost.flops * 1e-9,
+                intTiles ? "GOP" : "GFLOP", 100 * preFrac.median);
     std::printf("decode     %8.2f tok/s median of %lld (%.2f .. %.2f), %lld tokens\n", dec.median,
                 static_cast<long long>(o->repeats), dec.min, dec.max, static_cast<long long>(o->decode));
     std::printf("  bound    %8.2f tok/s = %.1f GB/s read bandwidth (%d threads, median; %.1f .. %.1f, sampled during decode) / "
@@ -194,7 +199,7 @@ void addBenchCommand(CLI::App& app) {
                 decodeBound, bw.median, threads, bw.min, bw.max, decodeBytes * 1e-9, decodeCost.weightBytes * 1e-9,
                 decodeCost.kvBytes * 1e-9, 100 * frac.median, decodeFraction.size(), static_cast<long long>(kProbeEvery));
     std::printf("weights    %8.3f bits per weight read per token (quant %s)\n", bitsPerWeight, quant.c_str());
-    if (int8Peak.gflops > 0)
+    if (int8Peak.gflops > 0 && !intTiles)  // (with them it is the bound above)
       std::printf("  int dot  %8.0f GOP/s peak of %s (%d threads, after the repeats): prefill at %.0f%% of it\n",
                   int8Peak.gflops, int8Peak.instr, threads, 100 * int8Fraction);
   });

@@ -53,9 +53,10 @@ void BackendFlags::addOptions(CLI::App& cmd) {
   cmd.add_option("--backend", backend, "backend: " + names + " (interp: the fp32 reference, unfused)")->capture_default_str();
   cmd.add_option("--isa", isa, "cap the generated code: native, avx512bf16 (native without AMX), avx512, avx2")->capture_default_str();
   cmd.add_option("--precision", precision,
-                 "matmul activations for the jit backend: f32 (bf16 weights widened in registers; quantized decode "
-                 "on the fp32 GEMV), bf16 (rounded for the bf16 dot), or auto (bf16 when all matmul weights are bf16 "
-                 "or quantized and the CPU has the bf16 dot, else f32; quantized decode on the int8 dot)")
+                 "matmul activations for the jit backend: f32 (bf16 weights widened in registers; quantized weights "
+                 "on the fp32-accumulate paths), bf16 (rounded for the bf16 dot), or auto (bf16 when all matmul "
+                 "weights are bf16 or quantized and the CPU has the bf16 dot, else f32; quantized decode on the int8 "
+                 "dot, quantized prefill on AVX2 on int16 vpmaddwd tiles)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "f32", "bf16"}));
   cmd.add_flag("--mapped-weights", mappedWeights,

@@ -175,6 +175,7 @@ class LlvmExecutable : public Executable {
   std::string describe() const override { return summary_; }
   ir::DType activationPrecision() const override { return activations_; }
   bool prefillOnAmx() const override { return !amxPanelSets_.empty(); }
+  bool prefillOnIntegerTiles() const override { return !int8TileSets_.empty() || !int16TileSets_.empty(); }
 
  private:
   ir::Graph g_;
