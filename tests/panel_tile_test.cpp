@@ -27,6 +27,42 @@ struct Case {
   bool resume;
 };
 
+// The sums a tile starts from: a guard value, or (resume) random priors; with a guard band
+// after the tile.
+constexpr float kGuard = 12345.0f;
+struct TileOutput {
+  std::vector<float> out, before;
+};
+TileOutput tileOutput(const Case& c, std::mt19937& rng) {
+  TileOutput o{std::vector<float>(c.mr * kCols + 64, kGuard), std::vector<float>(c.mr * kCols)};
+  std::normal_distribution<float> prior(0.0f, 1.0f);
+  for (int i = 0; i < c.mr * kCols; ++i) o.out[i] = o.before[i] = c.resume ? prior(rng) : kGuard;
+  return o;
+}
+
+// out[i][col] == before (resume) + sum over groups of the exact integer dot of row i's codes
+// `a` and column col's codes `w` ([k][48]) times the weight and activation group scales, to
+// 1e-5 of the terms' magnitudes; nothing written past the tile.
+void expectGroupScaledSums(const Case& c, const std::vector<int>& a, const std::vector<int>& w,
+                           const std::vector<float>& ws, const std::vector<float>& sa, const std::vector<float>& out,
+                           const std::vector<float>& before) {
+  const int64_t K = c.group * c.groups, ngroups = c.groups;
+  for (int i = 0; i < c.mr; ++i)
+    for (int col = 0; col < kCols; ++col) {
+      double want = c.resume ? before[i * kCols + col] : 0.0, mag = std::fabs(want);
+      for (int64_t g = 0; g < ngroups; ++g) {
+        int64_t dot = 0;
+        for (int64_t k = g * c.group; k < (g + 1) * c.group; ++k) dot += int64_t(a[i * K + k]) * w[k * kCols + col];
+        const double term = double(dot) * ws[g * kCols + col] * sa[i * ngroups + g];
+        want += term;
+        mag += std::fabs(term);
+      }
+      ASSERT_NEAR(out[i * kCols + col], want, 1e-5 * mag + 1e-30)
+          << "mr " << c.mr << " group " << c.group << " groups " << ngroups << " row " << i << " col " << col;
+    }
+  for (size_t i = c.mr * kCols; i < out.size(); ++i) ASSERT_EQ(out[i], kGuard) << "wrote past the tile at " << i;
+}
+
 void runCase(const Case& c, std::mt19937& rng) {
   const int64_t K = c.group * c.groups, ngroups = c.groups;
   const int64_t ld = K + 8 * ngroups + 12;  // record stride (codes, then {scale, correction} per group), padded
@@ -60,31 +96,15 @@ void runCase(const Case& c, std::mt19937& rng) {
       packed[(k / 4) * kCols * 4 + col * 4 + k % 4] = static_cast<uint8_t>(w[k * kCols + col] + 128);
     }
   for (auto& v : ws) v = scale(rng);
-  // Output with a guard band after the tile.
-  constexpr float kGuard = 12345.0f;
-  std::vector<float> out(c.mr * kCols + 64, kGuard), before(c.mr * kCols);
-  std::normal_distribution<float> prior(0.0f, 1.0f);
-  for (int i = 0; i < c.mr * kCols; ++i) out[i] = before[i] = c.resume ? prior(rng) : kGuard;
+  const TileOutput o = tileOutput(c, rng);
+  std::vector<float> out = o.out;
 
   Int8TileKernel kernel(c.mr, c.group);
   Int8TileArgs args{reinterpret_cast<const int8_t*>(rec.data()), ld, rec.data() + K, packed.data(), ws.data(),
                     out.data(), ngroups, c.resume ? kInt8Resume : 0};
   kernel.fn()(&args);
 
-  for (int i = 0; i < c.mr; ++i)
-    for (int col = 0; col < kCols; ++col) {
-      double want = c.resume ? before[i * kCols + col] : 0.0, mag = std::fabs(want);
-      for (int64_t g = 0; g < ngroups; ++g) {
-        int64_t dot = 0;
-        for (int64_t k = g * c.group; k < (g + 1) * c.group; ++k) dot += int64_t(a[i * K + k]) * w[k * kCols + col];
-        const double term = double(dot) * ws[g * kCols + col] * sa[i * ngroups + g];
-        want += term;
-        mag += std::fabs(term);
-      }
-      ASSERT_NEAR(out[i * kCols + col], want, 1e-5 * mag + 1e-30)
-          << "mr " << c.mr << " group " << c.group << " groups " << ngroups << " row " << i << " col " << col;
-    }
-  for (size_t i = c.mr * kCols; i < out.size(); ++i) ASSERT_EQ(out[i], kGuard) << "wrote past the tile at " << i;
+  expectGroupScaledSums(c, a, w, ws, sa, out, o.before);
 }
 
 TEST(Int8Tile, MatchesTheReference) {
@@ -105,7 +125,7 @@ TEST(Int8Tile, RejectsShapesOutsideTheFamily) {
 // The AVX2 int16 tiles: int16 activation codes at full range against int8 weight codes
 // (including -128, which GGUF's Q8_0 may hold), exact integer sums per group.
 void runInt16Case(const Case& c, std::mt19937& rng) {
-  constexpr int kCols = kInt16TileCols;
+  static_assert(kInt16TileCols == kCols);
   const int64_t K = c.group * c.groups, ngroups = c.groups;
   const int64_t ld = 2 * K + 8 * ngroups + 12;  // record stride in bytes, padded
   std::uniform_int_distribution<int> acode(-32767, 32767), wcode(-128, 127);
@@ -135,30 +155,15 @@ void runInt16Case(const Case& c, std::mt19937& rng) {
       packed[(k / 2) * kCols * 2 + col * 2 + k % 2] = static_cast<int16_t>(w[k * kCols + col]);
     }
   for (auto& v : ws) v = scale(rng);
-  constexpr float kGuard = 12345.0f;
-  std::vector<float> out(c.mr * kCols + 64, kGuard), before(c.mr * kCols);
-  std::normal_distribution<float> prior(0.0f, 1.0f);
-  for (int i = 0; i < c.mr * kCols; ++i) out[i] = before[i] = c.resume ? prior(rng) : kGuard;
+  const TileOutput o = tileOutput(c, rng);
+  std::vector<float> out = o.out;
 
   Int16TileKernel kernel(c.mr, c.group);
   Int16TileArgs args{reinterpret_cast<const int16_t*>(rec.data()), ld, rec.data() + 2 * K, packed.data(), ws.data(),
                      out.data(), ngroups, c.resume ? kInt16Resume : 0};
   kernel.fn()(&args);
 
-  for (int i = 0; i < c.mr; ++i)
-    for (int col = 0; col < kCols; ++col) {
-      double want = c.resume ? before[i * kCols + col] : 0.0, mag = std::fabs(want);
-      for (int64_t g = 0; g < ngroups; ++g) {
-        int64_t dot = 0;
-        for (int64_t k = g * c.group; k < (g + 1) * c.group; ++k) dot += int64_t(a[i * K + k]) * w[k * kCols + col];
-        const double term = double(dot) * ws[g * kCols + col] * sa[i * ngroups + g];
-        want += term;
-        mag += std::fabs(term);
-      }
-      ASSERT_NEAR(out[i * kCols + col], want, 1e-5 * mag + 1e-30)
-          << "mr " << c.mr << " group " << c.group << " groups " << ngroups << " row " << i << " col " << col;
-    }
-  for (size_t i = c.mr * kCols; i < out.size(); ++i) ASSERT_EQ(out[i], kGuard) << "wrote past the tile at " << i;
+  expectGroupScaledSums(c, a, w, ws, sa, out, o.before);
 }
 
 TEST(Int16Tile, MatchesTheReference) {

@@ -154,6 +154,19 @@ TEST(QuantizedJit, MatchesTheInterpreterOnTheSameQuantizedGraph) {
     }
 }
 
+// The relative error between a prefill's logits of ids[split ..] and those of the same prompt
+// prefilled in two pieces (ids[.. split], then the rest) on a fresh session.
+double piecesError(const Model& m, Backend& backend, const ir::Graph& g, const std::vector<int32_t>& ids, size_t split,
+                   const std::vector<float>& prefill) {
+  const int64_t V = m.config.vocabSize;
+  Session pieces(m, backend, static_cast<int64_t>(ids.size()), &g);
+  pieces.forward(std::vector<int32_t>(ids.begin(), ids.begin() + split));
+  const std::vector<int32_t> rest(ids.begin() + split, ids.end());
+  const float* p = pieces.forward(rest);
+  return test::relativeError(std::vector<float>(p, p + rest.size() * V),
+                             std::vector<float>(prefill.begin() + split * V, prefill.end()));
+}
+
 TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
   // With bf16 activations on AVX512-VNNI, int8 and int4 weights take the int8 dot in both paths: the
   // prefill's vpdpbusd tiles (packed panels, many rows) and decode's one-row GEMV (the file's
@@ -171,7 +184,6 @@ TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
   const int64_t V = m.config.vocabSize;
   std::vector<int32_t> ids(301);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
-  const std::vector<int32_t> first(ids.begin(), ids.begin() + 150), rest(ids.begin() + 150, ids.end());
   for (auto [quant, group] : {std::pair<const char*, int64_t>{"int8", 32}, {"int8", 128}, {"int4", 32}}) {
     const ir::Graph g = quantized(m.graph, quant, group, true);
     auto backend = jit("native", "bf16");
@@ -182,11 +194,7 @@ TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
       const std::vector<float> row(prefill.begin() + t * V, prefill.begin() + (t + 1) * V);
       EXPECT_LE(test::relativeError(std::vector<float>(p, p + V), row), 1e-5) << quant << " g" << group << " position " << t;
     }
-    Session pieces(m, *backend, static_cast<int64_t>(ids.size()), &g);
-    pieces.forward(first);
-    const float* p = pieces.forward(rest);
-    const std::vector<float> got(p, p + rest.size() * V), want(prefill.begin() + first.size() * V, prefill.end());
-    EXPECT_EQ(test::relativeError(got, want), 0.0) << quant << " g" << group;
+    EXPECT_EQ(piecesError(m, *backend, g, ids, 150, prefill), 0.0) << quant << " g" << group;
   }
 }
 
@@ -205,7 +213,6 @@ TEST(QuantizedJit, Avx2PrefillOnTheInt16TilesIsAboutAsAccurateAsF32) {
   const int64_t V = m.config.vocabSize;
   std::vector<int32_t> ids(301);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
-  const std::vector<int32_t> first(ids.begin(), ids.begin() + 150), rest(ids.begin() + 150, ids.end());
   auto interp = createBackend("interp");
   for (auto [quant, group] : {std::pair<const char*, int64_t>{"int8", 32}, {"int8", 128}, {"int4", 32}, {"int4", 128}}) {
     const std::vector<float> want = run(m, *interp, quantized(m.graph, quant, group, false), ids, {});
@@ -219,11 +226,7 @@ TEST(QuantizedJit, Avx2PrefillOnTheInt16TilesIsAboutAsAccurateAsF32) {
     const double err = test::relativeError(prefill, want);
     std::printf("[ int16 prefill ] %s g%lld: %.3g of max |logit|\n", quant, static_cast<long long>(group), err);
     EXPECT_LE(err, 2e-4) << quant << " g" << group;
-    Session pieces(m, *backend, static_cast<int64_t>(ids.size()), &g);
-    pieces.forward(first);
-    p = pieces.forward(rest);
-    const std::vector<float> got(p, p + rest.size() * V), tail(prefill.begin() + first.size() * V, prefill.end());
-    EXPECT_EQ(test::relativeError(got, tail), 0.0) << quant << " g" << group;
+    EXPECT_EQ(piecesError(m, *backend, g, ids, 150, prefill), 0.0) << quant << " g" << group;
   }
 }
 
