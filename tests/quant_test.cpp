@@ -221,6 +221,11 @@ TEST(QuantizedJit, Avx2PrefillOnTheInt16TilesIsAboutAsAccurateAsF32) {
     Session once(m, *backend, static_cast<int64_t>(ids.size()), &g);
     ASSERT_NE(once.executable().describe().find("vpmaddwd"), std::string::npos) << once.executable().describe();
     EXPECT_TRUE(once.executable().prefillOnIntegerTiles());  // q3c bench judges it by vpmaddwd's peak
+    // An explicit f32 keeps the fp32-accumulate path (dequantized panels, FMA tiles).
+    auto f32 = jit("avx2", "f32");
+    Session fp32(m, *f32, 4, &g);
+    EXPECT_EQ(fp32.executable().describe().find("vpmaddwd"), std::string::npos) << fp32.executable().describe();
+    EXPECT_FALSE(fp32.executable().prefillOnIntegerTiles());
     const float* p = once.forward(ids);
     const std::vector<float> prefill(p, p + ids.size() * V);
     const double err = test::relativeError(prefill, want);
