@@ -48,6 +48,8 @@ echo "bench_targets: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed '
 for round in $(seq 1 "$rounds"); do
   for model in bf16 int8 int4; do
     # The start-up target is for a warm page cache: the three models together nearly fill it.
+    # (On a 24 GB machine the bf16 4B's 8 GB file and its 8 GB resident copy still crowd the
+    # others out while it loads: there its start-up reads partly from disk, 4-6 s.)
     cat "$dir/$model"/*.safetensors >/dev/null
     json=$("$q3c" bench "$dir/$model" --json "${extra[@]}" 2>/dev/null)
     echo "$json" >>"$dir/runs.jsonl"

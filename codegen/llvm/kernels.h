@@ -41,10 +41,10 @@ struct TileOptions {
   ir::DType activations = ir::DType::F32;  // --precision: A rounded to bf16, or kept f32
   xbyak::Isa isa = xbyak::Isa::Avx2;
   bool vnni = false;  // the int8 dot (vpdpbusd) on 512-bit registers: the native ISA has AVX512-VNNI
-  // Decode's quantized products on the int8 dot (quant_dot.cpp), whatever the activation type,
-  // and on AVX2 prefill's on the int16 tiles (PackedPanels::Int16): --precision auto or bf16
-  // (f32 keeps the fp32-accumulate GEMV and dot tiles).
-  bool int8Decode = false;
+  // Quantized products on integer dots, whatever the activation type: decode's on the int8 dot
+  // (quant_dot.cpp), and on AVX2 prefill's on the int16 tiles (PackedPanels::Int16):
+  // --precision auto or bf16 (f32 keeps the fp32-accumulate GEMV and dot tiles).
+  bool integerDots = false;
   bool amx = false;   // bf16 prefill on AMX-BF16 (tdpbf16ps): --isa native on a CPU that has it and
                       // whose tile state Linux granted (xbyak::amxPanelsAllowed)
 };
@@ -196,7 +196,7 @@ struct ActivationCodes {
 // vpdpbusd with AVX512-VNNI, else vpmaddubsw + vpmaddwd).
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K);
 // The codes' stack arrays for a kernel whose products read weights of type wType (format f, rows
-// of K); none where the int8 dot does not apply (quantized weights, TileOptions::int8Decode,
+// of K); none where the int8 dot does not apply (quantized weights, TileOptions::integerDots,
 // intDotSupports).
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
                                            bool int8Decode);
@@ -232,7 +232,7 @@ void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t 
 // Prefill on packed panels (packed_panels.cpp, PackedPanels above).
 // The kind a product with `w` weights (format f, rows of K) takes under `opt`: Int8 for int8 and
 // int4 with bf16 activations on AVX512-VNNI (chunks of whole groups); Int16 for those on AVX2
-// where quantized products take integer dots (opt.int8Decode: --precision auto or bf16; K a
+// where quantized products take integer dots (opt.integerDots: --precision auto or bf16; K a
 // multiple of 32, groups of 16 to 256); Bf16 for bf16 (or packed to bf16) weights with bf16
 // activations on AVX512-BF16 (K a multiple of 32), AmxBf16 for those where opt.amx; else None.
 PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K);

@@ -259,7 +259,7 @@ class LlvmExecutable : public Executable {
       t.activations = ir::DType::BF16;
     else if (opt.precision != "f32" && opt.precision != "auto")
       throw Error("unknown --precision '" + opt.precision + "' (auto, f32, bf16)");
-    t.int8Decode = opt.precision != "f32";
+    t.integerDots = opt.precision != "f32";
     if (t.activations == ir::DType::BF16)
       for (const ir::Node& n : g_.nodes())
         if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) packedBytes_ += constants_.packBf16(n.operands[1]);

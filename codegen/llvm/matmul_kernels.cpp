@@ -276,7 +276,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       throw Error("%" + g.value(n.result).name + ": K = " + std::to_string(s.K) + " is not a whole number of dot steps");
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, aType);
-    const bool int8Decode = tiles.int8Decode && ir::isQuantized(s.wType);
+    const bool int8Decode = tiles.integerDots && ir::isQuantized(s.wType);
     if (int8Decode) p.key += "_i8decode";
     // Prefill (more than one row) on packed panels where they apply.
     const PackedPanels::Kind packedKind = packedPanelsFor(tiles, s.wType, s.quant, s.K);

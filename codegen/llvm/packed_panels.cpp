@@ -117,7 +117,7 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
   if (!opt.enabled) return PackedPanels::None;
   if (opt.isa == xbyak::Isa::Avx2) {
     const bool fits = f.group % 16 == 0 && f.group <= xbyak::kInt16MaxGroup && kInt16ChunkK % f.group == 0 && K % 32 == 0;
-    return ir::isQuantized(w) && opt.int8Decode && f.scheme != ir::QuantScheme::Int4Zp && fits ? PackedPanels::Int16
+    return ir::isQuantized(w) && opt.integerDots && f.scheme != ir::QuantScheme::Int4Zp && fits ? PackedPanels::Int16
                                                                                               : PackedPanels::None;
   }
   if (opt.activations != ir::DType::BF16 || opt.isa != xbyak::Isa::Avx512Bf16) return PackedPanels::None;

@@ -101,7 +101,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       throw Error("%" + g.value(n.result).name + ": K = " + std::to_string(s.K) + " is not a whole number of dot steps");
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, tiles.activations);
-    if (tiles.int8Decode && ir::isQuantized(s.wType)) p.key += "_i8decode";
+    if (tiles.integerDots && ir::isQuantized(s.wType)) p.key += "_i8decode";
   }
   // Prefill on packed panels where they apply (see matmul_kernels.cpp); activation records in scratch.
   const PackedPanels::Kind packedKind = tiled ? packedPanelsFor(tiles, s.wType, s.quant, s.K) : PackedPanels::None;
@@ -110,7 +110,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   p.scratchFloatsPerToken += activationRecordBytes(packedKind, s.quant, s.K) / 4;
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
   p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, inputFloats, packedKind, tableArg,
-            aType = tiles.activations, int8Decode = tiles.int8Decode, isa = tiles.isa](KernelBuilder& kb) {
+            aType = tiles.activations, int8Decode = tiles.integerDots, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
     Value* qn = kb.ptr(1);
