@@ -272,8 +272,10 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   auto& B = kb.b();
   auto* ptrTy = B.getPtrTy();
   const bool int16 = kind == PackedPanels::Int16;
-  const int64_t chunkK = int16 ? kInt16ChunkK : kChunkK, codeBytes = int16 ? 2 : 1, perWord = int16 ? 2 : 4;
-  const int rowsPerTile = int16 ? xbyak::kInt16TileRows : xbyak::kInt8TileRows;
+  // The chunk, the tile's rows and the k per packed 32-bit word (its dot step) as the kind's tiling has them.
+  const xbyak::GemmTiling t = packedPanelTiling(kind, K);
+  const int64_t chunkK = t.kChunk, codeBytes = int16 ? 2 : 1, perWord = t.kStep;
+  const int rowsPerTile = t.mr;
   static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume);
   const int64_t recBytes = activationRecordBytes(kind, f, K), scalesAt = ir::codeBytes(f, K);
   const bool int4 = f.scheme == ir::QuantScheme::Int4;
