@@ -153,7 +153,8 @@ void addBenchCommand(CLI::App& app) {
     const double decodeBound = bw.median * 1e9 / decodeBytes;
     const double prefillBound = peak.gflops * 1e9 / prefillCost.flops;
     // Quantized weights: bits actually read per weight, and the int8-dot peak the issue judges
-    // an int8 prefill against (measured once, after the repeats).
+    // an int8 prefill against: the bound above where the prefill ran on integer tiles, else
+    // measured once, after the repeats.
     std::set<std::string> formats;  // of the product weights, however they came quantized (--quant, a file)
     for (const ir::Node& n : graph.nodes()) {
       ir::QuantFormat f;
@@ -163,8 +164,12 @@ void addBenchCommand(CLI::App& app) {
     for (const std::string& f : formats) quant += (quant.empty() ? "" : "+") + f;
     if (quant.empty()) quant = "none";
     const double bitsPerWeight = decodeCost.productParams > 0 ? decodeCost.weightBytes * 8 / decodeCost.productParams : 0;
-    const xbyak::PeakResult int8Peak = quant != "none" ? xbyak::measureInt8Peak(isa, threads) : xbyak::PeakResult{0, ""};
-    const double int8Fraction = int8Peak.gflops > 0 ? pre.median * prefillCost.flops / (int8Peak.gflops * 1e9) : 0;
+    const xbyak::PeakResult int8Peak = intTiles           ? peak
+                                       : quant != "none" ? xbyak::measureInt8Peak(isa, threads)
+                                                         : xbyak::PeakResult{0, ""};
+    const double int8Fraction = intTiles ? preFrac.median
+                                : int8Peak.gflops > 0 ? pre.median * prefillCost.flops / (int8Peak.gflops * 1e9)
+                                                      : 0;
 
     if (o->json) {
       std::printf(
