@@ -201,7 +201,8 @@ TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
 TEST(QuantizedJit, Avx2PrefillOnTheInt16TilesIsAboutAsAccurateAsF32) {
   // On AVX2 (no int8 dot that cannot saturate) prefill of int8 and int4 weights takes the int16
   // tiles (vpmaddwd) under --precision auto: activations quantized per group to int16 codes
-  // (32767 steps), integer sums exact. Their only error is that rounding, ~1.5e-5 of each
+  // (32767 steps), integer sums exact; int4zp's zero points add min x scale x the codes' sum
+  // per group after the tiles. Their only error is that rounding, ~1.5e-5 of each
   // group's largest activation: a prefill lands within 4.5e-5 to 6.2e-5 of max |logit| of the
   // interpreter on the same quantized graph (AVX2 Zen 3), held to 2e-4: 100x tighter than the
   // int8-activation bound (2e-2), twice f32's 1e-4. Rows do not interact in the tiles: two pieces give the
@@ -214,7 +215,8 @@ TEST(QuantizedJit, Avx2PrefillOnTheInt16TilesIsAboutAsAccurateAsF32) {
   std::vector<int32_t> ids(301);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
   auto interp = createBackend("interp");
-  for (auto [quant, group] : {std::pair<const char*, int64_t>{"int8", 32}, {"int8", 128}, {"int4", 32}, {"int4", 128}}) {
+  for (auto [quant, group] : {std::pair<const char*, int64_t>{"int8", 32}, {"int8", 128}, {"int4", 32}, {"int4", 128},
+                              {"int4zp", 32}, {"int4zp", 128}}) {
     const std::vector<float> want = run(m, *interp, quantized(m.graph, quant, group, false), ids, {});
     const ir::Graph g = quantized(m.graph, quant, group, true);
     auto backend = jit("avx2", "auto");

@@ -72,8 +72,8 @@ Value* unsignedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, 
 }
 
 // The 32 weights at k (a multiple of 32; codes at byte codeAt of the row) as int16, the int16
-// tiles' operand: int8 codes as they are, int4 q - 8 from its 32-element block [low nibbles =
-// elements 0..15, high = 16..31]. As 16 words of 2 k.
+// tiles' operand: int8 codes as they are, int4 q - 8 (int4zp: q) from its 32-element block
+// [low nibbles = elements 0..15, high = 16..31]. As 16 words of 2 k.
 Value* int16Codes32(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* codeAt) {
   auto& B = kb.b();
   auto* i8 = B.getInt8Ty();
@@ -86,7 +86,8 @@ Value* int16Codes32(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Val
     Value* high = B.CreateLShr(bytes, B.CreateVectorSplat(16, B.getInt8(4)));
     std::vector<int> order;
     for (int i = 0; i < 32; ++i) order.push_back(i);
-    q = B.CreateSub(B.CreateShuffleVector(low, high, order), B.CreateVectorSplat(32, B.getInt8(8)));
+    q = B.CreateShuffleVector(low, high, order);
+    if (f.scheme == ir::QuantScheme::Int4) q = B.CreateSub(q, B.CreateVectorSplat(32, B.getInt8(8)));
   }
   Value* wide = B.CreateSExt(q, llvm::FixedVectorType::get(B.getInt16Ty(), 32));
   return B.CreateBitCast(wide, llvm::FixedVectorType::get(B.getInt32Ty(), 16));
@@ -117,8 +118,7 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
   if (!opt.enabled) return PackedPanels::None;
   if (opt.isa == xbyak::Isa::Avx2) {
     const bool fits = f.group % 16 == 0 && f.group <= xbyak::kInt16MaxGroup && kInt16ChunkK % f.group == 0 && K % 32 == 0;
-    return ir::isQuantized(w) && opt.integerDots && f.scheme != ir::QuantScheme::Int4Zp && fits ? PackedPanels::Int16
-                                                                                              : PackedPanels::None;
+    return ir::isQuantized(w) && opt.integerDots && fits ? PackedPanels::Int16 : PackedPanels::None;
   }
   if (opt.activations != ir::DType::BF16 || opt.isa != xbyak::Isa::Avx512Bf16) return PackedPanels::None;
   if (ir::isQuantized(w))
@@ -198,8 +198,12 @@ void emitActivationRecords(KernelBuilder& kb, PackedPanels::Kind kind, const ir:
         B.CreateAlignedStore(B.CreateTrunc(gc.codes[v], vcode), kb.gep(r, at, B.getInt8Ty()), llvm::Align(1));
       }
       // Int8: the weights enter as code + 128, and -128 x the codes' sum cancels that. Int16
-      // weights are signed: nothing to cancel.
+      // weights are signed: nothing to cancel, but int4zp's zero points (w = scale q + min) add
+      // min x scale x the codes' sum per group: that f32 factor goes here instead, for
+      // emitZeroPointTerms.
       Value* corr = int16 ? B.getInt32(0) : B.CreateMul(gc.sum, B.getInt32(-128));
+      if (int16 && f.scheme == ir::QuantScheme::Int4Zp)
+        corr = B.CreateBitCast(B.CreateFMul(gc.scale, B.CreateSIToFP(gc.sum, kb.f32())), B.getInt32Ty());
       Value* at = kb.gep(r, B.CreateAdd(kb.i(K * codeBytes), B.CreateMul(g, kb.i(8))), B.getInt8Ty());
       B.CreateAlignedStore(gc.scale, at, llvm::Align(4));
       B.CreateAlignedStore(corr, kb.gep(at, kb.i(4), B.getInt8Ty()), llvm::Align(4));
@@ -265,8 +269,31 @@ void emitTileCalls(KernelBuilder& kb, Value* table, Value* args, int rowsPerTile
   });
 }
 
+// int4zp on the Int16 tiles: the zero points' share of rows [mb, mEnd) for the chunk's groups
+// [g0, g0 + groups), added to the sums the tiles left: per row and group, the record's
+// scale x codes' sum (emitActivationRecords) times each column's min (`mins`, [group][48]).
+void emitZeroPointTerms(KernelBuilder& kb, int64_t K, Value* rec, int64_t recBytes, Value* mb, Value* mEnd, Value* g0,
+                        Value* groups, Value* mins, Value* sums) {
+  auto& B = kb.b();
+  const int64_t vw = kb.vw();
+  kb.loop(mb, mEnd, 1, [&](Value* m) {
+    Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
+    Value* row = B.CreateMul(B.CreateSub(m, mb), kb.i(kCols));
+    kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
+      Value* at = B.CreateAdd(kb.i(2 * K + 4), B.CreateMul(B.CreateAdd(g0, gi), kb.i(8)));
+      Value* z = kb.splat(kb.loadScalar(kb.gep(r, at, B.getInt8Ty()), kb.i(0), ir::DType::F32));
+      for (int64_t c = 0; c < kCols; c += vw) {
+        Value* sumAt = B.CreateAdd(row, kb.i(c));
+        Value* mn = kb.loadVector(mins, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(c)), ir::DType::F32);
+        kb.storeVector(kb.fma(z, mn, kb.loadVector(sums, sumAt, ir::DType::F32)), sums, sumAt);
+      }
+    });
+  });
+}
+
 // Int8 and Int16: per chunk, the panel's codes packed (int8 + 128 in words of 4 k, or int16 in
-// words of 2 k) and its scales gathered, then the tiles over the records of every row.
+// words of 2 k) and its scales (int4zp: and mins) gathered, then the tiles over the records of
+// every row.
 void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,
                                 Value* table, Value* rec, Value* mb, Value* mEnd, Value* nr, Value* qRows, Value* sums) {
   auto& B = kb.b();
@@ -278,11 +305,14 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   const int rowsPerTile = t.mr;
   static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume);
   const int64_t recBytes = activationRecordBytes(kind, f, K), scalesAt = ir::codeBytes(f, K);
-  const bool int4 = f.scheme == ir::QuantScheme::Int4;
+  const bool int4 = f.scheme != ir::QuantScheme::Int8;
+  const bool zp = f.scheme == ir::QuantScheme::Int4Zp;  // Int16 only (packedPanelsFor)
+  const int64_t minsAt = scalesAt + 4 * ir::groupsPerRow(f, K);
   auto* vptr = llvm::FixedVectorType::get(ptrTy, 16);
   auto* v16f32 = llvm::FixedVectorType::get(kb.f32(), 16);  // 16 columns' scales (any ISA)
   Value* packed = kb.stackArray(chunkK * kCols * codeBytes, B.getInt8Ty());
   Value* scales = kb.stackArray(chunkK / 16 * kCols);
+  Value* mins = zp ? kb.stackArray(chunkK / 16 * kCols) : nullptr;
   llvm::StructType* argsTy = argsType(kb);
   Value* args = kb.stackArray(1, argsTy);
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, args, static_cast<unsigned>(i)); };
@@ -302,14 +332,18 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
     Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(chunkK)), kb.i(K));
     // Int8: codes + 128, [k / 4][48 columns][4 bytes]; Int16: [k / 2][48 columns][2 int16].
     emitPackChunk(kb, rowPtr, k0, k1, perWord, chunkK, words, codeAt, packed);
-    // The chunk's scales, [group][48 columns].
+    // The chunk's scales (and mins), [group][48 columns].
     Value* g0 = B.CreateSDiv(k0, kb.i(f.group));
     Value* groups = B.CreateSDiv(B.CreateSub(k1, k0), kb.i(f.group));
     kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
-      Value* at = B.CreateAdd(kb.i(scalesAt), B.CreateMul(B.CreateAdd(g0, gi), kb.i(4)));
-      for (int v = 0; v < kCols / 16; ++v) {
-        Value* s = B.CreateMaskedGather(v16f32, B.CreateGEP(B.getInt8Ty(), rowVecs[v], at), llvm::Align(1), all);
-        kb.storeVector(s, scales, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(16 * v)));
+      Value* groupAt = B.CreateMul(B.CreateAdd(g0, gi), kb.i(4));
+      for (auto [array, dst] : {std::pair{scalesAt, scales}, std::pair{minsAt, mins}}) {
+        if (!dst) continue;
+        Value* at = B.CreateAdd(kb.i(array), groupAt);
+        for (int v = 0; v < kCols / 16; ++v) {
+          Value* s = B.CreateMaskedGather(v16f32, B.CreateGEP(B.getInt8Ty(), rowVecs[v], at), llvm::Align(1), all);
+          kb.storeVector(s, dst, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(16 * v)));
+        }
       }
     });
     B.CreateStore(groups, field(6));
@@ -320,6 +354,7 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
       B.CreateStore(kb.gep(r, B.CreateAdd(kb.i(K * codeBytes), B.CreateMul(g0, kb.i(8))), B.getInt8Ty()), field(2));
       B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(5));
     });
+    if (zp) emitZeroPointTerms(kb, K, rec, recBytes, mb, mEnd, g0, groups, mins, sums);
   });
 }
 
