@@ -278,6 +278,10 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     p.key += tilingKey(t, aType);
     const bool int8Decode = tiles.integerDots && ir::isQuantized(s.wType);
     if (int8Decode) p.key += "_i8decode";
+    // Decode's GEMV panels (one row: the int8 dot) may take fewer weight rows than the tiles.
+    xbyak::GemmTiling gemv = t;
+    if (int8Decode) gemv.nr = static_cast<int>(intDotGemvRows(tiles.isa, s.quant, t.nr));
+    if (gemv.nr != t.nr) p.key += "_gemv" + std::to_string(gemv.nr);
     // Prefill (more than one row) on packed panels where they apply.
     const PackedPanels::Kind packedKind = packedPanelsFor(tiles, s.wType, s.quant, s.K);
     requestPackedTiles(p, packedKind, s.quant);
@@ -288,8 +292,8 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const int64_t recordFloats = activationRecordBytes(packedKind, s.quant, s.K) / 4;
     p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats + recordFloats);
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, recordFloats, packedKind, isa = tiles.isa,
-              hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
+    p.emit = [s, segs, t, gemv, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, recordFloats, packedKind,
+              isa = tiles.isa, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
       Value* table = kb.ptr(static_cast<int>(segs.size()) + next);
@@ -305,15 +309,23 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
         emitBf16Rows(kb, x, M, s.K, g, s.gType, rest);
         x = rest;
       }
+      // The products on the file's rows: one row on decode's GEMV panels, more on the tiles'.
+      auto tiled = [&] {
+        auto on = [&](const xbyak::GemmTiling& tiling) {
+          emitTiled(kb, s, tiling, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up);
+        };
+        if (gemv.nr == t.nr) return on(t);
+        emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { on(gemv); }, [&] { on(t); });
+      };
       if (packedKind == PackedPanels::None) {
-        emitTiled(kb, s, t, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up);
+        tiled();
         return kb.finish();
       }
       // Decode (one row) keeps the GEMV on the file's rows, and short bf16 blocks the dot tiles;
       // more rows take the packed panels.
       PackedPanels packed{packedKind, kb.ptr(static_cast<int>(segs.size()) + next + 1)};
       if (recordFloats) packed.records = kb.gep(rest, B.CreateMul(M, kb.i(inputFloats + upFloats)));
-      emitIfElse(kb, B.CreateICmpSLT(M, kb.i(packedPanelsMinRows(packedKind))), [&] { emitTiled(kb, s, t, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up); },
+      emitIfElse(kb, B.CreateICmpSLT(M, kb.i(packedPanelsMinRows(packedKind))), tiled,
                  [&] {
                    if (packed.records) emitActivationRecords(kb, packedKind, s.quant, s.K, aType, x, M, packed.records);
                    emitTiled(kb, s, packedPanelTiling(packedKind, s.K), isa, aType, int8Decode, segs, table, x, out, res, inv, M, up,
