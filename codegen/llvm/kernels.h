@@ -201,7 +201,8 @@ bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
                                            bool int8Decode);
 // Weight rows per panel of decode's GEMV on the int8 dot (a kernel's one-row products) where it
-// differs from the tiles' nr (`tilesNr`): 2 for 4-bit codes on AVX2, see quant_dot.cpp.
+// differs from the tiles' nr (`tilesNr`): 2 for 4-bit codes on AVX2, see quant_dot.cpp. Taken
+// by the matmul kernels (the fused QKV kernel keeps the tiles').
 int64_t intDotGemvRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t tilesNr);
 // At the start of an M block [mb, mEnd) of aType rows A: when it is one row (decode), that row's codes into act.
 void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* A,
