@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <random>
 
 #include "codegen/backend.h"
@@ -16,6 +15,7 @@
 #include "frontend/safetensors.h"
 #include "frontend/weight_store.h"
 #include "ir/graph.h"
+#include "ir/types.h"
 #include "runtime/kv_cache.h"
 #include "tests/test_support.h"
 
@@ -31,20 +31,12 @@ struct Case {
   bool swiglu;
 };
 
-float roundedToBf16(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000u;  // nearest even (finite values)
-  std::memcpy(&v, &bits, 4);
-  return v;
-}
-
 // x rounded as the integer dot rounds it: per group, codes rint(x * 127 / max|x|) times
 // max|x| / 127, in f32 as the kernel computes them (from x rounded to bf16 first where the
 // activations are bf16).
 std::vector<float> roundedAsTheIntDotDoes(std::vector<float> x, int64_t group, ir::DType activations) {
   if (activations == ir::DType::BF16)
-    for (float& v : x) v = roundedToBf16(v);
+    for (float& v : x) v = ir::floatFromBf16(ir::bf16FromFloat(v));
   std::vector<float> out(x.size());
   for (size_t g = 0; g < x.size(); g += static_cast<size_t>(group)) {
     float m = 0;
@@ -107,12 +99,8 @@ TEST(QuantizedGemv, TheIntegerDotIsExactUpToTheActivationRounding) {
     std::vector<uint16_t> bf16(static_cast<size_t>(c.N * c.K));
     std::vector<float> w(bf16.size());
     for (size_t i = 0; i < w.size(); ++i) {
-      const float v = 0.05f * normal(rng) + (c.scheme == QuantScheme::Int4Zp ? 0.02f : 0.0f);  // zero points matter
-      uint32_t bits;
-      std::memcpy(&bits, &v, 4);
-      bf16[i] = static_cast<uint16_t>(bits >> 16);
-      bits = uint32_t(bf16[i]) << 16;
-      std::memcpy(&w[i], &bits, 4);
+      bf16[i] = ir::bf16FromFloat(0.05f * normal(rng) + (c.scheme == QuantScheme::Int4Zp ? 0.02f : 0.0f));  // zero points matter
+      w[i] = ir::floatFromBf16(bf16[i]);
     }
     test::TempDir dir;
     {
