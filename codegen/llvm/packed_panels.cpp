@@ -112,6 +112,13 @@ void transpose16x16(llvm::IRBuilder<>& B, std::vector<Value*>& m) {
   }
 }
 
+// Group g's 8 bytes {f32 scale, 4-byte second field} in the activation record at `record`: they
+// follow the row's K codes of `codeBytes` each.
+Value* groupRecord(KernelBuilder& kb, Value* record, int64_t K, int64_t codeBytes, Value* g) {
+  auto& B = kb.b();
+  return kb.gep(record, B.CreateAdd(kb.i(K * codeBytes), B.CreateMul(g, kb.i(8))), B.getInt8Ty());
+}
+
 }  // namespace
 
 PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K) {
@@ -197,16 +204,16 @@ void emitActivationRecords(KernelBuilder& kb, PackedPanels::Kind kind, const ir:
         Value* at = B.CreateMul(B.CreateAdd(base, kb.i(v * kb.vw())), kb.i(codeBytes));
         B.CreateAlignedStore(B.CreateTrunc(gc.codes[v], vcode), kb.gep(r, at, B.getInt8Ty()), llvm::Align(1));
       }
-      // Int8: the weights enter as code + 128, and -128 x the codes' sum cancels that. Int16
-      // weights are signed: nothing to cancel, but int4zp's zero points (w = scale q + min) add
-      // min x scale x the codes' sum per group: that f32 factor goes here instead, for
+      // The second field. Int8: the weights enter as code + 128, and -128 x the codes' sum (int32)
+      // cancels that. Int16 weights are signed: nothing to cancel (0), but int4zp's zero points
+      // (w = scale q + min) add min x scale x the codes' sum per group: that f32 factor, for
       // emitZeroPointTerms.
-      Value* corr = int16 ? B.getInt32(0) : B.CreateMul(gc.sum, B.getInt32(-128));
-      if (int16 && f.scheme == ir::QuantScheme::Int4Zp)
-        corr = B.CreateBitCast(B.CreateFMul(gc.scale, B.CreateSIToFP(gc.sum, kb.f32())), B.getInt32Ty());
-      Value* at = kb.gep(r, B.CreateAdd(kb.i(K * codeBytes), B.CreateMul(g, kb.i(8))), B.getInt8Ty());
+      Value* second = !int16 ? B.CreateMul(gc.sum, B.getInt32(-128))
+                      : f.scheme == ir::QuantScheme::Int4Zp ? B.CreateFMul(gc.scale, B.CreateSIToFP(gc.sum, kb.f32()))
+                                                            : B.getInt32(0);
+      Value* at = groupRecord(kb, r, K, codeBytes, g);
       B.CreateAlignedStore(gc.scale, at, llvm::Align(4));
-      B.CreateAlignedStore(corr, kb.gep(at, kb.i(4), B.getInt8Ty()), llvm::Align(4));
+      B.CreateAlignedStore(second, kb.gep(at, kb.i(4), B.getInt8Ty()), llvm::Align(4));
     });
   });
 }
@@ -280,8 +287,8 @@ void emitZeroPointTerms(KernelBuilder& kb, int64_t K, Value* rec, int64_t recByt
     Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
     Value* row = B.CreateMul(B.CreateSub(m, mb), kb.i(kCols));
     kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
-      Value* at = B.CreateAdd(kb.i(2 * K + 4), B.CreateMul(B.CreateAdd(g0, gi), kb.i(8)));
-      Value* z = kb.splat(kb.loadScalar(kb.gep(r, at, B.getInt8Ty()), kb.i(0), ir::DType::F32));
+      Value* at = kb.gep(groupRecord(kb, r, K, 2, B.CreateAdd(g0, gi)), kb.i(4), B.getInt8Ty());
+      Value* z = kb.splat(kb.loadScalar(at, kb.i(0), ir::DType::F32));
       for (int64_t c = 0; c < kCols; c += vw) {
         Value* sumAt = B.CreateAdd(row, kb.i(c));
         Value* mn = kb.loadVector(mins, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(c)), ir::DType::F32);
@@ -305,7 +312,7 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   const int rowsPerTile = t.mr;
   static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume);
   const int64_t recBytes = activationRecordBytes(kind, f, K), scalesAt = ir::codeBytes(f, K);
-  const bool int4 = f.scheme != ir::QuantScheme::Int8;
+  const bool nibbles = f.scheme != ir::QuantScheme::Int8;  // int4, int4zp
   const bool zp = f.scheme == ir::QuantScheme::Int4Zp;  // Int16 only (packedPanelsFor)
   const int64_t minsAt = scalesAt + 4 * ir::groupsPerRow(f, K);
   auto* vptr = llvm::FixedVectorType::get(ptrTy, 16);
@@ -324,7 +331,7 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   B.CreateStore(kb.i(recBytes), field(1));
   B.CreateStore(packed, field(3));
   B.CreateStore(scales, field(4));
-  auto codeAt = [&](Value* k) { return int4 ? B.CreateSDiv(k, kb.i(2)) : k; };
+  auto codeAt = [&](Value* k) { return nibbles ? B.CreateSDiv(k, kb.i(2)) : k; };
   auto words = [&](Value* row, Value* k) {
     return int16 ? int16Codes32(kb, f, row, codeAt(k)) : unsignedCodes64(kb, f, row, codeAt(k));
   };
@@ -351,7 +358,7 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
     emitTileCalls(kb, table, args, rowsPerTile, mb, mEnd, [&](Value* m) {
       Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
       B.CreateStore(kb.gep(r, B.CreateMul(k0, kb.i(codeBytes)), B.getInt8Ty()), field(0));
-      B.CreateStore(kb.gep(r, B.CreateAdd(kb.i(K * codeBytes), B.CreateMul(g0, kb.i(8))), B.getInt8Ty()), field(2));
+      B.CreateStore(groupRecord(kb, r, K, codeBytes, g0), field(2));
       B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(5));
     });
     if (zp) emitZeroPointTerms(kb, K, rec, recBytes, mb, mEnd, g0, groups, mins, sums);
