@@ -17,6 +17,15 @@ namespace q3c {
 // (a prefill needs the next-token logits only; a backend may then skip the others' lm_head).
 enum class OutputRows { All, Last };
 
+// The time one kernel took over the runs made while profiling was on (Executable::setProfiling).
+struct KernelTime {
+  std::string kernel;        // readable name, e.g. "matmul_add_q4_9728x2560_int4g32"
+  int64_t calls = 0;         // calls to kernels of that name
+  double seconds = 0;        // wall time of those calls, all threads' parts together
+  double weightBytes = 0;    // weight bytes the calls streamed (weight products; 0 for other kernels)
+  double flops = 0;          // 2 per weight and row of the products (0 for other kernels)
+};
+
 class Executable {
  public:
   virtual ~Executable() = default;
@@ -39,6 +48,11 @@ class Executable {
   // Whether quantized prefill products run on integer tiles (`vpdpbusd`, or AVX2's `vpmaddwd`),
   // which `q3c bench` judges against that instruction's peak instead of the float dot's.
   virtual bool prefillOnIntegerTiles() const { return false; }
+  // Per-kernel wall time (`q3c bench --profile`): on, each run times every kernel call (two
+  // clock reads a call) and adds it to profile(); switching it on clears what was counted.
+  // Backends without kernels count nothing.
+  virtual void setProfiling(bool on) {}
+  virtual std::vector<KernelTime> profile() const { return {}; }
 };
 
 struct BackendOptions {

@@ -78,6 +78,43 @@ TEST(Cli, BenchJsonHasEveryFigureAndItsBound) {
             static_cast<double>(w.totalBytes() - table->bytes + table->bytes / table->shape[0]));
 }
 
+TEST(Cli, BenchProfileTimesEveryKernelCallOfOneMoreRun) {
+  // --profile adds one prefill of -p tokens and -n decode steps with every kernel call timed;
+  // tiny-f32-tied makes 17 calls a step (3 layers x 5 kernels, the embedding and the lm_head).
+  test::RunResult r = runQ3c("bench " + golden("tiny-f32-tied") + " -p 8 -n 3 -r 1 --json --profile");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& p = j.at("profile");
+  int64_t decodeCalls = 0;
+  double decodeSeconds = 0, decodeBytes = 0;
+  for (const auto& k : p.at("decode")) {
+    decodeCalls += k.at("calls").get<int64_t>();
+    decodeSeconds += k.at("seconds").get<double>();
+    decodeBytes += k.at("weight_bytes").get<double>();
+  }
+  EXPECT_EQ(decodeCalls, 3 * 17);
+  EXPECT_GT(decodeSeconds, 0);
+  EXPECT_LE(decodeSeconds, p.at("decode_seconds").get<double>());  // the kernels within the run's wall time
+  // Each step streams every product's weight once: what bench divides by for decode, less the
+  // embedding's row and the norm vectors, which no product reads.
+  WeightStore w = WeightStore::open(golden("tiny-f32-tied"));
+  const TensorView* table = w.find("model.embed_tokens.weight");
+  double vectors = 0;
+  for (const auto& [name, view] : w.tensors())
+    if (view->shape.size() == 1) vectors += static_cast<double>(view->bytes);
+  const double perToken = j.at("weight_bytes_per_token").get<double>();
+  EXPECT_LE(decodeBytes, 3 * perToken);
+  EXPECT_GE(decodeBytes, 3 * (perToken - static_cast<double>(table->bytes / table->shape[0]) - vectors));
+  int64_t prefillCalls = 0;
+  for (const auto& k : p.at("prefill")) prefillCalls += k.at("calls").get<int64_t>();
+  EXPECT_GE(prefillCalls, 17);  // one chunk or more
+  // The table names the same kernels.
+  test::RunResult text = runQ3c("bench " + golden("tiny-f32-tied") + " -p 8 -n 3 -r 1 --profile");
+  ASSERT_EQ(text.exitCode, 0) << text.err;
+  for (const char* line : {"decode profile: 3 tokens", "prefill profile: 8 tokens", "qkv_rope_kv_", "(outside the kernels)"})
+    EXPECT_NE(text.out.find(line), std::string::npos) << line << "\n" << text.out;
+}
+
 TEST(Cli, BenchCountsTheWholeTiedTableThatTheLmHeadReads) {
   // Tied embeddings are one matrix: the embedding reads a row of it, the lm_head all of it, so a
   // decode step reads every byte of the model (an earlier count took the embedding's one row).

@@ -3,6 +3,7 @@
 // shapes the golden files do not have.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 
 #include "codegen/backend.h"
@@ -306,6 +307,51 @@ TEST(LlvmBackend, LayersShareKernelsAndTheDiskCacheSkipsCompilation) {
   // Another ISA is another kernel.
   auto avx2 = llvmBackend("avx2", cache.path().string())->compile(g, m.weights);
   EXPECT_NE(avx2->describe().find("(7 compiled, 0 from cache)"), std::string::npos) << avx2->describe();
+}
+
+TEST(JitBackend, ProfileCountsEveryKernelCallWithItsBytesAndFlops) {
+  // `q3c bench --profile` divides each kernel's weight bytes and FLOPs by its time: both must
+  // count exactly what the calls did. tiny-f32-tied: 17 kernel calls per run (see below), f32
+  // weights, so a product call streams 4 bytes and does 2 FLOPs per weight and row.
+  Model m = Model::load((test::goldenDir() / "tiny-f32-tied").string());
+  ir::Graph g = pipeline(m.graph);
+  auto exe = llvmBackend("native", "", "jit")->compile(g, m.weights);
+  double productWeights = 0;  // elements of the weights the products read
+  for (const ir::Node& n : g.nodes())
+    if (ir::isWeightProduct(n.op)) productWeights += static_cast<double>(g.value(n.operands[1]).type.numel(1, 0));
+  KvCache kv(m.config.numLayers, m.config.numKvHeads, m.config.headDim, 16);
+  const std::vector<int32_t> prompt = {3, 1, 4, 1, 5};
+  exe->run(prompt.data(), 5, kv);  // not profiled
+  EXPECT_TRUE(exe->profile().empty() || exe->profile()[0].calls == 0);
+  for (int64_t T : {5, 1}) {
+    kv.clear();
+    exe->setProfiling(true);  // also clears the last counts
+    exe->run(prompt.data(), T, kv);
+    exe->run(prompt.data(), T, kv);
+    exe->setProfiling(false);
+    exe->run(prompt.data(), T, kv);  // not counted
+    const std::vector<KernelTime> p = exe->profile();
+    int64_t calls = 0;
+    double bytes = 0, flops = 0;
+    std::set<std::string> names;
+    for (const KernelTime& k : p) {
+      calls += k.calls;
+      bytes += k.weightBytes;
+      flops += k.flops;
+      names.insert(k.kernel.substr(0, k.kernel.find('_')));
+      EXPECT_GT(k.seconds, 0) << k.kernel;
+      if (k.kernel.rfind("matmul", 0) == 0 || k.kernel.rfind("qkv", 0) == 0) {
+        EXPECT_GT(k.weightBytes, 0) << k.kernel;
+      } else {
+        EXPECT_EQ(k.weightBytes, 0) << k.kernel;
+      }
+      EXPECT_EQ(k.flops, k.weightBytes / 4 * 2 * static_cast<double>(T)) << k.kernel;
+    }
+    EXPECT_EQ(calls, 2 * 17) << "T=" << T;
+    EXPECT_EQ(bytes, 2 * 4 * productWeights) << "T=" << T;
+    EXPECT_EQ(flops, 2 * 2 * productWeights * static_cast<double>(T)) << "T=" << T;
+    EXPECT_EQ(names, (std::set<std::string>{"embed", "qkv", "flash", "matmul"})) << "T=" << T;
+  }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "codegen/xbyak/peak.h"
 #include "runtime/session.h"
 #include "tools/bench_bounds.h"
+#include "tools/bench_profile.h"
 #include "ir/quant.h"
 #include "tools/commands.h"
 
@@ -47,7 +48,7 @@ void addBenchCommand(CLI::App& app) {
   struct Opts {
     std::string dir;
     int64_t prompt = 512, decode = 64, repeats = 3;
-    bool json = false, lock = false;
+    bool json = false, lock = false, profile = false;
     BackendFlags backend{"jit"};
     PipelineFlags pipeline;
   };
@@ -64,6 +65,9 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_flag("--mlock", o->lock,
                 "lock the weights and buffers in memory, so the kernel cannot reclaim mapped weight pages between "
                 "repeats (this VM reclaims idle memory proactively)");
+  cmd->add_flag("--profile", o->profile,
+                "after the repeats, one more prefill and decode with every kernel call timed: each kernel's share of "
+                "the time, and its GB/s (decode) or GFLOP/s (prefill) beside the bounds");
   o->backend.addOptions(*cmd);
   o->pipeline.addOptions(*cmd);
   cmd->callback([o] {
@@ -171,6 +175,10 @@ void addBenchCommand(CLI::App& app) {
                                 : int8Peak.gflops > 0 ? pre.median * prefillCost.flops / (int8Peak.gflops * 1e9)
                                                       : 0;
 
+    // The profiled run, apart from the timed repeats (timing each call costs a little).
+    KernelProfiles profiles;
+    if (o->profile) profiles = profileRun(session, prompt, o->decode, model.config.vocabSize, *probe);
+
     if (o->json) {
       std::printf(
           "{\"backend\": \"%s\", \"isa\": \"%s\", \"precision\": \"%s\", \"threads\": %d, \"prompt\": %lld, \"decode\": %lld, "
@@ -180,12 +188,12 @@ void addBenchCommand(CLI::App& app) {
           "\"decode_bound_tokens_per_s\": %.3f, \"decode_fraction_of_bound\": %.3f, \"peak_gflops\": %.1f, "
           "\"peak_instruction\": \"%s\", \"prefill_flops_per_token\": %.4g, \"prefill_bound_tokens_per_s\": %.3f, "
           "\"prefill_fraction_of_peak\": %.3f, \"startup_s\": %.3f, \"peak_rss_gb\": %.3f, \"quant\": \"%s\", "
-          "\"weight_bits_per_param\": %.3f, \"int8_peak_gops\": %.1f, \"int8_peak_instruction\": \"%s\", \"prefill_fraction_of_int8_peak\": %.3f}\n",
+          "\"weight_bits_per_param\": %.3f, \"int8_peak_gops\": %.1f, \"int8_peak_instruction\": \"%s\", \"prefill_fraction_of_int8_peak\": %.3f%s}\n",
           o->backend.backend.c_str(), xbyak::isaName(isa), bf16 ? "bf16" : "f32", threads, static_cast<long long>(o->prompt),
           static_cast<long long>(o->decode), static_cast<long long>(o->repeats), pre.median, pre.min, pre.max, dec.median,
           dec.min, dec.max, bw.median, bw.min, bw.max, decodeCost.weightBytes, decodeCost.kvBytes, decodeBound, frac.median,
           peak.gflops, peak.instr, prefillCost.flops, prefillBound, preFrac.median, startupSecs, rss, quant.c_str(),
-          bitsPerWeight, int8Peak.gflops, int8Peak.instr, int8Fraction);
+          bitsPerWeight, int8Peak.gflops, int8Peak.instr, int8Fraction, o->profile ? profilesJson(profiles).c_str() : "");
       return;
     }
     if (std::string d = session.executable().describe(); !d.empty()) std::printf("%s\n", d.c_str());
@@ -207,6 +215,7 @@ void addBenchCommand(CLI::App& app) {
     if (int8Peak.gflops > 0 && !intTiles)  // (with them it is the bound above)
       std::printf("  int dot  %8.0f GOP/s peak of %s (%d threads, after the repeats): prefill at %.0f%% of it\n",
                   int8Peak.gflops, int8Peak.instr, threads, 100 * int8Fraction);
+    if (o->profile) printProfiles(profiles, o->prompt, o->decode, peak, intTiles ? "GOP" : "GFLOP");
   });
 }
 

@@ -44,6 +44,9 @@ struct Step {
   // output (ptrs[1]): for OutputRows::Last it runs on the last input row alone.
   int64_t lastRowInputBytes = 0;
   int decodePartsPerThread = 0;  // KernelPlan::decodePartsPerThread
+  size_t profileSlot = 0;        // its kernel's entry in profile_
+  double weightBytes = 0;        // what one call streams of its weight (products), for the profile
+  double weightParams = 0;       // the weight's elements (products)
 };
 
 // Parts per thread of each decode kernel (see run()). In perf profiles of bf16 decode on the
@@ -106,6 +109,12 @@ class LlvmExecutable : public Executable {
       sharedFloats = std::max(sharedFloats, plan.sharedFloats);
       steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
       steps_.back().decodePartsPerThread = plan.decodePartsPerThread;
+      steps_.back().profileSlot = profileEntry(plan.name);
+      if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) {
+        for (const ConstantPart& p : constants_.at(n.operands[1]).parts)
+          steps_.back().weightBytes += static_cast<double>(p.rows * constants_.rowBytes(n.operands[1]));
+        steps_.back().weightParams = static_cast<double>(g_.value(n.operands[1]).type.numel(1, 0));
+      }
       if (n.op == OpKind::MatMul && n.result == g_.outputs()[0] && plan.args[0].kind == ArgRef::Value &&
           plan.args[1].kind == ArgRef::Value && plan.args[1].value == n.result)
         steps_.back().lastRowInputBytes = g_.value(n.operands[0]).type.numel(1, 0) * 4;
@@ -151,11 +160,19 @@ class LlvmExecutable : public Executable {
         stepT = 1;
         lastOnly = true;
       }
+      const auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       if (s.splits && parts > 1) {
         Call call{&s, stepT, past};
         pool->run(&Call::run, &call, T == 1 && s.decodePartsPerThread > 0 ? pool->size() * s.decodePartsPerThread : parts);
       } else {
         s.fn(s.ptrs.data(), stepT, past, 0, 1);
+      }
+      if (profiling_) {
+        KernelTime& k = profile_[s.profileSlot];
+        k.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        k.calls += 1;
+        k.weightBytes += s.weightBytes;
+        k.flops += 2 * s.weightParams * static_cast<double>(stepT);
       }
     }
     kv.setLength(C);
@@ -176,6 +193,12 @@ class LlvmExecutable : public Executable {
   ir::DType activationPrecision() const override { return activations_; }
   bool prefillOnAmx() const override { return !amxPanelSets_.empty(); }
   bool prefillOnIntegerTiles() const override { return !int8TileSets_.empty() || !int16TileSets_.empty(); }
+  void setProfiling(bool on) override {
+    profiling_ = on;
+    if (!on) return;
+    for (KernelTime& k : profile_) k = KernelTime{k.kernel};
+  }
+  std::vector<KernelTime> profile() const override { return profile_; }
 
  private:
   ir::Graph g_;
@@ -198,6 +221,15 @@ class LlvmExecutable : public Executable {
   int64_t reservedT_ = 0, lastT_ = 0;
   int reservedParts_ = 0;
   std::string summary_;
+  bool profiling_ = false;
+  std::vector<KernelTime> profile_;  // one entry per kernel name, in the order of first use
+
+  size_t profileEntry(const std::string& kernel) {
+    for (size_t i = 0; i < profile_.size(); ++i)
+      if (profile_[i].kernel == kernel) return i;
+    profile_.push_back({kernel});
+    return profile_.size() - 1;
+  }
 
   // The tile set a plan's PackedTiles argument asks for, kept by this executable; its table.
   const void* makePackedTiles(const llvmgen::PackedTileRequest& r) {
