@@ -202,8 +202,12 @@ std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, c
                                            bool int8Decode);
 // Weight rows per panel of decode's GEMV on the int8 dot (a kernel's one-row products) where it
 // differs from the tiles' nr (`tilesNr`): 2 for 4-bit codes on AVX2, see quant_dot.cpp. Taken
-// by the matmul kernels (the fused QKV kernel keeps the tiles').
+// by the matmul kernels and the fused QKV kernel.
 int64_t intDotGemvRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t tilesNr);
+// Whether those panels take their rows spread across the part (the matmuls' output columns, the
+// QKV kernel's head) instead of side by side, so each row streams on its own: AVX2, rows of
+// K elements under 4 KB (quant_dot.cpp).
+bool intDotGemvSpreadsRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t K);
 // At the start of an M block [mb, mEnd) of aType rows A: when it is one row (decode), that row's codes into act.
 void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* A,
                                llvm::Value* mb, llvm::Value* mEnd, const ActivationCodes& act);

@@ -128,12 +128,16 @@ void emitSwigluPanel(KernelBuilder& kb, Value* sums, int64_t ld, Value* inv, Val
 // there would be 3 columns to vectorize over). See codegen/xbyak/tiling.h for the block sizes.
 // With `packed` (see packed_panels.cpp) the products run on packed panels, under
 // t = packedPanelTiling, and SwiGLU applies SiLU·mul per panel (24 columns, AMX 32).
+// With `spread` (decode's GEMV where intDotGemvSpreadsRows) a panel's rows lie `spacing` apart
+// across the part instead of side by side, so that each of them streams on its own; SwiGLU's
+// gate and up rows already do.
 void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType, bool int8Decode,
                const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
-               Value* M, Value* up, const PackedPanels& packed = {}) {
+               Value* M, Value* up, const PackedPanels& packed = {}, bool spread = false) {
   auto& B = kb.b();
   const bool swiglu = s.op == OpKind::MatMulSwiglu;
   const int64_t cols = swiglu ? s.N / 2 : s.N, panel = swiglu ? t.nr / 2 : t.nr;
+  const bool spreadRows = spread && !swiglu && panel > 1 && packed.kind == PackedPanels::None;
   Value* rowPtrs = kb.stackArray(t.nr, B.getPtrTy());
   const bool quantized = ir::isQuantized(s.wType);
   // Quantized: the rows' own pointers go here, rowPtrs to their dequantized chunk.
@@ -143,12 +147,18 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   auto [lo, hi] = kb.partRange(cols, panel);
   const std::optional<ActivationCodes> act =
       packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode);
+  auto ceilDiv = [&](Value* a, int64_t b) { return B.CreateSDiv(B.CreateAdd(a, kb.i(b - 1)), kb.i(b)); };
+  Value* spacing = spreadRows ? ceilDiv(B.CreateSub(hi, lo), panel) : kb.i(1);
+  // Output column of row r of the panel at n.
+  auto column = [&](Value* n, Value* r) { return B.CreateAdd(n, B.CreateMul(r, spacing)); };
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
     if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, A, mb, mEnd, *act);
-    kb.loop(lo, hi, panel, [&](Value* n) {
-      Value* nOut = kb.smin(kb.i(panel), B.CreateSub(hi, n));
+    kb.loop(lo, spreadRows ? B.CreateAdd(lo, spacing) : hi, spreadRows ? 1 : panel, [&](Value* n) {
+      // The panel's rows that lie in the part (spread: those with n + r·spacing < hi).
+      Value* left = B.CreateSub(hi, n);
+      Value* nOut = kb.smin(kb.i(panel), spreadRows ? B.CreateSDiv(B.CreateAdd(left, B.CreateSub(spacing, kb.i(1))), spacing) : left);
       kb.loop(kb.i(0), nOut, 1, [&](Value* r) {
-        Value* row = B.CreateAdd(n, r);
+        Value* row = column(n, r);
         B.CreateStore(emitRowPointer(kb, segs, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
         if (swiglu)
           B.CreateStore(emitRowPointer(kb, segs, B.CreateAdd(row, kb.i(cols)), s.rowBytes),
@@ -159,7 +169,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
         emitPackedPanelProducts(kb, packed, s.quant, s.K, A, mb, mEnd, nr, qRows, sums);
       } else if (quantized) {
         emitQuantizedProducts(kb, s.quant, s.K, t, aType, table, scratch, A, mb, mEnd, nr, qRows, rowPtrs, sums,
-                              act ? &*act : nullptr, panel);
+                              act ? &*act : nullptr, spreadRows ? 1 : panel);
       } else {
         emitPanelProducts(kb, t, aType, s.wType, s.K, table, scratch, A, mb, mEnd, nr, rowPtrs, sums);
       }
@@ -171,7 +181,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
         Value* scale = inv ? kb.loadScalar(inv, row, ir::DType::F32) : nullptr;
         Value* base = B.CreateMul(B.CreateSub(row, mb), kb.i(t.nr));
         kb.loop(kb.i(0), nOut, 1, [&](Value* j) {
-          Value* at = B.CreateAdd(B.CreateMul(row, kb.i(cols)), B.CreateAdd(n, j));
+          Value* at = B.CreateAdd(B.CreateMul(row, kb.i(cols)), column(n, j));
           Value* v = kb.loadScalar(sums, B.CreateAdd(base, j), ir::DType::F32);
           if (scale) v = B.CreateFMul(v, scale);
           if (s.op == OpKind::MatMulAdd) v = B.CreateFAdd(v, kb.loadScalar(res, at, ir::DType::F32));
@@ -282,6 +292,8 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     xbyak::GemmTiling gemv = t;
     if (int8Decode) gemv.nr = static_cast<int>(intDotGemvRows(tiles.isa, s.quant, t.nr));
     if (gemv.nr != t.nr) p.key += "_gemv" + std::to_string(gemv.nr);
+    const bool spread = int8Decode && intDotGemvSpreadsRows(tiles.isa, s.quant, s.K);
+    if (spread) p.key += "_spread";
     // Prefill (more than one row) on packed panels where they apply.
     const PackedPanels::Kind packedKind = packedPanelsFor(tiles, s.wType, s.quant, s.K);
     requestPackedTiles(p, packedKind, s.quant);
@@ -292,7 +304,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const int64_t recordFloats = activationRecordBytes(packedKind, s.quant, s.K) / 4;
     p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats + recordFloats);
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, gemv, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, recordFloats, packedKind,
+    p.emit = [s, segs, t, gemv, spread, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, recordFloats, packedKind,
               isa = tiles.isa, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
@@ -311,11 +323,11 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       }
       // The products on the file's rows: one row on decode's GEMV panels, more on the tiles'.
       auto tiled = [&] {
-        auto on = [&](const xbyak::GemmTiling& tiling) {
-          emitTiled(kb, s, tiling, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up);
+        auto on = [&](const xbyak::GemmTiling& tiling, bool spreadRows) {
+          emitTiled(kb, s, tiling, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up, {}, spreadRows);
         };
-        if (gemv.nr == t.nr) return on(t);
-        emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { on(gemv); }, [&] { on(t); });
+        if (gemv.nr == t.nr && !spread) return on(t, false);
+        emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { on(gemv, spread); }, [&] { on(t, false); });
       };
       if (packedKind == PackedPanels::None) {
         tiled();

@@ -93,7 +93,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   p.scratchFloatsPerToken = 1 + inputFloats + s.D;
   p.splits = true;  // parts take disjoint heads (q, k and v heads counted together)
   if (ir::isQuantized(s.wType)) p.decodePartsPerThread = 1;  // as planMatMul's
-  xbyak::GemmTiling t{};
+  xbyak::GemmTiling t{}, gemv{};
+  bool spread = false;  // decode's GEMV panels take rows D / nr apart in the head (see matmul_kernels.cpp)
   if (tiled) {
     t = tilingFor(tiles, s.K, s.wType);
     p.tiles = TileRequest{tiles.activations, panelType(tiles, s.wType)};
@@ -102,6 +103,12 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     p.args.push_back({ArgRef::Tiles});
     p.key += tilingKey(t, tiles.activations);
     if (tiles.integerDots && ir::isQuantized(s.wType)) p.key += "_i8decode";
+    // Decode's GEMV panels may take fewer weight rows than the tiles (as planMatMul's).
+    gemv = t;
+    if (tiles.integerDots && ir::isQuantized(s.wType)) gemv.nr = static_cast<int>(intDotGemvRows(tiles.isa, s.quant, t.nr));
+    if (gemv.nr != t.nr) p.key += "_gemv" + std::to_string(gemv.nr);
+    spread = tiles.integerDots && ir::isQuantized(s.wType) && intDotGemvSpreadsRows(tiles.isa, s.quant, s.K) && s.D % gemv.nr == 0;
+    if (spread) p.key += "_spread";
   }
   // Prefill on packed panels where they apply (see matmul_kernels.cpp); activation records in scratch.
   const PackedPanels::Kind packedKind = tiled ? packedPanelsFor(tiles, s.wType, s.quant, s.K) : PackedPanels::None;
@@ -109,7 +116,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   requestPackedTiles(p, packedKind, s.quant);
   p.scratchFloatsPerToken += activationRecordBytes(packedKind, s.quant, s.K) / 4;
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
-  p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, inputFloats, packedKind, tableArg,
+  p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, gemvTiling = gemv, spread, inputFloats, packedKind, tableArg,
             aType = tiles.activations, int8Decode = tiles.integerDots, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
@@ -143,8 +150,9 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     };
     if (tiled) {
       // The tiled products under tiling tt with the tiles `table` points to; with `packed` (see
-      // packed_panels.cpp) on packed panels.
-      auto tiledBody = [&](const xbyak::GemmTiling& tt, Value* table, const PackedPanels& packed) {
+      // packed_panels.cpp) on packed panels; with `spreadRows` a panel's rows D / nr apart.
+      auto tiledBody = [&](const xbyak::GemmTiling& tt, Value* table, const PackedPanels& packed, bool spreadRows = false) {
+        const int64_t spacing = spreadRows ? s.D / tt.nr : 1;
         // Blocks of mBlock tokens; per head, panels of nr of its D weight rows, each tile's sums
         // into the block's head rows; then every token's head is normalized, rotated and stored.
         Value* heads = kb.stackArray(tt.mBlock * s.D);
@@ -159,27 +167,29 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
           if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, input, mb, mEnd, *act);
           // Head h (global number) into heads[m - mb][0 .. D).
           auto products = [&](Value* h) {
-            kb.loop(kb.i(0), kb.i(s.D), tt.nr, [&](Value* d) {
-              Value* nr = kb.smin(kb.i(tt.nr), B.CreateSub(kb.i(s.D), d));
+            // Row r of the panel at d is the head's row d + r * spacing.
+            auto headRowOf = [&](Value* d, Value* r) { return B.CreateAdd(d, B.CreateMul(r, kb.i(spacing))); };
+            kb.loop(kb.i(0), kb.i(spreadRows ? spacing : s.D), spreadRows ? 1 : tt.nr, [&](Value* d) {
+              Value* nr = spreadRows ? kb.i(tt.nr) : kb.smin(kb.i(tt.nr), B.CreateSub(kb.i(s.D), d));
               kb.loop(kb.i(0), nr, 1, [&](Value* r) {
-                Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), B.CreateAdd(d, r));
+                Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), headRowOf(d, r));
                 B.CreateStore(emitRowPointer(kb, ranges, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
               });
               if (packed.kind != PackedPanels::None) {
                 emitPackedPanelProducts(kb, packed, s.quant, s.K, input, mb, mEnd, nr, qRows, sums);
               } else if (quantized) {
                 emitQuantizedProducts(kb, s.quant, s.K, tt, aType, table, tileScratchArea, input, mb, mEnd, nr, qRows, rowPtrs,
-                                      sums, act ? &*act : nullptr);
+                                      sums, act ? &*act : nullptr, spreadRows ? 1 : 0);
               } else {
                 emitPanelProducts(kb, tt, aType, s.wType, s.K, table, tileScratchArea, input, mb, mEnd, nr, rowPtrs, sums);
               }
               kb.loop(mb, mEnd, 1, [&](Value* m) {
                 Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
                 Value* src = B.CreateMul(B.CreateSub(m, mb), kb.i(tt.nr));
-                Value* dst = B.CreateAdd(B.CreateMul(B.CreateSub(m, mb), kb.i(s.D)), d);
+                Value* dst = B.CreateMul(B.CreateSub(m, mb), kb.i(s.D));
                 kb.loop(kb.i(0), nr, 1, [&](Value* j) {
                   Value* v = kb.loadScalar(sums, B.CreateAdd(src, j), ir::DType::F32);
-                  kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, j));
+                  kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, headRowOf(d, j)));
                 });
               });
             });
@@ -217,14 +227,20 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
         });
       };
       Value* table = kb.ptr(tableArg);
+      // Without packed panels: one token on the GEMV panels, more on the tiles.
+      auto unpacked = [&] {
+        if (gemvTiling.nr == dotTiling.nr && !spread) return tiledBody(dotTiling, table, {});
+        emitIfElse(kb, B.CreateICmpEQ(T, kb.i(1)), [&] { tiledBody(gemvTiling, table, {}, spread); },
+                   [&] { tiledBody(dotTiling, table, {}); });
+      };
       if (packedKind == PackedPanels::None) {
-        tiledBody(dotTiling, table, {});
+        unpacked();
       } else {
         // Decode (one token) keeps the GEMV, and short bf16 blocks the dot tiles; more tokens
         // take the packed panels.
         PackedPanels packed{packedKind, kb.ptr(tableArg + 1)};
         if (activationRecordBytes(packedKind, s.quant, s.K)) packed.records = kb.gep(sinT, B.CreateMul(T, kb.i(half)));
-        emitIfElse(kb, B.CreateICmpSLT(T, kb.i(packedPanelsMinRows(packedKind))), [&] { tiledBody(dotTiling, table, {}); },
+        emitIfElse(kb, B.CreateICmpSLT(T, kb.i(packedPanelsMinRows(packedKind))), unpacked,
                    [&] {
                      if (packed.records) emitActivationRecords(kb, packedKind, s.quant, s.K, aType, input, T, packed.records);
                      tiledBody(packedPanelTiling(packedKind, s.K), table, packed);

@@ -145,6 +145,19 @@ int64_t intDotGemvRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t tilesNr
   return isa == xbyak::Isa::Avx2 && f.scheme != ir::QuantScheme::Int8 ? 2 : tilesNr;
 }
 
+// Side by side, a panel's short rows streamed slowly on AVX2: in one process, alternating 20
+// times, the 4B layer's 2560->6144 product read 1.23x (int4/g32), 1.14x (int4zp/g32),
+// 1.11-1.18x (int8) as fast with the rows spread across the part (each row of a panel then
+// continues its own sequential stream, as SwiGLU's gate and up rows always did); 4096->2560
+// 1.04-1.05x for int4 (2.5 KB rows) but 0.93-1.07x for int8 (4.1 KB), 9728->2560 0.96-1.06x.
+// In the model's per-kernel profile the fused QKV kernel went from 0.74-0.77 to 0.92-0.97 of
+// SwiGLU's GB/s (int4), the int8 lm_head from 0.90-0.95 to 1.01-1.13. Hence rows under 4 KB.
+// Why adjacent short rows stream slower is not established (the hardware prefetcher is the
+// likely party). Not measured on AVX-512, which keeps them side by side.
+bool intDotGemvSpreadsRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t K) {
+  return isa == xbyak::Isa::Avx2 && ir::quantRowBytes(f, K) < 4096;
+}
+
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K) {
   const bool groupFits = f.group >= kChunk ? f.group % kChunk == 0 : kChunk % f.group == 0;
   return K % kChunk == 0 && f.group % 16 == 0 && groupFits;
