@@ -24,6 +24,10 @@ struct KernelTime {
   double seconds = 0;        // wall time of those calls, all threads' parts together
   double weightBytes = 0;    // weight bytes the calls streamed (weight products; 0 for other kernels)
   double flops = 0;          // 2 per weight and row of the products (0 for other kernels)
+  // The threads' time in the calls' parts, and what they had (wall time x pool threads): their
+  // ratio is how busy the threads kept; the rest is waiting for the slowest part, dispatch, or
+  // a kernel that runs on one thread.
+  double busySeconds = 0, threadSeconds = 0;
 };
 
 class Executable {
@@ -48,8 +52,8 @@ class Executable {
   // Whether quantized prefill products run on integer tiles (`vpdpbusd`, or AVX2's `vpmaddwd`),
   // which `q3c bench` judges against that instruction's peak instead of the float dot's.
   virtual bool prefillOnIntegerTiles() const { return false; }
-  // Per-kernel wall time (`q3c bench --profile`): on, each run times every kernel call (two
-  // clock reads a call) and adds it to profile(); switching it on clears what was counted.
+  // Per-kernel wall time (`q3c bench --profile`): on, each run times every kernel call and its
+  // parts (two clock reads each) and adds them to profile(); switching it on clears the counts.
   // Backends without kernels count nothing.
   virtual void setProfiling(bool on) {}
   virtual std::vector<KernelTime> profile() const { return {}; }

@@ -88,6 +88,7 @@ TEST(Cli, BenchProfileTimesEveryKernelCallOfOneMoreRun) {
   int64_t decodeCalls = 0;
   double decodeSeconds = 0, decodeBytes = 0;
   for (const auto& k : p.at("decode")) {
+    EXPECT_LE(k.at("busy_seconds").get<double>(), k.at("thread_seconds").get<double>());
     decodeCalls += k.at("calls").get<int64_t>();
     decodeSeconds += k.at("seconds").get<double>();
     decodeBytes += k.at("weight_bytes").get<double>();

@@ -352,6 +352,19 @@ TEST(JitBackend, ProfileCountsEveryKernelCallWithItsBytesAndFlops) {
     EXPECT_EQ(flops, 2 * 2 * productWeights * static_cast<double>(T)) << "T=" << T;
     EXPECT_EQ(names, (std::set<std::string>{"embed", "qkv", "flash", "matmul"})) << "T=" << T;
   }
+  // On a pool: the threads' time is the wall time times the threads, and their busy time (the
+  // parts' times added) lies within it.
+  ThreadPool pool(2);
+  kv.clear();
+  exe->setProfiling(true);
+  exe->run(prompt.data(), 5, kv, &pool);
+  exe->run(prompt.data(), 1, kv, &pool);
+  exe->setProfiling(false);
+  for (const KernelTime& k : exe->profile()) {
+    EXPECT_EQ(k.threadSeconds, 2 * k.seconds) << k.kernel;
+    EXPECT_GT(k.busySeconds, 0) << k.kernel;
+    EXPECT_LE(k.busySeconds, k.threadSeconds) << k.kernel;
+  }
 }
 
 }  // namespace

@@ -15,6 +15,9 @@ std::vector<KernelTime> longestFirst(std::vector<KernelTime> v) {
   return v;
 }
 
+// How busy the kernel kept the pool's threads (see KernelTime).
+double busyPercent(const KernelTime& k) { return k.threadSeconds > 0 ? 100 * k.busySeconds / k.threadSeconds : 0; }
+
 double kernelSeconds(const std::vector<KernelTime>& v) {
   double s = 0;
   for (const KernelTime& k : v) s += k.seconds;
@@ -53,10 +56,10 @@ void printProfiles(const KernelProfiles& p, int64_t promptTokens, int64_t decode
   const double tokens = static_cast<double>(decodeTokens);
   std::printf("\ndecode profile: %lld tokens in %.3f s (one more run, every kernel call timed); read bandwidth %.1f GB/s around it\n",
               static_cast<long long>(decodeTokens), p.decodeSeconds, p.bandwidthGbS);
-  std::printf("  %-46s %9s %10s %7s %10s %8s %9s\n", "kernel", "calls/tok", "ms/tok", "share", "MB/tok", "GB/s", "of bw");
+  std::printf("  %-46s %9s %10s %7s %6s %10s %8s %9s\n", "kernel", "calls/tok", "ms/tok", "share", "busy", "MB/tok", "GB/s", "of bw");
   for (const KernelTime& k : p.decode) {
-    std::printf("  %-46s %9.0f %10.3f %6.1f%%", k.kernel.c_str(), k.calls / tokens, k.seconds * 1e3 / tokens,
-                100 * k.seconds / p.decodeSeconds);
+    std::printf("  %-46s %9.0f %10.3f %6.1f%% %5.0f%%", k.kernel.c_str(), k.calls / tokens, k.seconds * 1e3 / tokens,
+                100 * k.seconds / p.decodeSeconds, busyPercent(k));
     if (k.weightBytes > 0) {
       const double gbs = k.weightBytes / k.seconds * 1e-9;
       std::printf(" %10.1f %8.1f %8.0f%%", k.weightBytes / tokens * 1e-6, gbs, 100 * gbs / p.bandwidthGbS);
@@ -68,10 +71,11 @@ void printProfiles(const KernelProfiles& p, int64_t promptTokens, int64_t decode
 
   std::printf("\nprefill profile: %lld tokens in %.3f s; products against the %.0f %s/s peak of %s\n",
               static_cast<long long>(promptTokens), p.prefillSeconds, peak.gflops, unit, peak.instr);
-  std::printf("  %-46s %9s %10s %7s %10s %9s\n", "kernel", "calls", "ms", "share", (std::string(unit) + "/s").c_str(), "of peak");
+  std::printf("  %-46s %9s %10s %7s %6s %10s %9s\n", "kernel", "calls", "ms", "share", "busy", (std::string(unit) + "/s").c_str(),
+              "of peak");
   for (const KernelTime& k : p.prefill) {
-    std::printf("  %-46s %9lld %10.3f %6.1f%%", k.kernel.c_str(), static_cast<long long>(k.calls), k.seconds * 1e3,
-                100 * k.seconds / p.prefillSeconds);
+    std::printf("  %-46s %9lld %10.3f %6.1f%% %5.0f%%", k.kernel.c_str(), static_cast<long long>(k.calls), k.seconds * 1e3,
+                100 * k.seconds / p.prefillSeconds, busyPercent(k));
     if (k.flops > 0) {
       const double gflops = k.flops / k.seconds * 1e-9;
       std::printf(" %10.1f %8.0f%%", gflops, peak.gflops > 0 ? 100 * gflops / peak.gflops : 0.0);
@@ -87,8 +91,11 @@ std::string profilesJson(const KernelProfiles& p) {
     std::string s = "[";
     for (const KernelTime& k : v) {
       char buf[512];
-      std::snprintf(buf, sizeof buf, "%s{\"kernel\": \"%s\", \"calls\": %lld, \"seconds\": %.6f, \"weight_bytes\": %.0f, \"flops\": %.0f}",
-                    s.size() > 1 ? ", " : "", k.kernel.c_str(), static_cast<long long>(k.calls), k.seconds, k.weightBytes, k.flops);
+      std::snprintf(buf, sizeof buf,
+                    "%s{\"kernel\": \"%s\", \"calls\": %lld, \"seconds\": %.6f, \"weight_bytes\": %.0f, \"flops\": %.0f, "
+                    "\"busy_seconds\": %.6f, \"thread_seconds\": %.6f}",
+                    s.size() > 1 ? ", " : "", k.kernel.c_str(), static_cast<long long>(k.calls), k.seconds, k.weightBytes, k.flops,
+                    k.busySeconds, k.threadSeconds);
       s += buf;
     }
     return s + "]";

@@ -60,9 +60,12 @@ constexpr int kDecodePartsPerThread = 4;
 struct Call {
   const Step* step;
   int64_t T, past;
+  double* partSeconds = nullptr;  // when profiling: each part's time, by part
   static void run(void* self, int part, int parts) {
     const Call& c = *static_cast<const Call*>(self);
+    const auto start = c.partSeconds ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     c.step->fn(const_cast<void**>(c.step->ptrs.data()), c.T, c.past, part, parts);
+    if (c.partSeconds) c.partSeconds[part] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 };
 
@@ -161,15 +164,24 @@ class LlvmExecutable : public Executable {
         lastOnly = true;
       }
       const auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      int stepParts = 1;
       if (s.splits && parts > 1) {
-        Call call{&s, stepT, past};
-        pool->run(&Call::run, &call, T == 1 && s.decodePartsPerThread > 0 ? pool->size() * s.decodePartsPerThread : parts);
+        stepParts = T == 1 && s.decodePartsPerThread > 0 ? pool->size() * s.decodePartsPerThread : parts;
+        if (profiling_) partSeconds_.assign(static_cast<size_t>(stepParts), 0.0);  // allocates only while profiling
+        Call call{&s, stepT, past, profiling_ ? partSeconds_.data() : nullptr};
+        pool->run(&Call::run, &call, stepParts);
       } else {
         s.fn(s.ptrs.data(), stepT, past, 0, 1);
       }
       if (profiling_) {
         KernelTime& k = profile_[s.profileSlot];
-        k.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        k.seconds += wall;
+        k.threadSeconds += wall * (pool ? pool->size() : 1);
+        if (stepParts > 1)
+          for (double p : partSeconds_) k.busySeconds += p;
+        else
+          k.busySeconds += wall;
         k.calls += 1;
         k.weightBytes += s.weightBytes;
         k.flops += 2 * s.weightParams * static_cast<double>(stepT);
@@ -223,6 +235,7 @@ class LlvmExecutable : public Executable {
   std::string summary_;
   bool profiling_ = false;
   std::vector<KernelTime> profile_;  // one entry per kernel name, in the order of first use
+  std::vector<double> partSeconds_;  // the current call's parts (profiling)
 
   size_t profileEntry(const std::string& kernel) {
     for (size_t i = 0; i < profile_.size(); ++i)
