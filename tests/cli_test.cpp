@@ -21,6 +21,14 @@ using test::runQ3c;
 
 std::string golden(const std::string& model) { return (test::goldenDir() / model).string(); }
 
+// Bytes of the model's tensors of `rank` dimensions (2: the matrices, 1: the norm vectors).
+double tensorBytesOfRank(const WeightStore& w, size_t rank) {
+  double bytes = 0;
+  for (const auto& [name, view] : w.tensors())
+    if (view->shape.size() == rank) bytes += static_cast<double>(view->bytes);
+  return bytes;
+}
+
 std::string idsOf(const std::string& model, const std::string& key) {
   WeightStore ref = WeightStore::open(golden(model) + "/reference.safetensors");
   std::string s;
@@ -100,9 +108,7 @@ TEST(Cli, BenchProfileTimesEveryKernelCallOfOneMoreRun) {
   // embedding's row and the norm vectors, which no product reads.
   WeightStore w = WeightStore::open(golden("tiny-f32-tied"));
   const TensorView* table = w.find("model.embed_tokens.weight");
-  double vectors = 0;
-  for (const auto& [name, view] : w.tensors())
-    if (view->shape.size() == 1) vectors += static_cast<double>(view->bytes);
+  const double vectors = tensorBytesOfRank(w, 1);
   const double perToken = j.at("weight_bytes_per_token").get<double>();
   EXPECT_LE(decodeBytes, 3 * perToken);
   EXPECT_GE(decodeBytes, 3 * (perToken - static_cast<double>(table->bytes / table->shape[0]) - vectors));
@@ -128,9 +134,7 @@ TEST(Cli, BenchCountsTheWholeTiedTableThatTheLmHeadReads) {
   // the unscaled table while the lm_head reads a copy scaled by the final norm.
   WeightStore w = WeightStore::open(golden("tiny-f32-tied"));
   const TensorView* table = w.find("model.embed_tokens.weight");
-  double matrices = 0;
-  for (const auto& [name, view] : w.tensors())
-    if (view->shape.size() == 2) matrices += static_cast<double>(view->bytes);
+  const double matrices = tensorBytesOfRank(w, 2);
   const double read = j.at("weight_bytes_per_token").get<double>();
   EXPECT_GE(read, matrices);
   EXPECT_LE(read, static_cast<double>(w.totalBytes() + table->bytes / table->shape[0]));
