@@ -211,10 +211,9 @@ void emitDecode(KernelBuilder& kb, const xbyak::GemmTiling& t, const TileScratch
   const int64_t G = H / KV, vw = kb.vw(), stateFloats = H * (D + 2);
   const BlockState st = blockState(kb, t, D);
   Value* merged = kb.stackArray(D);
-  auto ceilDiv = [&](Value* a, Value* b) { return B.CreateSDiv(B.CreateAdd(a, B.CreateSub(b, kb.i(1))), b); };
   Value* L = B.CreateAdd(kb.past(), kb.i(1));
-  Value* segLen = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, kb.i(kMinSegment), ceilDiv(L, kb.i(kMaxSegments)));
-  Value* segs = ceilDiv(L, segLen);
+  Value* segLen = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, kb.i(kMinSegment), kb.ceilDiv(L, kb.i(kMaxSegments)));
+  Value* segs = kb.ceilDiv(L, segLen);
   Value* several = B.CreateICmpSGT(segs, kb.i(1));
   Value* partials = kb.gep(shared, kb.i(kSharedHeaderFloats));
   Value* items = B.CreateMul(segs, kb.i(KV));

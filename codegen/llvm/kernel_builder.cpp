@@ -163,6 +163,8 @@ void KernelBuilder::prefetch(Value* address, int locality) {
 
 Value* KernelBuilder::smin(Value* a, Value* b) { return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); }
 
+Value* KernelBuilder::ceilDiv(Value* a, Value* b) { return b_.CreateSDiv(b_.CreateAdd(a, b_.CreateSub(b, i(1))), b); }
+
 Value* KernelBuilder::fma(Value* a, Value* b, Value* c) {
   return b_.CreateIntrinsic(llvm::Intrinsic::fma, {a->getType()}, {a, b, c});
 }

@@ -65,6 +65,7 @@ class KernelBuilder {
   // faults, so addresses past the data need no check.
   void prefetch(llvm::Value* address, int locality = 3);
   llvm::Value* smin(llvm::Value* a, llvm::Value* b);  // signed minimum of two i64
+  llvm::Value* ceilDiv(llvm::Value* a, llvm::Value* b);  // ceil(a / b) of two i64, a >= 0, b > 0
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* c);  // a*b+c, vector or scalar
   llvm::Value* expf(llvm::Value* x);  // scalar
   // exp of a scalar or of every lane of a vw-vector, inline (no libm call): 2^n times a

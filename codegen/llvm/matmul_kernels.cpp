@@ -147,8 +147,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   auto [lo, hi] = kb.partRange(cols, panel);
   const std::optional<ActivationCodes> act =
       packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode);
-  auto ceilDiv = [&](Value* a, int64_t b) { return B.CreateSDiv(B.CreateAdd(a, kb.i(b - 1)), kb.i(b)); };
-  Value* spacing = spreadRows ? ceilDiv(B.CreateSub(hi, lo), panel) : kb.i(1);
+  Value* spacing = spreadRows ? kb.ceilDiv(B.CreateSub(hi, lo), kb.i(panel)) : kb.i(1);
   // Output column of row r of the panel at n.
   auto column = [&](Value* n, Value* r) { return B.CreateAdd(n, B.CreateMul(r, spacing)); };
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
@@ -156,7 +155,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
     kb.loop(lo, spreadRows ? B.CreateAdd(lo, spacing) : hi, spreadRows ? 1 : panel, [&](Value* n) {
       // The panel's rows that lie in the part (spread: those with n + r·spacing < hi).
       Value* left = B.CreateSub(hi, n);
-      Value* nOut = kb.smin(kb.i(panel), spreadRows ? B.CreateSDiv(B.CreateAdd(left, B.CreateSub(spacing, kb.i(1))), spacing) : left);
+      Value* nOut = kb.smin(kb.i(panel), spreadRows ? kb.ceilDiv(left, spacing) : left);
       kb.loop(kb.i(0), nOut, 1, [&](Value* r) {
         Value* row = column(n, r);
         B.CreateStore(emitRowPointer(kb, segs, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));

@@ -71,9 +71,8 @@ void emitIfElse(KernelBuilder& kb, Value* cond, const std::function<void()>& the
 
 void emitMBlocks(KernelBuilder& kb, const xbyak::GemmTiling& t, Value* M, const std::function<void(Value*, Value*)>& body) {
   auto& B = kb.b();
-  auto ceilDiv = [&](Value* a, Value* b) { return B.CreateSDiv(B.CreateAdd(a, B.CreateSub(b, kb.i(1))), b); };
-  Value* blocks = ceilDiv(M, kb.i(t.mBlock));
-  Value* step = B.CreateMul(ceilDiv(ceilDiv(M, blocks), kb.i(t.mr)), kb.i(t.mr));
+  Value* blocks = kb.ceilDiv(M, kb.i(t.mBlock));
+  Value* step = B.CreateMul(kb.ceilDiv(kb.ceilDiv(M, blocks), kb.i(t.mr)), kb.i(t.mr));
   kb.loop(kb.i(0), blocks, 1, [&](Value* b) {
     Value* mb = B.CreateMul(b, step);
     body(mb, kb.smin(B.CreateAdd(mb, step), M));
