@@ -200,14 +200,20 @@ bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
 // intDotSupports).
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
                                            bool int8Decode);
-// Weight rows per panel of decode's GEMV on the int8 dot (a kernel's one-row products) where it
-// differs from the tiles' nr (`tilesNr`): 2 for 4-bit codes on AVX2, see quant_dot.cpp. Taken
-// by the matmul kernels and the fused QKV kernel.
-int64_t intDotGemvRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t tilesNr);
-// Whether those panels take their rows spread across the part (the matmuls' output columns, the
-// QKV kernel's head) instead of side by side, so each row streams on its own: AVX2, rows of
-// K elements under 4 KB (quant_dot.cpp).
-bool intDotGemvSpreadsRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t K);
+// Decode's GEMV panels (a product's one-row calls on the int8 dot), for the matmul kernels and
+// the fused QKV kernel: the tiling, whose nr may differ from the tiles' (2 rows for 4-bit codes
+// on AVX2), and whether a panel's rows are spread across the part (the matmuls' output columns,
+// the QKV kernel's head) instead of side by side, so each row streams on its own (AVX2, rows
+// under 4 KB); see quant_dot.cpp. keySuffix names both in the kernel's cache key.
+struct GemvPanels {
+  xbyak::GemmTiling tiling;
+  bool spread = false;
+  std::string keySuffix;
+};
+// For a product of K-element rows of wType (format f) under the tiles' tiling t. `spreadUnit`:
+// rows spread only where it is a whole number of panels (the QKV kernel's head size; 0: any).
+GemvPanels intDotGemvPanels(const TileOptions& tiles, ir::DType wType, const ir::QuantFormat& f, int64_t K,
+                            const xbyak::GemmTiling& t, int64_t spreadUnit = 0);
 // At the start of an M block [mb, mEnd) of aType rows A: when it is one row (decode), that row's codes into act.
 void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* A,
                                llvm::Value* mb, llvm::Value* mEnd, const ActivationCodes& act);

@@ -128,7 +128,7 @@ void emitSwigluPanel(KernelBuilder& kb, Value* sums, int64_t ld, Value* inv, Val
 // there would be 3 columns to vectorize over). See codegen/xbyak/tiling.h for the block sizes.
 // With `packed` (see packed_panels.cpp) the products run on packed panels, under
 // t = packedPanelTiling, and SwiGLU applies SiLU·mul per panel (24 columns, AMX 32).
-// With `spread` (decode's GEMV where intDotGemvSpreadsRows) a panel's rows lie `spacing` apart
+// With `spread` (decode's GEMV where GemvPanels::spread) a panel's rows lie `spacing` apart
 // across the part instead of side by side, so that each of them streams on its own; SwiGLU's
 // gate and up rows already do.
 void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType, bool int8Decode,
@@ -288,11 +288,8 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const bool int8Decode = tiles.integerDots && ir::isQuantized(s.wType);
     if (int8Decode) p.key += "_i8decode";
     // Decode's GEMV panels (one row: the int8 dot) may take fewer weight rows than the tiles.
-    xbyak::GemmTiling gemv = t;
-    if (int8Decode) gemv.nr = static_cast<int>(intDotGemvRows(tiles.isa, s.quant, t.nr));
-    if (gemv.nr != t.nr) p.key += "_gemv" + std::to_string(gemv.nr);
-    const bool spread = int8Decode && intDotGemvSpreadsRows(tiles.isa, s.quant, s.K);
-    if (spread) p.key += "_spread";
+    const GemvPanels gemv = intDotGemvPanels(tiles, s.wType, s.quant, s.K, t);
+    p.key += gemv.keySuffix;
     // Prefill (more than one row) on packed panels where they apply.
     const PackedPanels::Kind packedKind = packedPanelsFor(tiles, s.wType, s.quant, s.K);
     requestPackedTiles(p, packedKind, s.quant);
@@ -303,7 +300,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const int64_t recordFloats = activationRecordBytes(packedKind, s.quant, s.K) / 4;
     p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats + recordFloats);
     const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, gemv, spread, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, recordFloats, packedKind,
+    p.emit = [s, segs, t, gemv, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, recordFloats, packedKind,
               isa = tiles.isa, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
@@ -325,8 +322,8 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
         auto on = [&](const xbyak::GemmTiling& tiling, bool spreadRows) {
           emitTiled(kb, s, tiling, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up, {}, spreadRows);
         };
-        if (gemv.nr == t.nr && !spread) return on(t, false);
-        emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { on(gemv, spread); }, [&] { on(t, false); });
+        if (gemv.tiling.nr == t.nr && !gemv.spread) return on(t, false);
+        emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { on(gemv.tiling, gemv.spread); }, [&] { on(t, false); });
       };
       if (packedKind == PackedPanels::None) {
         tiled();

@@ -93,8 +93,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   p.scratchFloatsPerToken = 1 + inputFloats + s.D;
   p.splits = true;  // parts take disjoint heads (q, k and v heads counted together)
   if (ir::isQuantized(s.wType)) p.decodePartsPerThread = 1;  // as planMatMul's
-  xbyak::GemmTiling t{}, gemv{};
-  bool spread = false;  // decode's GEMV panels take rows D / nr apart in the head (see matmul_kernels.cpp)
+  xbyak::GemmTiling t{};
+  GemvPanels gemv;  // spread: decode's GEMV panels take rows D / nr apart in the head
   if (tiled) {
     t = tilingFor(tiles, s.K, s.wType);
     p.tiles = TileRequest{tiles.activations, panelType(tiles, s.wType)};
@@ -104,11 +104,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     p.key += tilingKey(t, tiles.activations);
     if (tiles.integerDots && ir::isQuantized(s.wType)) p.key += "_i8decode";
     // Decode's GEMV panels may take fewer weight rows than the tiles (as planMatMul's).
-    gemv = t;
-    if (tiles.integerDots && ir::isQuantized(s.wType)) gemv.nr = static_cast<int>(intDotGemvRows(tiles.isa, s.quant, t.nr));
-    if (gemv.nr != t.nr) p.key += "_gemv" + std::to_string(gemv.nr);
-    spread = tiles.integerDots && ir::isQuantized(s.wType) && intDotGemvSpreadsRows(tiles.isa, s.quant, s.K) && s.D % gemv.nr == 0;
-    if (spread) p.key += "_spread";
+    gemv = intDotGemvPanels(tiles, s.wType, s.quant, s.K, t, s.D);
+    p.key += gemv.keySuffix;
   }
   // Prefill on packed panels where they apply (see matmul_kernels.cpp); activation records in scratch.
   const PackedPanels::Kind packedKind = tiled ? packedPanelsFor(tiles, s.wType, s.quant, s.K) : PackedPanels::None;
@@ -116,7 +113,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   requestPackedTiles(p, packedKind, s.quant);
   p.scratchFloatsPerToken += activationRecordBytes(packedKind, s.quant, s.K) / 4;
   const int64_t scratchPerToken = p.scratchFloatsPerToken;
-  p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, gemvTiling = gemv, spread, inputFloats, packedKind, tableArg,
+  p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, gemv, inputFloats, packedKind, tableArg,
             aType = tiles.activations, int8Decode = tiles.integerDots, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
@@ -229,8 +226,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       Value* table = kb.ptr(tableArg);
       // Without packed panels: one token on the GEMV panels, more on the tiles.
       auto unpacked = [&] {
-        if (gemvTiling.nr == dotTiling.nr && !spread) return tiledBody(dotTiling, table, {});
-        emitIfElse(kb, B.CreateICmpEQ(T, kb.i(1)), [&] { tiledBody(gemvTiling, table, {}, spread); },
+        if (gemv.tiling.nr == dotTiling.nr && !gemv.spread) return tiledBody(dotTiling, table, {});
+        emitIfElse(kb, B.CreateICmpEQ(T, kb.i(1)), [&] { tiledBody(gemv.tiling, table, {}, gemv.spread); },
                    [&] { tiledBody(dotTiling, table, {}); });
       };
       if (packedKind == PackedPanels::None) {

@@ -130,8 +130,6 @@ Value* emitChunkDot(KernelBuilder& kb, const ir::QuantFormat& f, Value* u, Value
   return B.CreateShuffleVector(halves[0], halves[1], concat);
 }
 
-}  // namespace
-
 // On AVX2 the 4-bit GEMV streams faster from memory with 2 rows a panel (SwiGLU: a gate and an
 // up row) than with the tiles' 4, though each row then pays the activations' shared work alone:
 // in one process, alternating 20 times, the 4B layer's int4/g32 products (189 MB) ran 1.09-1.16x
@@ -156,6 +154,20 @@ int64_t intDotGemvRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t tilesNr
 // likely party). Not measured on AVX-512, which keeps them side by side.
 bool intDotGemvSpreadsRows(xbyak::Isa isa, const ir::QuantFormat& f, int64_t K) {
   return isa == xbyak::Isa::Avx2 && ir::quantRowBytes(f, K) < 4096;
+}
+
+}  // namespace
+
+GemvPanels intDotGemvPanels(const TileOptions& tiles, ir::DType wType, const ir::QuantFormat& f, int64_t K,
+                            const xbyak::GemmTiling& t, int64_t spreadUnit) {
+  GemvPanels g;
+  g.tiling = t;
+  if (!tiles.integerDots || !ir::isQuantized(wType)) return g;
+  g.tiling.nr = static_cast<int>(intDotGemvRows(tiles.isa, f, t.nr));
+  if (g.tiling.nr != t.nr) g.keySuffix += "_gemv" + std::to_string(g.tiling.nr);
+  g.spread = intDotGemvSpreadsRows(tiles.isa, f, K) && (spreadUnit == 0 || spreadUnit % g.tiling.nr == 0);
+  if (g.spread) g.keySuffix += "_spread";
+  return g;
 }
 
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K) {
