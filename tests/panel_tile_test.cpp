@@ -1,7 +1,8 @@
 // The packed-panel GEMM tiles against a double reference: the int8-dot tiles
 // (codegen/xbyak/int8_tile.h) from the same integer codes and scales, every row count, the
 // group sizes q3c's formats use, one and several groups per call; the AVX2 int16 tiles
-// (codegen/xbyak/int16_tile.h) likewise, at the extremes of their exactness bound; the bf16 tiles
+// (codegen/xbyak/int16_tile.h) and the AVX2 int4 madd tiles (codegen/xbyak/int4_madd_tile.h)
+// likewise, at the extremes of their exactness bounds; the bf16 tiles
 // (codegen/xbyak/bf16_panel_tile.h), every row count, odd and unrolled step counts. Fresh and
 // resumed sums, and nothing written outside the tile.
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/cpu.h"
 #include "codegen/xbyak/int16_tile.h"
+#include "codegen/xbyak/int4_madd_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 #include "ir/types.h"
 
@@ -180,6 +182,71 @@ TEST(Int16Tile, RejectsShapesOutsideTheFamily) {
   EXPECT_THROW(Int16TileKernel(kInt16TileRows + 1, 32), std::exception);
   EXPECT_THROW(Int16TileKernel(2, 24), std::exception);
   EXPECT_THROW(Int16TileKernel(2, 2 * kInt16MaxGroup), std::exception);
+}
+
+// The AVX2 int4 madd tiles: 4-bit codes 0..15 (standing for q - 8) against int8 activation
+// codes, per block {scale, -8 x the codes' sum}; exact integer sums per block, also where the
+// int16 sums reach their bound (codes 15 against 127 or -127 throughout: 8 x 2 x 15 x 127).
+void runInt4MaddCase(const Case& c, std::mt19937& rng) {
+  static_assert(kInt4MaddTileCols == kCols);
+  const int64_t K = c.group * c.groups, nblocks = c.groups;
+  const int64_t ld = K + 8 * nblocks + 12;  // record stride in bytes, padded
+  std::uniform_int_distribution<int> acode(-127, 127), wcode(0, 15);
+  std::uniform_real_distribution<float> scale(0.001f, 0.02f);
+  std::vector<uint8_t> rec(ld * c.mr + 64);
+  std::vector<int> a(c.mr * K);
+  std::vector<float> sa(c.mr * nblocks);
+  for (int i = 0; i < c.mr; ++i) {
+    for (int64_t k = 0; k < K; ++k) {
+      a[i * K + k] = i == 1 ? 127 : i == 2 ? -127 : acode(rng);  // rows 1 and 2 at the bound
+      rec[i * ld + k] = static_cast<uint8_t>(static_cast<int8_t>(a[i * K + k]));
+    }
+    for (int64_t b = 0; b < nblocks; ++b) {
+      int32_t sum = 0;
+      for (int64_t k = 0; k < c.group; ++k) sum += a[i * K + b * c.group + k];
+      const int32_t corr = -8 * sum;
+      sa[i * nblocks + b] = scale(rng);
+      std::memcpy(&rec[i * ld + K + 8 * b], &sa[i * nblocks + b], 4);
+      std::memcpy(&rec[i * ld + K + 8 * b + 4], &corr, 4);
+    }
+  }
+  // Packed codes: [k / 4][48][4] bytes 0..15 (columns 0..7 all 15: the bound); their values
+  // q - 8; scales [block][48].
+  std::vector<int> w(K * kCols);
+  std::vector<uint8_t> packed(K * kCols);
+  std::vector<float> ws(nblocks * kCols);
+  for (int64_t k = 0; k < K; ++k)
+    for (int col = 0; col < kCols; ++col) {
+      const int q = col < 8 ? 15 : wcode(rng);
+      w[k * kCols + col] = q - 8;
+      packed[(k / 4) * kCols * 4 + col * 4 + k % 4] = static_cast<uint8_t>(q);
+    }
+  for (auto& v : ws) v = scale(rng);
+  const TileOutput o = tileOutput(c, rng);
+  std::vector<float> out = o.out;
+
+  Int4MaddTileKernel kernel(c.mr, c.group);
+  Int4MaddTileArgs args{reinterpret_cast<const int8_t*>(rec.data()), ld, rec.data() + K, packed.data(), ws.data(),
+                        out.data(), nblocks, c.resume ? kInt4MaddResume : 0};
+  kernel.fn()(&args);
+
+  expectGroupScaledSums(c, a, w, ws, sa, out, o.before);
+}
+
+TEST(Int4MaddTile, MatchesTheReference) {
+  if (!hostCpu().avx2) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(11);
+  for (int mr = 1; mr <= kInt4MaddTileRows; ++mr)
+    for (int64_t block : {int64_t{4}, int64_t{16}, kInt4MaddMaxBlock})
+      for (int64_t blocks : {1, 3})
+        for (bool resume : {false, true}) runInt4MaddCase({mr, block, blocks, resume}, rng);
+}
+
+TEST(Int4MaddTile, RejectsShapesOutsideTheFamily) {
+  EXPECT_THROW(Int4MaddTileKernel(0, 32), std::exception);
+  EXPECT_THROW(Int4MaddTileKernel(kInt4MaddTileRows + 1, 32), std::exception);
+  EXPECT_THROW(Int4MaddTileKernel(2, 30), std::exception);
+  EXPECT_THROW(Int4MaddTileKernel(2, 2 * kInt4MaddMaxBlock), std::exception);
 }
 
 void runBf16Case(int mr, int64_t pairs, bool resume, std::mt19937& rng) {

@@ -1,0 +1,51 @@
+// The byte multiply-add GEMM microkernel family (prefill of int4 weights on AVX2): a tile of mr
+// activation rows x 48 output columns, vpmaddubsw on a panel of 4-bit codes packed
+// column-interleaved as bytes ("VNNI layout": for each step of 4 k, 48 columns x 4 bytes, so one
+// 32-byte load holds 4 consecutive k of 8 columns). Weights enter as unsigned codes 0..15 (int4:
+// q, whose value is q - 8; int4zp: q), activations as signed int8 codes broadcast 4 at a time.
+//
+// vpmaddubsw sums pairs of u x a into int16 and saturates there, which is why int8 weights
+// cannot take it (255 x 127 x 2 > 32767) but 4-bit codes can: a pair is at most 2 x 15 x 127 =
+// 3810, so eight steps (32 k) add up in int16 without saturating (30480), one vpaddw each.
+// Against the int16 tiles (one vpmaddwd and one vpaddd per 2 k) that is one vpmaddubsw and one
+// vpaddw per 4 k, plus the widening to int32 (vpmaddwd by ones) once per 32 k.
+//
+// Activation records are the int8 tiles' (codegen/xbyak/int8_tile.h), per block of `block` k
+// (at most 32: the int16 bound above): {f32 scale, int32 correction}; the correction cancels
+// the codes' offset (-8 x the codes' sum for int4, 0 for int4zp, whose zero points the caller
+// adds). Per block every int16 accumulator is widened, corrected and added in f32:
+//   out[i][c] += float(sum_k a_ik u_kc + corr_i) * ws[b][c] * sa[i][b]
+#pragma once
+#include <cstdint>
+
+#include "codegen/xbyak/generator.h"
+#include "codegen/xbyak/int8_tile.h"
+
+namespace q3c::xbyak {
+
+constexpr int kInt4MaddTileCols = 48;     // output columns of every tile (two passes of 3 registers)
+constexpr int kInt4MaddTileRows = 3;      // the largest tile: 9 int16 accumulators, 3 W, 1 A
+constexpr int64_t kInt4MaddMaxBlock = 32;  // k per block: int16 sums stay exact up to here
+
+// Field for field Int8TileArgs: w holds codes 0..15, `groups` counts blocks, ws is [block][48].
+using Int4MaddTileArgs = Int8TileArgs;
+constexpr int64_t kInt4MaddResume = kInt8Resume;
+using Int4MaddTileFn = void (*)(const Int4MaddTileArgs* args);
+
+class Int4MaddTileKernel : public Generator {
+ public:
+  // mr in 1 .. kInt4MaddTileRows; block a multiple of 4, at most kInt4MaddMaxBlock.
+  Int4MaddTileKernel(int mr, int64_t block);
+  Int4MaddTileFn fn() const { return fn_; }
+
+ private:
+  Int4MaddTileFn fn_;
+};
+
+// The kernels for every row count of one block size, table()[mr - 1].
+class Int4MaddTileSet : public RowCountKernels<Int4MaddTileKernel> {
+ public:
+  explicit Int4MaddTileSet(int64_t block);
+};
+
+}  // namespace q3c::xbyak
