@@ -52,6 +52,9 @@ class Executable {
   // Whether quantized prefill products run on integer tiles (`vpdpbusd`, or AVX2's `vpmaddwd`),
   // which `q3c bench` judges against that instruction's peak instead of the float dot's.
   virtual bool prefillOnIntegerTiles() const { return false; }
+  // Whether some of them are AVX2's int4 tiles on `vpmaddubsw` (32 multiply-adds per
+  // instruction against vpmaddwd's 16): then `q3c bench` judges the prefill by that peak.
+  virtual bool prefillOnBytePairs() const { return false; }
   // Per-kernel wall time (`q3c bench --profile`): on, each run times every kernel call and its
   // parts (two clock reads each) and adds them to profile(); switching it on clears the counts.
   // Backends without kernels count nothing.

@@ -91,9 +91,12 @@ void addBenchCommand(CLI::App& app) {
     const char* peakInstr = "";
     const bool bf16 = session.executable().activationPrecision() == ir::DType::BF16;
     // A prefill on the AMX panel tiles is judged against the AMX peak, not vdpbf16ps'; one on
-    // integer tiles against their instruction's (vpdpbusd, or vpmaddwd on AVX2).
+    // integer tiles against their instruction's (vpdpbusd, or on AVX2 vpmaddwd, and vpmaddubsw
+    // where int4 weights take it).
     const bool amx = session.executable().prefillOnAmx();
     const bool intTiles = session.executable().prefillOnIntegerTiles();
+    const bool bytePairs = session.executable().prefillOnBytePairs();
+    auto integerPeak = [&] { return bytePairs ? xbyak::measureBytePairPeak(threads) : xbyak::measureInt8Peak(isa, threads); };
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
     const double chunks = static_cast<double>((o->prompt + Session::kPrefillChunk - 1) / Session::kPrefillChunk);
@@ -112,7 +115,7 @@ void addBenchCommand(CLI::App& app) {
       const xbyak::PeakResult peakNow =
           !rep       ? xbyak::PeakResult{}
           : amx      ? xbyak::measureAmxBf16Peak(threads)
-          : intTiles ? xbyak::measureInt8Peak(isa, threads)
+          : intTiles ? integerPeak()
                      : xbyak::measurePeak(isa, bf16, threads);
       // Each block of kProbeEvery steps is judged against the mean of the samples taken just
       // before and just after it: the bandwidth moves within a repeat, and a bound taken from

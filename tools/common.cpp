@@ -56,7 +56,8 @@ void BackendFlags::addOptions(CLI::App& cmd) {
                  "matmul activations for the jit backend: f32 (bf16 weights widened in registers; quantized weights "
                  "on the fp32-accumulate paths), bf16 (rounded for the bf16 dot), or auto (bf16 when all matmul "
                  "weights are bf16 or quantized and the CPU has the bf16 dot, else f32; quantized decode on the int8 "
-                 "dot, quantized prefill on AVX2 on int16 vpmaddwd tiles)")
+                 "dot, quantized prefill on AVX2 on vpmaddwd (int8 weights, int16 activations) and vpmaddubsw (int4 "
+                 "weights, int8 activations) tiles)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "f32", "bf16"}));
   cmd.add_flag("--mapped-weights", mappedWeights,

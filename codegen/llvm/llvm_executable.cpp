@@ -15,6 +15,7 @@
 #include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/int16_tile.h"
+#include "codegen/xbyak/int4_madd_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 #include "codegen/llvm/llvm_backend.h"
 #include "codegen/xbyak/dot_tile.h"
@@ -138,7 +139,8 @@ class LlvmExecutable : public Executable {
                     constants_.quantizedBytes() * 1e-6);
       summary_ += buf;
       if (!int8TileSets_.empty()) summary_ += "; prefill of quantized weights on vpdpbusd packed panels";
-      if (!int16TileSets_.empty()) summary_ += "; prefill of quantized weights on vpmaddwd packed panels (int16 activations)";
+      if (!int16TileSets_.empty()) summary_ += "; prefill of int8 weights on vpmaddwd packed panels (int16 activations)";
+      if (!int4MaddTileSets_.empty()) summary_ += "; prefill of int4 weights on vpmaddubsw packed panels (int8 activations)";
       if (!bf16PanelSets_.empty()) summary_ += "; prefill of bf16 weights on vdpbf16ps packed panels";
       if (!amxPanelSets_.empty()) summary_ += "; prefill of bf16 weights on AMX tdpbf16ps packed panels";
     }
@@ -204,7 +206,10 @@ class LlvmExecutable : public Executable {
   std::string describe() const override { return summary_; }
   ir::DType activationPrecision() const override { return activations_; }
   bool prefillOnAmx() const override { return !amxPanelSets_.empty(); }
-  bool prefillOnIntegerTiles() const override { return !int8TileSets_.empty() || !int16TileSets_.empty(); }
+  bool prefillOnIntegerTiles() const override {
+    return !int8TileSets_.empty() || !int16TileSets_.empty() || !int4MaddTileSets_.empty();
+  }
+  bool prefillOnBytePairs() const override { return !int4MaddTileSets_.empty(); }
   void setProfiling(bool on) override {
     profiling_ = on;
     if (!on) return;
@@ -220,6 +225,7 @@ class LlvmExecutable : public Executable {
   std::vector<std::unique_ptr<xbyak::DotTileSet>> tileSets_;  // the Xbyak code they call
   std::vector<std::unique_ptr<xbyak::Int8TileSet>> int8TileSets_;  // packed-panel tiles
   std::vector<std::unique_ptr<xbyak::Int16TileSet>> int16TileSets_;
+  std::vector<std::unique_ptr<xbyak::Int4MaddTileSet>> int4MaddTileSets_;
   std::vector<std::unique_ptr<xbyak::Bf16PanelSet>> bf16PanelSets_;
   std::vector<std::unique_ptr<xbyak::AmxPanelSet>> amxPanelSets_;
   std::vector<const void*> packedTables_;  // their tables, as ArgRef::PackedTiles indexes them
@@ -250,6 +256,8 @@ class LlvmExecutable : public Executable {
     switch (r.kind) {
       case K::Int8: return int8TileSets_.emplace_back(std::make_unique<xbyak::Int8TileSet>(r.param))->table();
       case K::Int16: return int16TileSets_.emplace_back(std::make_unique<xbyak::Int16TileSet>(r.param))->table();
+      case K::Int4Madd:
+        return int4MaddTileSets_.emplace_back(std::make_unique<xbyak::Int4MaddTileSet>(r.param))->table();
       case K::AmxBf16:
         return amxPanelSets_.emplace_back(std::make_unique<xbyak::AmxPanelSet>(static_cast<int>(r.param)))->table();
       case K::Bf16: return bf16PanelSets_.emplace_back(std::make_unique<xbyak::Bf16PanelSet>())->table();

@@ -5,10 +5,14 @@
 //   Int8 (int8 and int4 weights, AVX512-VNNI): the activation rows are quantized once per call
 //   into records (int8 codes, then per group the scale and the offset correction); the Xbyak
 //   int8 tiles (codegen/xbyak/int8_tile.h) do 4 x 12 vpdpbusd per 3 weight loads.
-//   Int16 (int8 and int4 weights, AVX2): the same records with int16 codes; the chunk's weights
+//   Int16 (int8 weights, AVX2): the same records with int16 codes; the chunk's weights
 //   widened to int16, [k / 2][48 columns][2 int16], chunks of 256 k (24 KB: L1 is 32 KB on the
 //   AVX2 Zens); the Xbyak int16 tiles (codegen/xbyak/int16_tile.h) do 3 x 3 vpmaddwd per 3
 //   weight loads, twice per 48 columns.
+//   Int4Madd (int4 weights, AVX2): Int8's records and layout, with blocks of 32 k for groups
+//   (int4zp: then per block the zero-point factor) and the codes 0..15 as they are (no +128);
+//   the Xbyak int4 madd tiles (codegen/xbyak/int4_madd_tile.h) do 3 x 3 vpmaddubsw per 3
+//   weight loads, twice per 48 columns: twice the k of a vpmaddwd per instruction.
 //   Bf16 (AVX512-BF16): the bf16 activation rows as they are; the Xbyak bf16 panel tiles
 //   (codegen/xbyak/bf16_panel_tile.h) do 8 x 3 vdpbf16ps per 3 weight loads.
 //   AmxBf16 (AMX-BF16, where Linux grants the tile state): Bf16's driver on panels of 64
@@ -20,6 +24,7 @@
 #include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/int16_tile.h"
+#include "codegen/xbyak/int4_madd_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 
 namespace q3c::llvmgen {
@@ -36,14 +41,15 @@ constexpr int64_t kInt16ChunkK = 256;  // int16: 48 x 256 x 2 bytes, the same 24
 constexpr int64_t kAmxChunkK = 1024;
 constexpr int64_t kMBlock = 512;      // rows per M block: the sums, 512 x 48 (AMX: 64) floats, stay on the stack
 constexpr int kCols = 48;             // xbyak::kInt8TileCols == kBf16PanelCols
-static_assert(xbyak::kInt8TileCols == kCols && xbyak::kInt16TileCols == kCols && xbyak::kBf16PanelCols == kCols);
+static_assert(xbyak::kInt8TileCols == kCols && xbyak::kInt16TileCols == kCols && xbyak::kInt4MaddTileCols == kCols &&
+              xbyak::kBf16PanelCols == kCols);
 // AMX: 64 columns a panel, in two calls of 32 whose second finds the activation rows in cache,
 // which halves what the tiles read of them (4B prefill 343-352 tok/s against 308-310 at 32).
 constexpr int kAmxCols = 64;
 static_assert(kAmxCols % xbyak::kAmxPanelCols == 0 && kAmxChunkK % 32 == 0 && kChunkK % 32 == 0 && kBf16ChunkK % 32 == 0);
 
-// Field for field xbyak::Int8TileArgs and xbyak::Int16TileArgs (the same layout): a, ldaBytes,
-// s, w, ws, out, groups, flags.
+// Field for field xbyak::Int8TileArgs, xbyak::Int16TileArgs and xbyak::Int4MaddTileArgs (the
+// same layout): a, ldaBytes, s, w, ws, out, groups, flags.
 llvm::StructType* argsType(KernelBuilder& kb) {
   auto* p = kb.b().getPtrTy();
   auto* i64 = kb.i64();
@@ -51,9 +57,10 @@ llvm::StructType* argsType(KernelBuilder& kb) {
 }
 
 // The 64 weights at k (codes at byte codeAt of the row) as unsigned bytes in k order, the
-// tiles' operand: int8 code + 128; int4 (q - 8) + 128, its two 32-element blocks unpacked from
-// [low nibbles = elements 0..15, high = 16..31] each. As 16 words of 4 k.
-Value* unsignedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* codeAt) {
+// tiles' operand: int8 code + 128; int4 nibbles q + nibbleOffset (the int8 tiles: (q - 8) + 128;
+// the int4 madd tiles: q), its two 32-element blocks unpacked from [low nibbles = elements
+// 0..15, high = 16..31] each. As 16 words of 4 k.
+Value* unsignedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* codeAt, int nibbleOffset) {
   auto& B = kb.b();
   auto* i8 = B.getInt8Ty();
   auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
@@ -68,7 +75,8 @@ Value* unsignedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, 
   for (int part = 0; part < 4; ++part)
     for (int i = 0; i < 16; ++i) order.push_back((part % 2) * 32 + (part / 2) * 16 + i);
   Value* q = B.CreateShuffleVector(low, high, order);
-  return B.CreateBitCast(B.CreateAdd(q, B.CreateVectorSplat(64, B.getInt8(120))), v16i32);
+  if (nibbleOffset) q = B.CreateAdd(q, B.CreateVectorSplat(64, B.getInt8(static_cast<uint8_t>(nibbleOffset))));
+  return B.CreateBitCast(q, v16i32);
 }
 
 // The 32 weights at k (a multiple of 32; codes at byte codeAt of the row) as int16, the int16
@@ -119,11 +127,22 @@ Value* groupRecord(KernelBuilder& kb, Value* record, int64_t K, int64_t codeByte
   return kb.gep(record, B.CreateAdd(kb.i(K * codeBytes), B.CreateMul(g, kb.i(8))), B.getInt8Ty());
 }
 
+// The k per activation record entry: the group, except on the int4 madd tiles, whose int16 sums
+// must be widened every 32 k (xbyak::kInt4MaddMaxBlock): blocks of 32 there (16 for groups of 16;
+// groups are a multiple of 16). Each block's activation scale is its own (a finer grid than the
+// group's), the weight scale its group's.
+int64_t recordBlock(PackedPanels::Kind kind, const ir::QuantFormat& f) {
+  if (kind != PackedPanels::Int4Madd) return f.group;
+  return f.group % xbyak::kInt4MaddMaxBlock == 0 ? xbyak::kInt4MaddMaxBlock : 16;
+}
+
 }  // namespace
 
 PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K) {
   if (!opt.enabled) return PackedPanels::None;
   if (opt.isa == xbyak::Isa::Avx2) {
+    if (ir::isQuantized(w) && opt.integerDots && f.scheme != ir::QuantScheme::Int8 && K % 64 == 0 && f.group % 16 == 0)
+      return PackedPanels::Int4Madd;
     const bool fits = f.group % 16 == 0 && f.group <= xbyak::kInt16MaxGroup && kInt16ChunkK % f.group == 0 && K % 32 == 0;
     return ir::isQuantized(w) && opt.integerDots && fits ? PackedPanels::Int16 : PackedPanels::None;
   }
@@ -155,6 +174,10 @@ void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantF
       p.packedTiles = PackedTileRequest{kind, f.group};
       p.key += " packed=int16/48x3/c256/m512";
       break;
+    case PackedPanels::Int4Madd:
+      p.packedTiles = PackedTileRequest{kind, recordBlock(kind, f)};
+      p.key += " packed=int4madd/48x3/c512/b" + std::to_string(recordBlock(kind, f)) + "/m512";
+      break;
     case PackedPanels::Bf16:
       p.packedTiles = PackedTileRequest{kind, 0};
       p.key += " packed=bf16/48x8/c256/m512";
@@ -170,6 +193,8 @@ void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantF
 int64_t activationRecordBytes(PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K) {
   if (kind == PackedPanels::Int8) return K + 8 * (K / f.group);
   if (kind == PackedPanels::Int16) return 2 * K + 8 * (K / f.group);
+  if (kind == PackedPanels::Int4Madd)
+    return K + (f.scheme == ir::QuantScheme::Int4Zp ? 12 : 8) * (K / recordBlock(kind, f));
   return 0;
 }
 
@@ -181,6 +206,7 @@ xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K) {
   switch (kind) {
     case PackedPanels::Int8: t.mr = xbyak::kInt8TileRows, t.kStep = 4, t.kChunk = kChunkK; break;
     case PackedPanels::Int16: t.mr = xbyak::kInt16TileRows, t.kStep = 2, t.kChunk = kInt16ChunkK; break;
+    case PackedPanels::Int4Madd: t.mr = xbyak::kInt4MaddTileRows, t.kStep = 4, t.kChunk = kChunkK; break;
     case PackedPanels::AmxBf16: t.mr = xbyak::kAmxPanelRows, t.nr = kAmxCols, t.kStep = 2, t.kChunk = kAmxChunkK; break;
     default: t.mr = xbyak::kBf16PanelRows, t.kStep = 2, t.kChunk = kBf16ChunkK; break;
   }
@@ -190,27 +216,32 @@ xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K) {
 void emitActivationRecords(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,
                            ir::DType aType, Value* A, Value* M, Value* rec) {
   auto& B = kb.b();
-  const bool int16 = kind == PackedPanels::Int16;
-  const int64_t recBytes = activationRecordBytes(kind, f, K), codeBytes = int16 ? 2 : 1;
+  const bool int16 = kind == PackedPanels::Int16, madd = kind == PackedPanels::Int4Madd;
+  const int64_t recBytes = activationRecordBytes(kind, f, K), codeBytes = int16 ? 2 : 1, block = recordBlock(kind, f);
   auto* vcode = llvm::FixedVectorType::get(int16 ? B.getInt16Ty() : B.getInt8Ty(), kb.vw());
   kb.loop(kb.i(0), M, 1, [&](Value* m) {
     Value* a = kb.gep(A, B.CreateMul(m, kb.i(K * ir::dtypeSize(aType))), B.getInt8Ty());
     Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
-    kb.loop(kb.i(0), kb.i(K / f.group), 1, [&](Value* g) {
-      Value* base = B.CreateMul(g, kb.i(f.group));
+    kb.loop(kb.i(0), kb.i(K / block), 1, [&](Value* g) {
+      Value* base = B.CreateMul(g, kb.i(block));
       // Int8: the rule decode's codes follow too; Int16: the same rule at 32767 steps.
-      const GroupCodes gc = emitGroupCodes(kb, a, base, f.group, aType, int16 ? 32767.0f : 127.0f);
+      const GroupCodes gc = emitGroupCodes(kb, a, base, block, aType, int16 ? 32767.0f : 127.0f);
       for (size_t v = 0; v < gc.codes.size(); ++v) {
         Value* at = B.CreateMul(B.CreateAdd(base, kb.i(v * kb.vw())), kb.i(codeBytes));
         B.CreateAlignedStore(B.CreateTrunc(gc.codes[v], vcode), kb.gep(r, at, B.getInt8Ty()), llvm::Align(1));
       }
       // The second field. Int8: the weights enter as code + 128, and -128 x the codes' sum (int32)
-      // cancels that. Int16 weights are signed: nothing to cancel (0), but int4zp's zero points
-      // (w = scale q + min) add min x scale x the codes' sum per group: that f32 factor, for
-      // emitZeroPointTerms.
-      Value* second = !int16 ? B.CreateMul(gc.sum, B.getInt32(-128))
-                      : f.scheme == ir::QuantScheme::Int4Zp ? B.CreateFMul(gc.scale, B.CreateSIToFP(gc.sum, kb.f32()))
-                                                            : B.getInt32(0);
+      // cancels that; Int4Madd: int4 codes q enter for q - 8, and -8 x the sum cancels that.
+      // int4zp's weights enter as they are (w = scale q + min: nothing to cancel), and their zero
+      // points add min x scale x the codes' sum per group: that f32 factor, for
+      // emitZeroPointTerms, is Int16's second field and follows Int4Madd's entries.
+      const bool zp = f.scheme == ir::QuantScheme::Int4Zp;
+      Value* factor = B.CreateFMul(gc.scale, B.CreateSIToFP(gc.sum, kb.f32()));
+      Value* second = B.getInt32(0);
+      if (kind == PackedPanels::Int8) second = B.CreateMul(gc.sum, B.getInt32(-128));
+      else if (madd && !zp) second = B.CreateMul(gc.sum, B.getInt32(-8));
+      else if (zp && int16) second = factor;
+      if (zp && madd) kb.storeScalar(factor, kb.gep(r, kb.i(K + 8 * (K / block)), B.getInt8Ty()), g);
       Value* at = groupRecord(kb, r, K, codeBytes, g);
       B.CreateAlignedStore(gc.scale, at, llvm::Align(4));
       B.CreateAlignedStore(second, kb.gep(at, kb.i(4), B.getInt8Ty()), llvm::Align(4));
@@ -276,19 +307,24 @@ void emitTileCalls(KernelBuilder& kb, Value* table, Value* args, int rowsPerTile
   });
 }
 
-// int4zp on the Int16 tiles: the zero points' share of rows [mb, mEnd) for the chunk's groups
-// [g0, g0 + groups), added to the sums the tiles left: per row and group, the record's
-// scale x codes' sum (emitActivationRecords) times each column's min (`mins`, [group][48]).
-void emitZeroPointTerms(KernelBuilder& kb, int64_t K, Value* rec, int64_t recBytes, Value* mb, Value* mEnd, Value* g0,
-                        Value* groups, Value* mins, Value* sums) {
+// int4zp on the Int16 and Int4Madd tiles: the zero points' share of rows [mb, mEnd) for the
+// chunk's record entries (groups or blocks of `block` k) [g0, g0 + groups), added to the sums
+// the tiles left: per row and entry, the record's activation scale x codes' sum
+// (emitActivationRecords: Int16's second field, after Int4Madd's entries) times each column's
+// min (`mins`, [entry][48]).
+void emitZeroPointTerms(KernelBuilder& kb, PackedPanels::Kind kind, int64_t K, int64_t block, Value* rec, int64_t recBytes,
+                        Value* mb, Value* mEnd, Value* g0, Value* groups, Value* mins, Value* sums) {
   auto& B = kb.b();
   const int64_t vw = kb.vw();
   kb.loop(mb, mEnd, 1, [&](Value* m) {
     Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
     Value* row = B.CreateMul(B.CreateSub(m, mb), kb.i(kCols));
     kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
-      Value* at = kb.gep(groupRecord(kb, r, K, 2, B.CreateAdd(g0, gi)), kb.i(4), B.getInt8Ty());
-      Value* z = kb.splat(kb.loadScalar(at, kb.i(0), ir::DType::F32));
+      Value* g = B.CreateAdd(g0, gi);
+      Value* z = kind == PackedPanels::Int4Madd
+                     ? kb.loadScalar(kb.gep(r, kb.i(K + 8 * (K / block)), B.getInt8Ty()), g, ir::DType::F32)
+                     : kb.loadScalar(kb.gep(groupRecord(kb, r, K, 2, g), kb.i(4), B.getInt8Ty()), kb.i(0), ir::DType::F32);
+      z = kb.splat(z);
       for (int64_t c = 0; c < kCols; c += vw) {
         Value* sumAt = B.CreateAdd(row, kb.i(c));
         Value* mn = kb.loadVector(mins, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(c)), ir::DType::F32);
@@ -298,9 +334,9 @@ void emitZeroPointTerms(KernelBuilder& kb, int64_t K, Value* rec, int64_t recByt
   });
 }
 
-// Int8 and Int16: per chunk, the panel's codes packed (int8 + 128 in words of 4 k, or int16 in
-// words of 2 k) and its scales (int4zp: and mins) gathered, then the tiles over the records of
-// every row.
+// Int8, Int16 and Int4Madd: per chunk, the panel's codes packed (int8 + 128 or int4 q in words of
+// 4 k, or int16 in words of 2 k) and its scales (int4zp: and mins) gathered per record entry,
+// then the tiles over the records of every row.
 void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,
                                 Value* table, Value* rec, Value* mb, Value* mEnd, Value* nr, Value* qRows, Value* sums) {
   auto& B = kb.b();
@@ -312,8 +348,10 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   const int rowsPerTile = t.mr;
   static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume);
   const int64_t recBytes = activationRecordBytes(kind, f, K), scalesAt = ir::codeBytes(f, K);
+  const int64_t block = recordBlock(kind, f);  // k per record entry, and per gathered scale
+  const int nibbleOffset = kind == PackedPanels::Int4Madd ? 0 : 120;
   const bool nibbles = f.scheme != ir::QuantScheme::Int8;  // int4, int4zp
-  const bool zp = f.scheme == ir::QuantScheme::Int4Zp;  // Int16 only (packedPanelsFor)
+  const bool zp = f.scheme == ir::QuantScheme::Int4Zp;  // Int16 and Int4Madd only (packedPanelsFor)
   const int64_t minsAt = scalesAt + 4 * ir::groupsPerRow(f, K);
   auto* vptr = llvm::FixedVectorType::get(ptrTy, 16);
   auto* v16f32 = llvm::FixedVectorType::get(kb.f32(), 16);  // 16 columns' scales (any ISA)
@@ -333,17 +371,18 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   B.CreateStore(scales, field(4));
   auto codeAt = [&](Value* k) { return nibbles ? B.CreateSDiv(k, kb.i(2)) : k; };
   auto words = [&](Value* row, Value* k) {
-    return int16 ? int16Codes32(kb, f, row, codeAt(k)) : unsignedCodes64(kb, f, row, codeAt(k));
+    return int16 ? int16Codes32(kb, f, row, codeAt(k)) : unsignedCodes64(kb, f, row, codeAt(k), nibbleOffset);
   };
   kb.loop(kb.i(0), kb.i(K), chunkK, [&](Value* k0) {
     Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(chunkK)), kb.i(K));
-    // Int8: codes + 128, [k / 4][48 columns][4 bytes]; Int16: [k / 2][48 columns][2 int16].
+    // Int8: codes + 128, Int4Madd: q, [k / 4][48 columns][4 bytes]; Int16: [k / 2][48 columns][2 int16].
     emitPackChunk(kb, rowPtr, k0, k1, perWord, chunkK, words, codeAt, packed);
-    // The chunk's scales (and mins), [group][48 columns].
-    Value* g0 = B.CreateSDiv(k0, kb.i(f.group));
-    Value* groups = B.CreateSDiv(B.CreateSub(k1, k0), kb.i(f.group));
+    // The chunk's scales (and mins) per record entry, [entry][48 columns]: entry g of the
+    // records lies in weight group g x block / group.
+    Value* g0 = B.CreateSDiv(k0, kb.i(block));
+    Value* groups = B.CreateSDiv(B.CreateSub(k1, k0), kb.i(block));
     kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
-      Value* groupAt = B.CreateMul(B.CreateAdd(g0, gi), kb.i(4));
+      Value* groupAt = B.CreateMul(B.CreateSDiv(B.CreateMul(B.CreateAdd(g0, gi), kb.i(block)), kb.i(f.group)), kb.i(4));
       for (auto [array, dst] : {std::pair{scalesAt, scales}, std::pair{minsAt, mins}}) {
         if (!dst) continue;
         Value* at = B.CreateAdd(kb.i(array), groupAt);
@@ -361,7 +400,7 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
       B.CreateStore(groupRecord(kb, r, K, codeBytes, g0), field(2));
       B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(5));
     });
-    if (zp) emitZeroPointTerms(kb, K, rec, recBytes, mb, mEnd, g0, groups, mins, sums);
+    if (zp) emitZeroPointTerms(kb, kind, K, block, rec, recBytes, mb, mEnd, g0, groups, mins, sums);
   });
 }
 
@@ -412,7 +451,7 @@ void emitBf16Products(KernelBuilder& kb, int64_t K, int cols, int64_t chunk, int
 
 void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K, Value* A,
                              Value* mb, Value* mEnd, Value* nr, Value* rows, Value* sums) {
-  if (p.kind == PackedPanels::Int8 || p.kind == PackedPanels::Int16)
+  if (p.kind == PackedPanels::Int8 || p.kind == PackedPanels::Int16 || p.kind == PackedPanels::Int4Madd)
     return emitQuantizedPanelProducts(kb, p.kind, f, K, p.table, p.records, mb, mEnd, nr, rows, sums);
   if (p.kind == PackedPanels::Bf16)
     return emitBf16Products(kb, K, kCols, kBf16ChunkK, xbyak::kBf16PanelRows, kCols, p.table, A, mb, mEnd, nr, rows, sums);

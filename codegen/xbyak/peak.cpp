@@ -20,7 +20,7 @@ using LoopFn = void (*)(int64_t iterations);
 // instruction's throughput rather than its latency.
 class PeakLoop : public Generator {
  public:
-  enum Kind { Fma, Bf16Dot, Int8Dot, Int16MulAdd };
+  enum Kind { Fma, Bf16Dot, Int8Dot, Int16MulAdd, BytePairMulAdd };
   PeakLoop(Isa isa, Kind kind, int accs) : Generator("peak_loop", 1024) {
     using namespace Xbyak;
     const bool wide = isa != Isa::Avx2;
@@ -33,6 +33,7 @@ class PeakLoop : public Generator {
       if (kind == Bf16Dot) vdpbf16ps(Zmm(i), Zmm(a), Zmm(b));
       else if (kind == Int8Dot) vpdpbusd(Zmm(i), Zmm(a), Zmm(b), EvexEncoding);
       else if (kind == Int16MulAdd) vpmaddwd(Ymm(i), Ymm(a), Ymm(b));
+      else if (kind == BytePairMulAdd) vpmaddubsw(Ymm(i), Ymm(a), Ymm(b));
       else vfmadd231ps(vec(i), vec(a), vec(b));
     }
     dec(rdi);
@@ -155,6 +156,12 @@ PeakResult measureInt8Peak(Isa isa, int threads) {
   const int accs = 24;
   PeakLoop loop(isa, PeakLoop::Int8Dot, accs);
   return {runPeak(loop, accs, 64 * 2, threads), "vpdpbusd zmm"};  // 64 u8 x s8 products per instruction
+}
+
+PeakResult measureBytePairPeak(int threads) {
+  const int accs = 12;
+  PeakLoop loop(Isa::Avx2, PeakLoop::BytePairMulAdd, accs);
+  return {runPeak(loop, accs, 32 * 2, threads), "vpmaddubsw ymm"};
 }
 
 PeakResult measureAmxBf16Peak(int threads) {

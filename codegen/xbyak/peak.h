@@ -16,6 +16,9 @@ PeakResult measurePeak(Isa isa, bool bf16, int threads);
 // (vpdpbusd zmm, AVX512-VNNI), the bound the issue sets int8 prefill against; on AVX2, the int16
 // tiles' vpmaddwd ymm. 0 on AVX-512 without VNNI (whose prefill takes the f32 dot tiles).
 PeakResult measureInt8Peak(Isa isa, int threads);
+// AVX2's int4 tiles' vpmaddubsw ymm (32 unsigned x signed byte products per instruction), in
+// GOP/s like measureInt8Peak.
+PeakResult measureBytePairPeak(int threads);
 
 // AMX-BF16 (tdpbf16ps, four accumulator tiles) in GFLOP/s: the bound of a prefill on the AMX
 // panel tiles. 0 where the CPU has no AMX-BF16 or Linux refused the tile state.
