@@ -44,14 +44,19 @@ TileOutput tileOutput(const Case& c, std::mt19937& rng) {
 
 // out[i][col] == before (resume) + sum over groups of the exact integer dot of row i's codes
 // `a` and column col's codes `w` ([k][48]) times the weight and activation group scales, to
-// 1e-5 of the terms' magnitudes; nothing written past the tile.
+// 1e-5 of the terms' magnitudes (plus `extra[i][col]` where given: zero-point terms); nothing
+// written past the tile.
 void expectGroupScaledSums(const Case& c, const std::vector<int>& a, const std::vector<int>& w,
                            const std::vector<float>& ws, const std::vector<float>& sa, const std::vector<float>& out,
-                           const std::vector<float>& before) {
+                           const std::vector<float>& before, const std::vector<double>& extra = {}) {
   const int64_t K = c.group * c.groups, ngroups = c.groups;
   for (int i = 0; i < c.mr; ++i)
     for (int col = 0; col < kCols; ++col) {
       double want = c.resume ? before[i * kCols + col] : 0.0, mag = std::fabs(want);
+      if (!extra.empty()) {
+        want += extra[i * kCols + col];
+        mag += std::fabs(extra[i * kCols + col]);
+      }
       for (int64_t g = 0; g < ngroups; ++g) {
         int64_t dot = 0;
         for (int64_t k = g * c.group; k < (g + 1) * c.group; ++k) dot += int64_t(a[i * K + k]) * w[k * kCols + col];
@@ -184,10 +189,12 @@ TEST(Int16Tile, RejectsShapesOutsideTheFamily) {
   EXPECT_THROW(Int16TileKernel(2, 2 * kInt16MaxGroup), std::exception);
 }
 
-// The AVX2 int4 madd tiles: 4-bit codes 0..15 (standing for q - 8) against int8 activation
-// codes, per block {scale, -8 x the codes' sum}; exact integer sums per block, also where the
-// int16 sums reach their bound (codes 15 against 127 or -127 throughout: 8 x 2 x 15 x 127).
-void runInt4MaddCase(const Case& c, std::mt19937& rng) {
+// The AVX2 int4 madd tiles: 4-bit codes 0..15 against int8 activation codes; int4: codes
+// standing for q - 8, per block {scale, -8 x the codes' sum}; int4zp (zeroPoints): codes as
+// they are, per block {scale, f32 factor z}, plus mins[b][col] x z. Exact integer sums per
+// block, also where the int16 sums reach their bound (codes 15 against 127 or -127
+// throughout: 8 x 2 x 15 x 127).
+void runInt4MaddCase(const Case& c, bool zeroPoints, std::mt19937& rng) {
   static_assert(kInt4MaddTileCols == kCols);
   const int64_t K = c.group * c.groups, nblocks = c.groups;
   const int64_t ld = K + 8 * nblocks + 12;  // record stride in bytes, padded
@@ -195,7 +202,7 @@ void runInt4MaddCase(const Case& c, std::mt19937& rng) {
   std::uniform_real_distribution<float> scale(0.001f, 0.02f);
   std::vector<uint8_t> rec(ld * c.mr + 64);
   std::vector<int> a(c.mr * K);
-  std::vector<float> sa(c.mr * nblocks);
+  std::vector<float> sa(c.mr * nblocks), z(c.mr * nblocks);
   for (int i = 0; i < c.mr; ++i) {
     for (int64_t k = 0; k < K; ++k) {
       a[i * K + k] = i == 1 ? 127 : i == 2 ? -127 : acode(rng);  // rows 1 and 2 at the bound
@@ -206,31 +213,41 @@ void runInt4MaddCase(const Case& c, std::mt19937& rng) {
       for (int64_t k = 0; k < c.group; ++k) sum += a[i * K + b * c.group + k];
       const int32_t corr = -8 * sum;
       sa[i * nblocks + b] = scale(rng);
+      z[i * nblocks + b] = sa[i * nblocks + b] * static_cast<float>(sum);
       std::memcpy(&rec[i * ld + K + 8 * b], &sa[i * nblocks + b], 4);
-      std::memcpy(&rec[i * ld + K + 8 * b + 4], &corr, 4);
+      if (zeroPoints) std::memcpy(&rec[i * ld + K + 8 * b + 4], &z[i * nblocks + b], 4);
+      else std::memcpy(&rec[i * ld + K + 8 * b + 4], &corr, 4);
     }
   }
   // Packed codes: [k / 4][48][4] bytes 0..15 (columns 0..7 all 15: the bound); their values
   // q - 8; scales [block][48].
   std::vector<int> w(K * kCols);
   std::vector<uint8_t> packed(K * kCols);
-  std::vector<float> ws(nblocks * kCols);
+  std::vector<float> ws(nblocks * kCols), mins(nblocks * kCols);
   for (int64_t k = 0; k < K; ++k)
     for (int col = 0; col < kCols; ++col) {
       const int q = col < 8 ? 15 : wcode(rng);
-      w[k * kCols + col] = q - 8;
+      w[k * kCols + col] = zeroPoints ? q : q - 8;
       packed[(k / 4) * kCols * 4 + col * 4 + k % 4] = static_cast<uint8_t>(q);
     }
   for (auto& v : ws) v = scale(rng);
+  for (auto& v : mins) v = -8 * scale(rng);
+  std::vector<double> extra;  // the zero points' terms
+  if (zeroPoints)
+    for (int i = 0; i < c.mr; ++i)
+      for (int col = 0; col < kCols; ++col) {
+        extra.push_back(0.0);
+        for (int64_t b = 0; b < nblocks; ++b) extra.back() += double(mins[b * kCols + col]) * z[i * nblocks + b];
+      }
   const TileOutput o = tileOutput(c, rng);
   std::vector<float> out = o.out;
 
-  Int4MaddTileKernel kernel(c.mr, c.group);
+  Int4MaddTileKernel kernel(c.mr, c.group, zeroPoints);
   Int4MaddTileArgs args{reinterpret_cast<const int8_t*>(rec.data()), ld, rec.data() + K, packed.data(), ws.data(),
-                        out.data(), nblocks, c.resume ? kInt4MaddResume : 0};
+                        out.data(), nblocks, c.resume ? kInt4MaddResume : 0, mins.data()};
   kernel.fn()(&args);
 
-  expectGroupScaledSums(c, a, w, ws, sa, out, o.before);
+  expectGroupScaledSums(c, a, w, ws, sa, out, o.before, extra);
 }
 
 TEST(Int4MaddTile, MatchesTheReference) {
@@ -239,14 +256,15 @@ TEST(Int4MaddTile, MatchesTheReference) {
   for (int mr = 1; mr <= kInt4MaddTileRows; ++mr)
     for (int64_t block : {int64_t{4}, int64_t{16}, kInt4MaddMaxBlock})
       for (int64_t blocks : {1, 3})
-        for (bool resume : {false, true}) runInt4MaddCase({mr, block, blocks, resume}, rng);
+        for (bool resume : {false, true})
+          for (bool zeroPoints : {false, true}) runInt4MaddCase({mr, block, blocks, resume}, zeroPoints, rng);
 }
 
 TEST(Int4MaddTile, RejectsShapesOutsideTheFamily) {
-  EXPECT_THROW(Int4MaddTileKernel(0, 32), std::exception);
-  EXPECT_THROW(Int4MaddTileKernel(kInt4MaddTileRows + 1, 32), std::exception);
-  EXPECT_THROW(Int4MaddTileKernel(2, 30), std::exception);
-  EXPECT_THROW(Int4MaddTileKernel(2, 2 * kInt4MaddMaxBlock), std::exception);
+  EXPECT_THROW(Int4MaddTileKernel(0, 32, false), std::exception);
+  EXPECT_THROW(Int4MaddTileKernel(kInt4MaddTileRows + 1, 32, false), std::exception);
+  EXPECT_THROW(Int4MaddTileKernel(2, 30, true), std::exception);
+  EXPECT_THROW(Int4MaddTileKernel(2, 2 * kInt4MaddMaxBlock, false), std::exception);
 }
 
 void runBf16Case(int mr, int64_t pairs, bool resume, std::mt19937& rng) {

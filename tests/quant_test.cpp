@@ -251,8 +251,9 @@ TEST(QuantizedJit, Avx2Int4PrefillAgreesWithDecode) {
   // 3.5e-7 of max |logit| over the first 8 positions (AVX2 Zen 3), held to 1e-5 as on the int8
   // dot. int4zp adds min x scale x the codes' sum to sums of scale x codes, two large terms
   // that mostly cancel, in another order in each path; the difference now and then tips an
-  // activation code over a rounding boundary (measured: positions 4 and 7 at 6e-3 and 9e-3, the
-  // others within 5e-7), so there 6 of the 8 positions are held to 1e-5 and all to decode's 2e-2.
+  // activation code over a rounding boundary (measured: position 5 at 4.8e-3, the others
+  // within 3.5e-7; before the tiles took the term themselves, positions 4 and 7), so there 6 of
+  // the 8 positions are held to 1e-5 and all to decode's 2e-2.
   if (!xbyak::hostCpu().avx2 || !xbyak::hostCpu().fma) GTEST_SKIP() << "no AVX2+FMA here";
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);

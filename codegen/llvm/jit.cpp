@@ -30,7 +30,7 @@ namespace q3c::llvmgen {
 
 namespace {
 
-constexpr const char* kCodeVersion = "q3c-kernels-34";  // bump when generated code changes
+constexpr const char* kCodeVersion = "q3c-kernels-35";  // bump when generated code changes
 
 std::string message(llvm::Error e) { return llvm::toString(std::move(e)); }
 

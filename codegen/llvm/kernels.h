@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "codegen/constants.h"
@@ -75,7 +76,10 @@ struct PackedPanels {
 struct PackedTileRequest {
   PackedPanels::Kind kind;
   int64_t param;
-  bool operator<(const PackedTileRequest& o) const { return kind != o.kind ? kind < o.kind : param < o.param; }
+  bool zeroPoints = false;  // Int4Madd: int4zp's tiles, which add the zero points themselves
+  bool operator<(const PackedTileRequest& o) const {
+    return std::tie(kind, param, zeroPoints) < std::tie(o.kind, o.param, o.zeroPoints);
+  }
 };
 
 struct KernelPlan {
@@ -271,7 +275,7 @@ xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K);
 // Bytes of one activation record (0 for kinds without records): Int8: K int8 codes, then per
 // group {f32 scale, int32 correction}; Int16: K int16 codes, then per group {f32 scale, int4zp's
 // f32 zero-point factor or unused}; Int4Madd: K int8 codes, then per block of 32 k (16 for
-// groups of 16) {f32 scale, int32 correction -8 x the codes' sum}.
+// groups of 16) {f32 scale, int32 correction -8 x the codes' sum, or int4zp's factor}.
 int64_t activationRecordBytes(PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K);
 // rec[m] = the record of row m of A (aType rows of K), for m < M.
 void emitActivationRecords(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,

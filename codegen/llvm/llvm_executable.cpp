@@ -257,7 +257,7 @@ class LlvmExecutable : public Executable {
       case K::Int8: return int8TileSets_.emplace_back(std::make_unique<xbyak::Int8TileSet>(r.param))->table();
       case K::Int16: return int16TileSets_.emplace_back(std::make_unique<xbyak::Int16TileSet>(r.param))->table();
       case K::Int4Madd:
-        return int4MaddTileSets_.emplace_back(std::make_unique<xbyak::Int4MaddTileSet>(r.param))->table();
+        return int4MaddTileSets_.emplace_back(std::make_unique<xbyak::Int4MaddTileSet>(r.param, r.zeroPoints))->table();
       case K::AmxBf16:
         return amxPanelSets_.emplace_back(std::make_unique<xbyak::AmxPanelSet>(static_cast<int>(r.param)))->table();
       case K::Bf16: return bf16PanelSets_.emplace_back(std::make_unique<xbyak::Bf16PanelSet>())->table();

@@ -10,7 +10,7 @@
 //   AVX2 Zens); the Xbyak int16 tiles (codegen/xbyak/int16_tile.h) do 3 x 3 vpmaddwd per 3
 //   weight loads, twice per 48 columns.
 //   Int4Madd (int4 weights, AVX2): Int8's records and layout, with blocks of 32 k for groups
-//   (int4zp: then per block the zero-point factor) and the codes 0..15 as they are (no +128);
+//   (int4zp: the zero-point factor for the correction) and the codes 0..15 as they are;
 //   the Xbyak int4 madd tiles (codegen/xbyak/int4_madd_tile.h) do 3 x 3 vpmaddubsw per 3
 //   weight loads, twice per 48 columns: twice the k of a vpmaddwd per instruction.
 //   Bf16 (AVX512-BF16): the bf16 activation rows as they are; the Xbyak bf16 panel tiles
@@ -48,12 +48,12 @@ static_assert(xbyak::kInt8TileCols == kCols && xbyak::kInt16TileCols == kCols &&
 constexpr int kAmxCols = 64;
 static_assert(kAmxCols % xbyak::kAmxPanelCols == 0 && kAmxChunkK % 32 == 0 && kChunkK % 32 == 0 && kBf16ChunkK % 32 == 0);
 
-// Field for field xbyak::Int8TileArgs, xbyak::Int16TileArgs and xbyak::Int4MaddTileArgs (the
-// same layout): a, ldaBytes, s, w, ws, out, groups, flags.
+// Field for field xbyak::Int4MaddTileArgs: a, ldaBytes, s, w, ws, out, groups, flags, mins;
+// xbyak::Int8TileArgs and xbyak::Int16TileArgs are its first eight fields.
 llvm::StructType* argsType(KernelBuilder& kb) {
   auto* p = kb.b().getPtrTy();
   auto* i64 = kb.i64();
-  return llvm::StructType::get(kb.ctx(), {p, i64, p, p, p, p, i64, i64});
+  return llvm::StructType::get(kb.ctx(), {p, i64, p, p, p, p, i64, i64, p});
 }
 
 // The 64 weights at k (codes at byte codeAt of the row) as unsigned bytes in k order, the
@@ -175,7 +175,7 @@ void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantF
       p.key += " packed=int16/48x3/c256/m512";
       break;
     case PackedPanels::Int4Madd:
-      p.packedTiles = PackedTileRequest{kind, recordBlock(kind, f)};
+      p.packedTiles = PackedTileRequest{kind, recordBlock(kind, f), f.scheme == ir::QuantScheme::Int4Zp};
       p.key += " packed=int4madd/48x3/c512/b" + std::to_string(recordBlock(kind, f)) + "/m512";
       break;
     case PackedPanels::Bf16:
@@ -193,8 +193,7 @@ void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantF
 int64_t activationRecordBytes(PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K) {
   if (kind == PackedPanels::Int8) return K + 8 * (K / f.group);
   if (kind == PackedPanels::Int16) return 2 * K + 8 * (K / f.group);
-  if (kind == PackedPanels::Int4Madd)
-    return K + (f.scheme == ir::QuantScheme::Int4Zp ? 12 : 8) * (K / recordBlock(kind, f));
+  if (kind == PackedPanels::Int4Madd) return K + 8 * (K / recordBlock(kind, f));
   return 0;
 }
 
@@ -232,16 +231,12 @@ void emitActivationRecords(KernelBuilder& kb, PackedPanels::Kind kind, const ir:
       }
       // The second field. Int8: the weights enter as code + 128, and -128 x the codes' sum (int32)
       // cancels that; Int4Madd: int4 codes q enter for q - 8, and -8 x the sum cancels that.
-      // int4zp's weights enter as they are (w = scale q + min: nothing to cancel), and their zero
-      // points add min x scale x the codes' sum per group: that f32 factor, for
-      // emitZeroPointTerms, is Int16's second field and follows Int4Madd's entries.
-      const bool zp = f.scheme == ir::QuantScheme::Int4Zp;
-      Value* factor = B.CreateFMul(gc.scale, B.CreateSIToFP(gc.sum, kb.f32()));
+      // Int16's int8 and int4 weights are signed: nothing to cancel (0). int4zp's enter as they
+      // are (w = scale q + min), and their zero points add min x scale x the codes' sum per
+      // group: that f32 factor, for emitZeroPointTerms (Int16) or the tiles (Int4Madd).
       Value* second = B.getInt32(0);
-      if (kind == PackedPanels::Int8) second = B.CreateMul(gc.sum, B.getInt32(-128));
-      else if (madd && !zp) second = B.CreateMul(gc.sum, B.getInt32(-8));
-      else if (zp && int16) second = factor;
-      if (zp && madd) kb.storeScalar(factor, kb.gep(r, kb.i(K + 8 * (K / block)), B.getInt8Ty()), g);
+      if (f.scheme == ir::QuantScheme::Int4Zp) second = B.CreateFMul(gc.scale, B.CreateSIToFP(gc.sum, kb.f32()));
+      else if (!int16) second = B.CreateMul(gc.sum, B.getInt32(madd ? -8 : -128));
       Value* at = groupRecord(kb, r, K, codeBytes, g);
       B.CreateAlignedStore(gc.scale, at, llvm::Align(4));
       B.CreateAlignedStore(second, kb.gep(at, kb.i(4), B.getInt8Ty()), llvm::Align(4));
@@ -307,24 +302,20 @@ void emitTileCalls(KernelBuilder& kb, Value* table, Value* args, int rowsPerTile
   });
 }
 
-// int4zp on the Int16 and Int4Madd tiles: the zero points' share of rows [mb, mEnd) for the
-// chunk's record entries (groups or blocks of `block` k) [g0, g0 + groups), added to the sums
-// the tiles left: per row and entry, the record's activation scale x codes' sum
-// (emitActivationRecords: Int16's second field, after Int4Madd's entries) times each column's
-// min (`mins`, [entry][48]).
-void emitZeroPointTerms(KernelBuilder& kb, PackedPanels::Kind kind, int64_t K, int64_t block, Value* rec, int64_t recBytes,
-                        Value* mb, Value* mEnd, Value* g0, Value* groups, Value* mins, Value* sums) {
+// int4zp on the Int16 tiles: the zero points' share of rows [mb, mEnd) for the chunk's groups
+// [g0, g0 + groups), added to the sums the tiles left: per row and group, the record's
+// scale x codes' sum (emitActivationRecords) times each column's min (`mins`, [group][48]).
+// (The Int4Madd tiles add it themselves.)
+void emitZeroPointTerms(KernelBuilder& kb, int64_t K, Value* rec, int64_t recBytes, Value* mb, Value* mEnd, Value* g0,
+                        Value* groups, Value* mins, Value* sums) {
   auto& B = kb.b();
   const int64_t vw = kb.vw();
   kb.loop(mb, mEnd, 1, [&](Value* m) {
     Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
     Value* row = B.CreateMul(B.CreateSub(m, mb), kb.i(kCols));
     kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
-      Value* g = B.CreateAdd(g0, gi);
-      Value* z = kind == PackedPanels::Int4Madd
-                     ? kb.loadScalar(kb.gep(r, kb.i(K + 8 * (K / block)), B.getInt8Ty()), g, ir::DType::F32)
-                     : kb.loadScalar(kb.gep(groupRecord(kb, r, K, 2, g), kb.i(4), B.getInt8Ty()), kb.i(0), ir::DType::F32);
-      z = kb.splat(z);
+      Value* at = kb.gep(groupRecord(kb, r, K, 2, B.CreateAdd(g0, gi)), kb.i(4), B.getInt8Ty());
+      Value* z = kb.splat(kb.loadScalar(at, kb.i(0), ir::DType::F32));
       for (int64_t c = 0; c < kCols; c += vw) {
         Value* sumAt = B.CreateAdd(row, kb.i(c));
         Value* mn = kb.loadVector(mins, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(c)), ir::DType::F32);
@@ -369,6 +360,7 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   B.CreateStore(kb.i(recBytes), field(1));
   B.CreateStore(packed, field(3));
   B.CreateStore(scales, field(4));
+  if (mins) B.CreateStore(mins, field(8));  // read by the Int4Madd tiles with zero points
   auto codeAt = [&](Value* k) { return nibbles ? B.CreateSDiv(k, kb.i(2)) : k; };
   auto words = [&](Value* row, Value* k) {
     return int16 ? int16Codes32(kb, f, row, codeAt(k)) : unsignedCodes64(kb, f, row, codeAt(k), nibbleOffset);
@@ -400,7 +392,7 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
       B.CreateStore(groupRecord(kb, r, K, codeBytes, g0), field(2));
       B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(5));
     });
-    if (zp) emitZeroPointTerms(kb, kind, K, block, rec, recBytes, mb, mEnd, g0, groups, mins, sums);
+    if (zp && int16) emitZeroPointTerms(kb, K, rec, recBytes, mb, mEnd, g0, groups, mins, sums);
   });
 }
 

@@ -12,8 +12,8 @@ constexpr int kPassCols = 24;                       // columns per pass: 3 regis
 constexpr int kStepBytes = kInt4MaddTileCols * 4;   // packed bytes per 4 k
 }  // namespace
 
-Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block)
-    : Generator("int4madd_avx2_" + std::to_string(mr) + "x48_b" + std::to_string(block), 8192) {
+Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block, bool zeroPoints)
+    : Generator("int4madd_avx2_" + std::to_string(mr) + "x48_b" + std::to_string(block) + (zeroPoints ? "_zp" : ""), 8192) {
   using namespace Xbyak;
   if (mr < 1 || mr > kInt4MaddTileRows) throw Error("int4 madd tile with " + std::to_string(mr) + " rows");
   if (block < 4 || block % 4 != 0 || block > kInt4MaddMaxBlock)
@@ -24,7 +24,7 @@ Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block)
   auto wv = [&](int j) { return Ymm(9 + j); };                // 9..11
   const Ymm av(12), prod(13), ones(14), sum(15);
   const Reg64 arg = rdi, a = rsi, lda = rdx, lda3 = rcx, s = r8, w = r9, ws = r10, out = r11, blocks = rax;
-  const Reg64 a0 = r12, s0 = r13, w0 = r14, ws0 = r15, blocks0 = rbp;
+  const Reg64 a0 = r12, s0 = r13, w0 = r14, ws0 = r15, blocks0 = rbp, mins = rbx;
   auto rowAt = [&](const Reg64& base, int i) { return row(base, lda, lda3, i); };
   enter();
   mov(a0, qword[arg + offsetof(Int4MaddTileArgs, a)]);
@@ -52,6 +52,10 @@ Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block)
     lea(w, ptr[w0 + colOffset]);
     lea(ws, ptr[ws0 + colOffset]);
     mov(blocks, blocks0);
+    if (zeroPoints) {
+      mov(mins, qword[arg + offsetof(Int4MaddTileArgs, mins)]);
+      add(mins, colOffset);
+    }
     Label blockLoop;
     L(blockLoop);
     for (int k = 0; k < steps; ++k) {
@@ -69,18 +73,21 @@ Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block)
       }
     }
     // The block's sums: pairs of int16 to int32 (vpmaddwd by ones), the row's correction, then
-    // scaled by the weight columns' and the row's scales into `out`.
+    // scaled by the weight columns' and the row's scales into `out` (zero points: no correction,
+    // and the mins times the row's factor z added too).
     for (int i = 0; i < mr; ++i) {
-      vpbroadcastd(av, dword[rowAt(s, i) + 4]);
+      if (zeroPoints) vbroadcastss(av, dword[rowAt(s, i) + 4]);
+      else vpbroadcastd(av, dword[rowAt(s, i) + 4]);
       vbroadcastss(prod, dword[rowAt(s, i)]);
       for (int j = 0; j < nv; ++j) {
         const Address at = yword[out + i * kStepBytes + colOffset + j * 32];
         vpmaddwd(acc(i, j), acc(i, j), ones);
-        vpaddd(acc(i, j), acc(i, j), av);
+        if (!zeroPoints) vpaddd(acc(i, j), acc(i, j), av);
         vcvtdq2ps(acc(i, j), acc(i, j));
         vmulps(acc(i, j), acc(i, j), yword[ws + j * 32]);
         vmovups(sum, at);
         vfmadd231ps(sum, acc(i, j), prod);
+        if (zeroPoints) vfmadd231ps(sum, av, yword[mins + j * 32]);
         vmovups(at, sum);
       }
     }
@@ -88,6 +95,7 @@ Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block)
     add(w, static_cast<uint32_t>(steps * kStepBytes));
     add(s, 8);
     add(ws, kStepBytes);
+    if (zeroPoints) add(mins, kStepBytes);
     dec(blocks);
     jnz(blockLoop, T_NEAR);
   }
@@ -95,7 +103,9 @@ Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block)
   fn_ = finish<Int4MaddTileFn>();
 }
 
-Int4MaddTileSet::Int4MaddTileSet(int64_t block)
-    : RowCountKernels(kInt4MaddTileRows, [block](int mr) { return std::make_unique<Int4MaddTileKernel>(mr, block); }) {}
+Int4MaddTileSet::Int4MaddTileSet(int64_t block, bool zeroPoints)
+    : RowCountKernels(kInt4MaddTileRows, [block, zeroPoints](int mr) {
+        return std::make_unique<Int4MaddTileKernel>(mr, block, zeroPoints);
+      }) {}
 
 }  // namespace q3c::xbyak

@@ -11,15 +11,17 @@
 // vpaddw per 4 k, plus the widening to int32 (vpmaddwd by ones) once per 32 k.
 //
 // Activation records are the int8 tiles' (codegen/xbyak/int8_tile.h), per block of `block` k
-// (at most 32: the int16 bound above): {f32 scale, int32 correction}; the correction cancels
-// the codes' offset (-8 x the codes' sum for int4, 0 for int4zp, whose zero points the caller
-// adds). Per block every int16 accumulator is widened, corrected and added in f32:
+// (at most 32: the int16 bound above): {f32 scale, second field}. Per block every int16
+// accumulator is widened and added in f32. int4: the second field is an int32 correction,
+// -8 x the codes' sum, which cancels the codes' offset:
 //   out[i][c] += float(sum_k a_ik u_kc + corr_i) * ws[b][c] * sa[i][b]
+// int4zp (w = scale q + min, the tiles made with zero points): the second field is the f32
+// factor z = sa x the codes' sum, and the block's mins add to the same sums:
+//   out[i][c] += float(sum_k a_ik u_kc) * ws[b][c] * sa[i][b] + mins[b][c] * z_i
 #pragma once
 #include <cstdint>
 
 #include "codegen/xbyak/generator.h"
-#include "codegen/xbyak/int8_tile.h"
 
 namespace q3c::xbyak {
 
@@ -27,25 +29,37 @@ constexpr int kInt4MaddTileCols = 48;     // output columns of every tile (two p
 constexpr int kInt4MaddTileRows = 3;      // the largest tile: 9 int16 accumulators, 3 W, 1 A
 constexpr int64_t kInt4MaddMaxBlock = 32;  // k per block: int16 sums stay exact up to here
 
-// Field for field Int8TileArgs: w holds codes 0..15, `groups` counts blocks, ws is [block][48].
-using Int4MaddTileArgs = Int8TileArgs;
-constexpr int64_t kInt4MaddResume = kInt8Resume;
+// Int8TileArgs' fields and then the mins: w holds codes 0..15, `groups` counts blocks, ws and
+// mins are [block][48].
+struct Int4MaddTileArgs {
+  const int8_t* a;       // row 0's codes at the chunk's first k
+  int64_t ldaBytes;      // record stride
+  const void* s;         // row 0's {scale, second field} of the chunk's first block
+  const uint8_t* w;      // packed chunk: [k / 4][48 columns][4 bytes], codes 0..15
+  const float* ws;       // the chunk's weight scales: [block][48 columns]
+  float* out;            // rows of 48 sums, 48 floats apart
+  int64_t groups;        // blocks in the chunk (>= 1)
+  int64_t flags;         // kInt4MaddResume: add to `out` (else start from zero)
+  const float* mins;     // zero points only: the chunk's mins, [block][48 columns]
+};
+constexpr int64_t kInt4MaddResume = 1;
 using Int4MaddTileFn = void (*)(const Int4MaddTileArgs* args);
 
 class Int4MaddTileKernel : public Generator {
  public:
-  // mr in 1 .. kInt4MaddTileRows; block a multiple of 4, at most kInt4MaddMaxBlock.
-  Int4MaddTileKernel(int mr, int64_t block);
+  // mr in 1 .. kInt4MaddTileRows; block a multiple of 4, at most kInt4MaddMaxBlock; zeroPoints:
+  // int4zp's records and mins (else int4's correction).
+  Int4MaddTileKernel(int mr, int64_t block, bool zeroPoints);
   Int4MaddTileFn fn() const { return fn_; }
 
  private:
   Int4MaddTileFn fn_;
 };
 
-// The kernels for every row count of one block size, table()[mr - 1].
+// The kernels for every row count of one block size and format, table()[mr - 1].
 class Int4MaddTileSet : public RowCountKernels<Int4MaddTileKernel> {
  public:
-  explicit Int4MaddTileSet(int64_t block);
+  Int4MaddTileSet(int64_t block, bool zeroPoints);
 };
 
 }  // namespace q3c::xbyak
