@@ -15,7 +15,7 @@
 #pragma once
 #include <cstdint>
 
-#include "codegen/xbyak/generator.h"
+#include "codegen/xbyak/avx2_panel_tile.h"
 
 namespace q3c::xbyak {
 
@@ -38,7 +38,7 @@ struct Int16TileArgs {
 constexpr int64_t kInt16Resume = 1;
 using Int16TileFn = void (*)(const Int16TileArgs* args);
 
-class Int16TileKernel : public Generator {
+class Int16TileKernel : public Avx2PanelTile<Int16TileArgs> {
  public:
   // mr in 1 .. kInt16TileRows; group a multiple of 16, at most kInt16MaxGroup.
   Int16TileKernel(int mr, int64_t group);

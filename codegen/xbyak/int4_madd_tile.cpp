@@ -7,51 +7,26 @@
 
 namespace q3c::xbyak {
 
-namespace {
-constexpr int kPassCols = 24;                       // columns per pass: 3 registers of 8 lanes
-constexpr int kStepBytes = kInt4MaddTileCols * 4;   // packed bytes per 4 k
-}  // namespace
+static_assert(kInt4MaddTileCols == 48 && kInt4MaddResume == 1);  // Avx2PanelTile's columns and kResume
 
 Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block, bool zeroPoints)
-    : Generator("int4madd_avx2_" + std::to_string(mr) + "x48_b" + std::to_string(block) + (zeroPoints ? "_zp" : ""), 8192) {
+    : Avx2PanelTile("int4madd_avx2_" + std::to_string(mr) + "x48_b" + std::to_string(block) + (zeroPoints ? "_zp" : ""), 8192) {
   using namespace Xbyak;
   if (mr < 1 || mr > kInt4MaddTileRows) throw Error("int4 madd tile with " + std::to_string(mr) + " rows");
   if (block < 4 || block % 4 != 0 || block > kInt4MaddMaxBlock)
     throw Error("int4 madd tile for blocks of " + std::to_string(block));
-  constexpr int nv = kPassCols / 8;
+  constexpr int nv = kPassVectors;
   const int steps = static_cast<int>(block / 4);
   auto acc = [&](int i, int j) { return Ymm(i * nv + j); };  // 0..8: int16, then int32, then f32
   auto wv = [&](int j) { return Ymm(9 + j); };                // 9..11
   const Ymm av(12), prod(13), ones(14), sum(15);
-  const Reg64 arg = rdi, a = rsi, lda = rdx, lda3 = rcx, s = r8, w = r9, ws = r10, out = r11, blocks = rax;
-  const Reg64 a0 = r12, s0 = r13, w0 = r14, ws0 = r15, blocks0 = rbp, mins = rbx;
-  auto rowAt = [&](const Reg64& base, int i) { return row(base, lda, lda3, i); };
-  enter();
-  mov(a0, qword[arg + offsetof(Int4MaddTileArgs, a)]);
-  mov(lda, qword[arg + offsetof(Int4MaddTileArgs, ldaBytes)]);
-  lea(lda3, ptr[lda + lda * 2]);
-  mov(s0, qword[arg + offsetof(Int4MaddTileArgs, s)]);
-  mov(w0, qword[arg + offsetof(Int4MaddTileArgs, w)]);
-  mov(ws0, qword[arg + offsetof(Int4MaddTileArgs, ws)]);
-  mov(out, qword[arg + offsetof(Int4MaddTileArgs, out)]);
-  mov(blocks0, qword[arg + offsetof(Int4MaddTileArgs, groups)]);
-  // A fresh tile starts from zero sums: the passes below only ever add to `out`.
-  Label resume;
-  test(qword[arg + offsetof(Int4MaddTileArgs, flags)], static_cast<uint32_t>(kInt4MaddResume));
-  jnz(resume, T_NEAR);
-  vxorps(sum, sum, sum);
-  for (int i = 0; i < mr; ++i)
-    for (int c = 0; c < kInt4MaddTileCols / 8; ++c) vmovups(yword[out + i * kStepBytes + c * 32], sum);
-  L(resume);
+  const Reg64 mins = rbx;
+  const Reg64& blocks = groups;  // the record entries are blocks here
+  start(mr, sum);
   vpcmpeqw(ones, ones, ones);  // int16 ones: -1 >> 15
   vpsrlw(ones, ones, 15);
-  for (int pass = 0; pass < kInt4MaddTileCols / kPassCols; ++pass) {
-    const int colOffset = pass * kPassCols * 4;  // bytes into a packed step, the scales and the sums
-    mov(a, a0);
-    mov(s, s0);
-    lea(w, ptr[w0 + colOffset]);
-    lea(ws, ptr[ws0 + colOffset]);
-    mov(blocks, blocks0);
+  for (int pass = 0; pass < kCols / kPassCols; ++pass) {
+    const int colOffset = startPass(pass);
     if (zeroPoints) {
       mov(mins, qword[arg + offsetof(Int4MaddTileArgs, mins)]);
       add(mins, colOffset);

@@ -21,7 +21,7 @@
 #pragma once
 #include <cstdint>
 
-#include "codegen/xbyak/generator.h"
+#include "codegen/xbyak/avx2_panel_tile.h"
 
 namespace q3c::xbyak {
 
@@ -45,7 +45,7 @@ struct Int4MaddTileArgs {
 constexpr int64_t kInt4MaddResume = 1;
 using Int4MaddTileFn = void (*)(const Int4MaddTileArgs* args);
 
-class Int4MaddTileKernel : public Generator {
+class Int4MaddTileKernel : public Avx2PanelTile<Int4MaddTileArgs> {
  public:
   // mr in 1 .. kInt4MaddTileRows; block a multiple of 4, at most kInt4MaddMaxBlock; zeroPoints:
   // int4zp's records and mins (else int4's correction).
