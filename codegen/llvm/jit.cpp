@@ -24,13 +24,18 @@
 #include <mutex>
 #include <sstream>
 
+#include "codegen/generator_source_hash.h"
 #include "frontend/error.h"
 
 namespace q3c::llvmgen {
 
 namespace {
 
-constexpr const char* kCodeVersion = "q3c-kernels-35";  // bump when generated code changes
+// Part of every kernel's cache key: a name for the generated code's version, and the hash of
+// the generators' sources (codegen/CMakeLists.txt), which changes with any edit to them even
+// where nobody bumped the name.
+constexpr const char* kCodeVersion = "q3c-kernels-35";
+constexpr const char* kGeneratorSourceHash = Q3C_GENERATOR_SOURCE_HASH;
 
 std::string message(llvm::Error e) { return llvm::toString(std::move(e)); }
 
@@ -121,7 +126,8 @@ Jit::~Jit() = default;
 
 KernelFn Jit::kernel(const std::string& name, const std::string& cacheKey,
                      const std::function<void(llvm::Module&, const std::string&)>& build) {
-  const std::string key = hexHash(std::string(kCodeVersion) + "\n" + target_.key() + "\n" + name + "\n" + cacheKey);
+  const std::string key = hexHash(std::string(kCodeVersion) + "\n" + kGeneratorSourceHash + "\n" + target_.key() + "\n" +
+                                  name + "\n" + cacheKey);
   const std::string symbol = name + "_" + key;
   const std::string path = cacheDir_.empty() ? "" : cacheDir_ + "/" + key + ".o";
   std::unique_ptr<llvm::MemoryBuffer> object;
