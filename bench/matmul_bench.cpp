@@ -143,14 +143,22 @@ void readBandwidth(benchmark::State& state) {
 }
 
 // The bound of the many-row cases: the dot instruction's peak on the same number of threads
-// (tdpbf16ps where the bf16 products run on the AMX panel tiles).
+// (tdpbf16ps where the bf16 products run on the AMX panel tiles; for quantized weights on
+// integer tiles, --precision other than f32, the integer instruction's: vpdpbusd, or on AVX2
+// vpmaddubsw for int4 and int4zp and vpmaddwd for int8).
 void peakDot(benchmark::State& state) {
   const xbyak::Isa isa = xbyak::selectIsa(gIsa);
   const bool amx = gPrecision == "bf16" && gQuant == "none" && xbyak::amxPanelsAllowed(gIsa);
+  const bool integer = gQuant != "none" && gPrecision != "f32";
+  const bool bytePairs = integer && isa == xbyak::Isa::Avx2 && gQuant != "int8";
   static ThreadPool pool(gThreads);
   xbyak::PeakResult r{};
   for (auto _ : state)
-    r = amx ? xbyak::measureAmxBf16Peak(pool.size()) : xbyak::measurePeak(isa, gPrecision == "bf16", pool.size());
+    r = amx         ? xbyak::measureAmxBf16Peak(pool.size())
+        : bytePairs ? xbyak::measureBytePairPeak(pool.size())
+        : integer   ? xbyak::measureInt8Peak(isa, pool.size())
+                    : xbyak::measurePeak(isa, gPrecision == "bf16", pool.size());
+  if (r.gflops == 0) r = xbyak::measurePeak(isa, gPrecision == "bf16", pool.size());  // AVX-512 without VNNI: FMA tiles
   state.counters["GFLOP_per_s"] = r.gflops;
   state.SetLabel(r.instr);
 }
