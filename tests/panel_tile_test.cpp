@@ -7,6 +7,7 @@
 // resumed sums, and nothing written outside the tile.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -70,29 +71,47 @@ void expectGroupScaledSums(const Case& c, const std::vector<int>& a, const std::
   for (size_t i = c.mr * kCols; i < out.size(); ++i) ASSERT_EQ(out[i], kGuard) << "wrote past the tile at " << i;
 }
 
-void runCase(const Case& c, std::mt19937& rng) {
-  const int64_t K = c.group * c.groups, ngroups = c.groups;
-  const int64_t ld = K + 8 * ngroups + 12;  // record stride (codes, then {scale, correction} per group), padded
-  std::uniform_int_distribution<int> code(-127, 127);
+// Activation records in the int8 tiles' layout (int8_tile.h; the int4 madd tiles read it too):
+// per row i its K codes, code(i) each, then per group {scale, second field}, the second field
+// second(i, g, the group's code sum, its scale) as 4 bytes (an int32 correction or an f32
+// factor). With the codes and scales, for the reference.
+struct Int8Records {
+  int64_t ld;                  // record stride in bytes, padded
+  std::vector<uint8_t> bytes;  // the records
+  std::vector<int> a;          // codes, [row][K]
+  std::vector<float> sa;       // scales, [row][group]
+};
+template <class Code, class Second>
+Int8Records int8Records(const Case& c, std::mt19937& rng, Code code, Second second) {
+  const int64_t K = c.group * c.groups, ld = K + 8 * c.groups + 12;
   std::uniform_real_distribution<float> scale(0.001f, 0.02f);
-  // Activation records and the exact codes.
-  std::vector<uint8_t> rec(ld * c.mr + 64);
-  std::vector<int> a(c.mr * K);
-  std::vector<float> sa(c.mr * ngroups);
+  Int8Records r{ld, std::vector<uint8_t>(ld * c.mr + 64), std::vector<int>(c.mr * K), std::vector<float>(c.mr * c.groups)};
   for (int i = 0; i < c.mr; ++i) {
     for (int64_t k = 0; k < K; ++k) {
-      a[i * K + k] = code(rng);
-      rec[i * ld + k] = static_cast<uint8_t>(static_cast<int8_t>(a[i * K + k]));
+      r.a[i * K + k] = code(i);
+      r.bytes[i * ld + k] = static_cast<uint8_t>(static_cast<int8_t>(r.a[i * K + k]));
     }
-    for (int64_t g = 0; g < ngroups; ++g) {
+    for (int64_t g = 0; g < c.groups; ++g) {
       int32_t sum = 0;
-      for (int64_t k = 0; k < c.group; ++k) sum += a[i * K + g * c.group + k];
-      const int32_t corr = -128 * sum;
-      sa[i * ngroups + g] = scale(rng);
-      std::memcpy(&rec[i * ld + K + 8 * g], &sa[i * ngroups + g], 4);
-      std::memcpy(&rec[i * ld + K + 8 * g + 4], &corr, 4);
+      for (int64_t k = 0; k < c.group; ++k) sum += r.a[i * K + g * c.group + k];
+      float& sa = r.sa[i * c.groups + g];
+      sa = scale(rng);
+      const auto field = second(i, g, sum, sa);
+      static_assert(sizeof(field) == 4);
+      std::memcpy(&r.bytes[i * ld + K + 8 * g], &sa, 4);
+      std::memcpy(&r.bytes[i * ld + K + 8 * g + 4], &field, 4);
     }
   }
+  return r;
+}
+
+void runCase(const Case& c, std::mt19937& rng) {
+  const int64_t K = c.group * c.groups, ngroups = c.groups;
+  std::uniform_int_distribution<int> code(-127, 127);
+  std::uniform_real_distribution<float> scale(0.001f, 0.02f);
+  // Activation records, the correction -128 x the codes' sum cancelling the weights' offset.
+  const Int8Records rec = int8Records(c, rng, [&](int) { return code(rng); },
+                                      [](int, int64_t, int32_t sum, float) { return -128 * sum; });
   // Packed weights: [k / 4][48][4] codes + 128, scales [group][48].
   std::vector<int> w(K * kCols);
   std::vector<uint8_t> packed(K * kCols);
@@ -107,11 +126,11 @@ void runCase(const Case& c, std::mt19937& rng) {
   std::vector<float> out = o.out;
 
   Int8TileKernel kernel(c.mr, c.group);
-  Int8TileArgs args{reinterpret_cast<const int8_t*>(rec.data()), ld, rec.data() + K, packed.data(), ws.data(),
-                    out.data(), ngroups, c.resume ? kInt8Resume : 0};
+  Int8TileArgs args{reinterpret_cast<const int8_t*>(rec.bytes.data()), rec.ld, rec.bytes.data() + K, packed.data(),
+                    ws.data(), out.data(), ngroups, c.resume ? kInt8Resume : 0};
   kernel.fn()(&args);
 
-  expectGroupScaledSums(c, a, w, ws, sa, out, o.before);
+  expectGroupScaledSums(c, rec.a, w, ws, rec.sa, out, o.before);
 }
 
 TEST(Int8Tile, MatchesTheReference) {
@@ -197,28 +216,15 @@ TEST(Int16Tile, RejectsShapesOutsideTheFamily) {
 void runInt4MaddCase(const Case& c, bool zeroPoints, std::mt19937& rng) {
   static_assert(kInt4MaddTileCols == kCols);
   const int64_t K = c.group * c.groups, nblocks = c.groups;
-  const int64_t ld = K + 8 * nblocks + 12;  // record stride in bytes, padded
   std::uniform_int_distribution<int> acode(-127, 127), wcode(0, 15);
   std::uniform_real_distribution<float> scale(0.001f, 0.02f);
-  std::vector<uint8_t> rec(ld * c.mr + 64);
-  std::vector<int> a(c.mr * K);
-  std::vector<float> sa(c.mr * nblocks), z(c.mr * nblocks);
-  for (int i = 0; i < c.mr; ++i) {
-    for (int64_t k = 0; k < K; ++k) {
-      a[i * K + k] = i == 1 ? 127 : i == 2 ? -127 : acode(rng);  // rows 1 and 2 at the bound
-      rec[i * ld + k] = static_cast<uint8_t>(static_cast<int8_t>(a[i * K + k]));
-    }
-    for (int64_t b = 0; b < nblocks; ++b) {
-      int32_t sum = 0;
-      for (int64_t k = 0; k < c.group; ++k) sum += a[i * K + b * c.group + k];
-      const int32_t corr = -8 * sum;
-      sa[i * nblocks + b] = scale(rng);
-      z[i * nblocks + b] = sa[i * nblocks + b] * static_cast<float>(sum);
-      std::memcpy(&rec[i * ld + K + 8 * b], &sa[i * nblocks + b], 4);
-      if (zeroPoints) std::memcpy(&rec[i * ld + K + 8 * b + 4], &z[i * nblocks + b], 4);
-      else std::memcpy(&rec[i * ld + K + 8 * b + 4], &corr, 4);
-    }
-  }
+  std::vector<float> z(c.mr * nblocks);  // int4zp's factors: scale x the codes' sum
+  const Int8Records rec = int8Records(
+      c, rng, [&](int i) { return i == 1 ? 127 : i == 2 ? -127 : acode(rng); },  // rows 1 and 2 at the bound
+      [&](int i, int64_t b, int32_t sum, float sa) {
+        z[i * nblocks + b] = sa * static_cast<float>(sum);
+        return zeroPoints ? std::bit_cast<uint32_t>(z[i * nblocks + b]) : static_cast<uint32_t>(-8 * sum);
+      });
   // Packed codes: [k / 4][48][4] bytes 0..15 (columns 0..7 all 15: the bound); their values
   // q - 8; scales [block][48].
   std::vector<int> w(K * kCols);
@@ -243,11 +249,11 @@ void runInt4MaddCase(const Case& c, bool zeroPoints, std::mt19937& rng) {
   std::vector<float> out = o.out;
 
   Int4MaddTileKernel kernel(c.mr, c.group, zeroPoints);
-  Int4MaddTileArgs args{reinterpret_cast<const int8_t*>(rec.data()), ld, rec.data() + K, packed.data(), ws.data(),
-                        out.data(), nblocks, c.resume ? kInt4MaddResume : 0, mins.data()};
+  Int4MaddTileArgs args{reinterpret_cast<const int8_t*>(rec.bytes.data()), rec.ld, rec.bytes.data() + K, packed.data(),
+                        ws.data(), out.data(), nblocks, c.resume ? kInt4MaddResume : 0, mins.data()};
   kernel.fn()(&args);
 
-  expectGroupScaledSums(c, a, w, ws, sa, out, o.before, extra);
+  expectGroupScaledSums(c, rec.a, w, ws, rec.sa, out, o.before, extra);
 }
 
 TEST(Int4MaddTile, MatchesTheReference) {

@@ -337,7 +337,7 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   const xbyak::GemmTiling t = packedPanelTiling(kind, K);
   const int64_t chunkK = t.kChunk, codeBytes = int16 ? 2 : 1, perWord = t.kStep;
   const int rowsPerTile = t.mr;
-  static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume);
+  static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume && xbyak::kInt8Resume == xbyak::kInt4MaddResume);
   const int64_t recBytes = activationRecordBytes(kind, f, K), scalesAt = ir::codeBytes(f, K);
   const int64_t block = recordBlock(kind, f);  // k per record entry, and per gathered scale
   const int nibbleOffset = kind == PackedPanels::Int4Madd ? 0 : 120;
