@@ -17,6 +17,15 @@ namespace q3c {
 // (a prefill needs the next-token logits only; a backend may then skip the others' lm_head).
 enum class OutputRows { All, Last };
 
+// The instruction a prefill's products run on, whose peak `q3c bench` holds it against.
+enum class PrefillUnit {
+  FloatDot,   // the float dot: FMA, or vdpbf16ps on bf16 activations
+  AmxBf16,    // AMX tiles (tdpbf16ps)
+  IntDot,     // integer tiles on the int8 dot: vpdpbusd, or AVX2's vpmaddwd (int16 codes)
+  BytePairs,  // AVX2's int4 tiles on vpmaddubsw (32 multiply-adds an instruction against
+              // vpmaddwd's 16); where some products take them, the whole prefill is judged by it
+};
+
 // The time one kernel took over the runs made while profiling was on (Executable::setProfiling).
 struct KernelTime {
   std::string kernel;        // readable name, e.g. "matmul_add_q4_9728x2560_int4g32"
@@ -46,15 +55,8 @@ class Executable {
   virtual std::string describe() const { return ""; }
   // What the matmuls round their input activations to (--precision, resolved).
   virtual ir::DType activationPrecision() const { return ir::DType::F32; }
-  // Whether the bf16 prefill products run on AMX tiles (`tdpbf16ps`), which `q3c bench`
-  // judges against the AMX peak instead of the vector dot's.
-  virtual bool prefillOnAmx() const { return false; }
-  // Whether quantized prefill products run on integer tiles (`vpdpbusd`, or AVX2's `vpmaddwd`),
-  // which `q3c bench` judges against that instruction's peak instead of the float dot's.
-  virtual bool prefillOnIntegerTiles() const { return false; }
-  // Whether some of them are AVX2's int4 tiles on `vpmaddubsw` (32 multiply-adds per
-  // instruction against vpmaddwd's 16): then `q3c bench` judges the prefill by that peak.
-  virtual bool prefillOnBytePairs() const { return false; }
+  // What the prefill products run on: `q3c bench` judges the prefill against its peak.
+  virtual PrefillUnit prefillUnit() const { return PrefillUnit::FloatDot; }
   // Per-kernel wall time (`q3c bench --profile`): on, each run times every kernel call and its
   // parts (two clock reads each) and adds them to profile(); switching it on clears the counts.
   // Backends without kernels count nothing.

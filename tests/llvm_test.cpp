@@ -217,7 +217,7 @@ void checkPackedPanelPrefill(const Model& m, const std::string& isa, const std::
   }
   const std::string describe = exe->describe();
   if (describe.find(panels) == std::string::npos) GTEST_SKIP() << "no " << panels << " here: " << describe;
-  EXPECT_EQ(exe->prefillOnAmx(), panels.find("AMX") != std::string::npos);  // what q3c bench judges the prefill by
+  EXPECT_EQ(exe->prefillUnit() == PrefillUnit::AmxBf16, panels.find("AMX") != std::string::npos);  // what q3c bench judges the prefill by
   auto interp = createBackend("interp");
   const std::vector<float> want = run(m, *interp, m.graph, ids, {7, 8});
   const std::vector<float> got = run(m, *backend, g, ids, {7, 8});

@@ -228,13 +228,13 @@ TEST(QuantizedJit, Avx2PrefillOnIntegerTilesMatchesTheInterpreter) {
     Session once(m, *backend, static_cast<int64_t>(ids.size()), &g);
     const std::string tiles = int8 ? "vpmaddwd" : "vpmaddubsw";
     ASSERT_NE(once.executable().describe().find(tiles), std::string::npos) << once.executable().describe();
-    EXPECT_TRUE(once.executable().prefillOnIntegerTiles());  // q3c bench judges it by the instruction's peak
-    EXPECT_EQ(once.executable().prefillOnBytePairs(), !int8);
+    // q3c bench judges the prefill by that instruction's peak
+    EXPECT_EQ(once.executable().prefillUnit(), int8 ? PrefillUnit::IntDot : PrefillUnit::BytePairs);
     // An explicit f32 keeps the fp32-accumulate path (dequantized panels, FMA tiles).
     auto f32 = jit("avx2", "f32");
     Session fp32(m, *f32, 4, &g);
     EXPECT_EQ(fp32.executable().describe().find("vpmadd"), std::string::npos) << fp32.executable().describe();
-    EXPECT_FALSE(fp32.executable().prefillOnIntegerTiles());
+    EXPECT_EQ(fp32.executable().prefillUnit(), PrefillUnit::FloatDot);
     const float* p = once.forward(ids);
     const std::vector<float> prefill(p, p + ids.size() * V);
     const double err = test::relativeError(prefill, want);

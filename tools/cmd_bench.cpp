@@ -90,13 +90,18 @@ void addBenchCommand(CLI::App& app) {
     std::vector<double> prefill, decode, bandwidth, decodeFraction, peaks, prefillFraction;
     const char* peakInstr = "";
     const bool bf16 = session.executable().activationPrecision() == ir::DType::BF16;
-    // A prefill on the AMX panel tiles is judged against the AMX peak, not vdpbf16ps'; one on
-    // integer tiles against their instruction's (vpdpbusd, or on AVX2 vpmaddwd, and vpmaddubsw
-    // where int4 weights take it).
-    const bool amx = session.executable().prefillOnAmx();
-    const bool intTiles = session.executable().prefillOnIntegerTiles();
-    const bool bytePairs = session.executable().prefillOnBytePairs();
-    auto integerPeak = [&] { return bytePairs ? xbyak::measureBytePairPeak(threads) : xbyak::measureInt8Peak(isa, threads); };
+    // The prefill is judged against the peak of the instruction its products run on.
+    const PrefillUnit unit = session.executable().prefillUnit();
+    const bool intTiles = unit == PrefillUnit::IntDot || unit == PrefillUnit::BytePairs;
+    auto prefillPeak = [&] {
+      switch (unit) {
+        case PrefillUnit::AmxBf16: return xbyak::measureAmxBf16Peak(threads);
+        case PrefillUnit::IntDot: return xbyak::measureInt8Peak(isa, threads);
+        case PrefillUnit::BytePairs: return xbyak::measureBytePairPeak(threads);
+        case PrefillUnit::FloatDot: break;
+      }
+      return xbyak::measurePeak(isa, bf16, threads);
+    };
     const TokenCost decodeCost = tokenCost(model, graph, static_cast<double>(o->prompt) + o->decode / 2.0);
     // Prefill as generation runs it: chunks of Session::kPrefillChunk, the last row's logits.
     const double chunks = static_cast<double>((o->prompt + Session::kPrefillChunk - 1) / Session::kPrefillChunk);
@@ -112,11 +117,7 @@ void addBenchCommand(CLI::App& app) {
       // The bounds are sampled while the figures are taken, because this machine's bandwidth
       // and clock drift within seconds: the dot peak right after the prefill, the bandwidth
       // every kProbeEvery decode steps (outside the timed steps).
-      const xbyak::PeakResult peakNow =
-          !rep       ? xbyak::PeakResult{}
-          : amx      ? xbyak::measureAmxBf16Peak(threads)
-          : intTiles ? integerPeak()
-                     : xbyak::measurePeak(isa, bf16, threads);
+      const xbyak::PeakResult peakNow = rep ? prefillPeak() : xbyak::PeakResult{};
       // Each block of kProbeEvery steps is judged against the mean of the samples taken just
       // before and just after it: the bandwidth moves within a repeat, and a bound taken from
       // the repeat's median could sit seconds away from the steps it judges.

@@ -205,11 +205,12 @@ class LlvmExecutable : public Executable {
 
   std::string describe() const override { return summary_; }
   ir::DType activationPrecision() const override { return activations_; }
-  bool prefillOnAmx() const override { return !amxPanelSets_.empty(); }
-  bool prefillOnIntegerTiles() const override {
-    return !int8TileSets_.empty() || !int16TileSets_.empty() || !int4MaddTileSets_.empty();
+  PrefillUnit prefillUnit() const override {
+    if (!amxPanelSets_.empty()) return PrefillUnit::AmxBf16;
+    if (!int4MaddTileSets_.empty()) return PrefillUnit::BytePairs;
+    if (!int8TileSets_.empty() || !int16TileSets_.empty()) return PrefillUnit::IntDot;
+    return PrefillUnit::FloatDot;
   }
-  bool prefillOnBytePairs() const override { return !int4MaddTileSets_.empty(); }
   void setProfiling(bool on) override {
     profiling_ = on;
     if (!on) return;
