@@ -269,9 +269,9 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
   // The next panel's rows lie panelStep rows further on: prefetching each row that far ahead
   // fetches what the next panel reads.
   const int64_t ahead = panelStep * ir::quantRowBytes(f, K);
-  // Without VNNI (AVX2) the codes ahead are hinted every 16 bytes, four hints a chunk (int4's 32-byte
-  // chunks: each 16 bytes twice), as the bf16 dot tile's one-row GEMV does with one hint per
-  // load. One hint a chunk left an AVX2-only Zen 3's int8 GEMV streaming at 80-86% of the read
+  // Without VNNI (AVX2) the codes ahead are hinted every 16 bytes, four hints a chunk (int4's
+  // 32-byte chunks: each 16 bytes twice), as the bf16 dot tile's one-row GEMV does with one hint
+  // per load. One hint a chunk left an AVX2-only Zen 3's int8 GEMV streaming at 80-86% of the read
   // bandwidth where the bf16 GEMV, in the same process, ran at 98-106%; with four, the 4B
   // layer's int8/g128 products ran 1.08-1.21x as fast (86-105% of the bandwidth) in four
   // alternating runs, and the whole 4B's decode in one process, alternating blocks of 8 tokens
