@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "codegen/xbyak/generator.h"
+#include "codegen/xbyak/panel_tile_args.h"
 
 namespace q3c::xbyak {
 
@@ -39,14 +40,7 @@ class Avx2PanelTile : public Generator {
   // of 48 sums first, with `zero`, since the passes only ever add to `out`.
   void start(int mr, const Xbyak::Ymm& zero) {
     enter();
-    mov(a0, qword[arg + offsetof(Args, a)]);
-    mov(lda, qword[arg + offsetof(Args, ldaBytes)]);
-    lea(lda3, ptr[lda + lda * 2]);
-    mov(s0, qword[arg + offsetof(Args, s)]);
-    mov(w0, qword[arg + offsetof(Args, w)]);
-    mov(ws0, qword[arg + offsetof(Args, ws)]);
-    mov(out, qword[arg + offsetof(Args, out)]);
-    mov(groups0, qword[arg + offsetof(Args, groups)]);
+    loadPanelTileArgs<Args>(*this, arg, {a0, lda, lda3, s0, w0, ws0, out, groups0});
     Xbyak::Label resume;
     test(qword[arg + offsetof(Args, flags)], static_cast<uint32_t>(kResume));
     jnz(resume, T_NEAR);

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 
+#include "codegen/xbyak/panel_tile_args.h"
 #include "frontend/error.h"
 
 namespace q3c::xbyak {
@@ -22,14 +23,7 @@ Int8TileKernel::Int8TileKernel(int mr, int64_t group)
   const Reg64 arg = rdi, a = rsi, lda = rdx, lda3 = rcx, s = r8, w = r9, ws = r10, out = r11, groups = rax;
   auto rowAt = [&](const Reg64& base, int i) { return row(base, lda, lda3, i); };  // row i of the records
   enter();
-  mov(a, qword[arg + offsetof(Int8TileArgs, a)]);
-  mov(lda, qword[arg + offsetof(Int8TileArgs, ldaBytes)]);
-  lea(lda3, ptr[lda + lda * 2]);
-  mov(s, qword[arg + offsetof(Int8TileArgs, s)]);
-  mov(w, qword[arg + offsetof(Int8TileArgs, w)]);
-  mov(ws, qword[arg + offsetof(Int8TileArgs, ws)]);
-  mov(out, qword[arg + offsetof(Int8TileArgs, out)]);
-  mov(groups, qword[arg + offsetof(Int8TileArgs, groups)]);
+  loadPanelTileArgs<Int8TileArgs>(*this, arg, {a, lda, lda3, s, w, ws, out, groups});
   Label fresh, groupLoop;
   test(qword[arg + offsetof(Int8TileArgs, flags)], static_cast<uint32_t>(kInt8Resume));
   for (int i = 0; i < mr; ++i)
