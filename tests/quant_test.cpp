@@ -167,6 +167,22 @@ double piecesError(const Model& m, Backend& backend, const ir::Graph& g, const s
                              std::vector<float>(prefill.begin() + split * V, prefill.end()));
 }
 
+// The relative errors of the first `positions` tokens of `ids` fed one at a time to a fresh
+// session against a prefill's logits of the same positions.
+std::vector<double> tokenByTokenErrors(const Model& m, Backend& backend, const ir::Graph& g,
+                                       const std::vector<int32_t>& ids, size_t positions,
+                                       const std::vector<float>& prefill) {
+  const int64_t V = m.config.vocabSize;
+  Session steps(m, backend, static_cast<int64_t>(ids.size()), &g);
+  std::vector<double> errors;
+  for (size_t t = 0; t < positions; ++t) {
+    const float* p = steps.forward({ids[t]});
+    const std::vector<float> row(prefill.begin() + t * V, prefill.begin() + (t + 1) * V);
+    errors.push_back(test::relativeError(std::vector<float>(p, p + V), row));
+  }
+  return errors;
+}
+
 TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
   // With bf16 activations on AVX512-VNNI, int8 and int4 weights take the int8 dot in both paths: the
   // prefill's vpdpbusd tiles (packed panels, many rows) and decode's one-row GEMV (the file's
@@ -181,19 +197,14 @@ TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
   if (!xbyak::hostCpu().avx512vnni || !xbyak::hostCpu().avx512bf16) GTEST_SKIP() << "no AVX512-VNNI/BF16 here";
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
-  const int64_t V = m.config.vocabSize;
   std::vector<int32_t> ids(301);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
   for (auto [quant, group] : {std::pair<const char*, int64_t>{"int8", 32}, {"int8", 128}, {"int4", 32}}) {
     const ir::Graph g = quantized(m.graph, quant, group, true);
     auto backend = jit("native", "bf16");
     const std::vector<float> prefill = run(m, *backend, g, ids, {});
-    Session steps(m, *backend, static_cast<int64_t>(ids.size()), &g);
-    for (size_t t = 0; t < 8; ++t) {
-      const float* p = steps.forward({ids[t]});
-      const std::vector<float> row(prefill.begin() + t * V, prefill.begin() + (t + 1) * V);
-      EXPECT_LE(test::relativeError(std::vector<float>(p, p + V), row), 1e-5) << quant << " g" << group << " position " << t;
-    }
+    const std::vector<double> errors = tokenByTokenErrors(m, *backend, g, ids, 8, prefill);
+    for (size_t t = 0; t < errors.size(); ++t) EXPECT_LE(errors[t], 1e-5) << quant << " g" << group << " position " << t;
     EXPECT_EQ(piecesError(m, *backend, g, ids, 150, prefill), 0.0) << quant << " g" << group;
   }
 }
@@ -257,7 +268,6 @@ TEST(QuantizedJit, Avx2Int4PrefillAgreesWithDecode) {
   if (!xbyak::hostCpu().avx2 || !xbyak::hostCpu().fma) GTEST_SKIP() << "no AVX2+FMA here";
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
-  const int64_t V = m.config.vocabSize;
   std::vector<int32_t> ids(40);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
   for (const char* quant : {"int4", "int4zp"}) {
@@ -268,12 +278,10 @@ TEST(QuantizedJit, Avx2Int4PrefillAgreesWithDecode) {
     const ir::Graph g = quantized(q, quant, 32, true);
     auto backend = jit("avx2", "auto");
     const std::vector<float> prefill = run(m, *backend, g, ids, {});
-    Session steps(m, *backend, static_cast<int64_t>(ids.size()), &g);
+    const std::vector<double> errors = tokenByTokenErrors(m, *backend, g, ids, 8, prefill);
     int close = 0;
-    for (size_t t = 0; t < 8; ++t) {
-      const float* p = steps.forward({ids[t]});
-      const std::vector<float> row(prefill.begin() + t * V, prefill.begin() + (t + 1) * V);
-      const double err = test::relativeError(std::vector<float>(p, p + V), row);
+    for (size_t t = 0; t < errors.size(); ++t) {
+      const double err = errors[t];
       std::printf("[ int4 madd vs decode ] %s position %zu: %.3g of max |logit|\n", quant, t, err);
       close += err <= 1e-5;
       EXPECT_LE(err, zp ? 2e-2 : 1e-5) << quant << " position " << t;
