@@ -221,8 +221,8 @@ TEST(QuantizedJit, Avx2PrefillOnIntegerTilesMatchesTheInterpreter) {
   // of max |logit| (AVX2 Zen 3), held to decode's 2e-2; int4zp's zero points add min x scale x
   // the codes' sum per block after the tiles.
   // Rows do not interact in the tiles: two pieces give the same bits as one. Shapes: K = 256 and
-  // 384 (int16: chunks of 256 and a short one; int4: one short chunk of 512), 515 lm_head rows
-  // (a short last panel), 301 rows (tiles of 3, a 1-row edge).
+  // 384 (int16: 2 and 3 chunks of 128, resumed; int4: one chunk of 256, and one and a short
+  // one), 515 lm_head rows (a short last panel), 301 rows (tiles of 3, a 1-row edge).
   if (!xbyak::hostCpu().avx2 || !xbyak::hostCpu().fma) GTEST_SKIP() << "no AVX2+FMA here";
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);

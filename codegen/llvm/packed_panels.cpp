@@ -6,11 +6,12 @@
 //   into records (int8 codes, then per group the scale and the offset correction); the Xbyak
 //   int8 tiles (codegen/xbyak/int8_tile.h) do 4 x 12 vpdpbusd per 3 weight loads.
 //   Int16 (int8 weights, AVX2): the same records with int16 codes; the chunk's weights
-//   widened to int16, [k / 2][48 columns][2 int16], chunks of 256 k (24 KB: L1 is 32 KB on the
-//   AVX2 Zens); the Xbyak int16 tiles (codegen/xbyak/int16_tile.h) do 3 x 3 vpmaddwd per 3
+//   widened to int16, [k / 2][48 columns][2 int16], chunks of 128 k (12 KB: L1 is 32 KB on the
+//   AVX2 Zens, and the rows stream through it beside the panel); the Xbyak int16 tiles (codegen/xbyak/int16_tile.h) do 3 x 3 vpmaddwd per 3
 //   weight loads, twice per 48 columns.
 //   Int4Madd (int4 weights, AVX2): Int8's records and layout, with blocks of 32 k for groups
-//   (int4zp: the zero-point factor for the correction) and the codes 0..15 as they are;
+//   (int4zp: the zero-point factor for the correction) and the codes 0..15 as they are, in
+//   chunks of 256 k (12 KB, as Int16's);
 //   the Xbyak int4 madd tiles (codegen/xbyak/int4_madd_tile.h) do 3 x 3 vpmaddubsw per 3
 //   weight loads, twice per 48 columns: twice the k of a vpmaddwd per instruction.
 //   Bf16 (AVX512-BF16): the bf16 activation rows as they are; the Xbyak bf16 panel tiles
@@ -35,7 +36,12 @@ namespace {
 
 constexpr int64_t kChunkK = 512;      // int8: k per packed chunk, 48 x 512 bytes = 24 KB: half of a 48 KB L1
 constexpr int64_t kBf16ChunkK = 256;  // bf16: 48 x 256 x 2 bytes, the same 24 KB
-constexpr int64_t kInt16ChunkK = 256;  // int16: 48 x 256 x 2 bytes, the same 24 KB
+// The AVX2 tiles (int16, int4 madd): 12 KB, 48 x 128 x 2 bytes and 48 x 256 bytes. Their hosts'
+// L1 is 32 KB, where a 24 KB panel shares it badly with the activation rows streaming past: on
+// the AVX2 EPYC (Zen 3), the 4B's products at 512 rows ran 1-9% (int16) and 0-8% (int4 madd)
+// faster on 12 KB chunks than on 24 KB ones, and 9-11% slower on 48 KB (int16).
+constexpr int64_t kInt16ChunkK = 128;
+constexpr int64_t kInt4MaddChunkK = 256;
 // AMX: 64 x 1024 x 2 bytes = 128 KB, in L2 (on the lent Xeon, 4B prefill: 365 tok/s against
 // 343-352 at 512 k and 319 at 256).
 constexpr int64_t kAmxChunkK = 1024;
@@ -46,7 +52,8 @@ static_assert(xbyak::kInt8TileCols == kCols && xbyak::kInt16TileCols == kCols &&
 // AMX: 64 columns a panel, in two calls of 32 whose second finds the activation rows in cache,
 // which halves what the tiles read of them (4B prefill 343-352 tok/s against 308-310 at 32).
 constexpr int kAmxCols = 64;
-static_assert(kAmxCols % xbyak::kAmxPanelCols == 0 && kAmxChunkK % 32 == 0 && kChunkK % 32 == 0 && kBf16ChunkK % 32 == 0);
+static_assert(kAmxCols % xbyak::kAmxPanelCols == 0 && kAmxChunkK % 32 == 0 && kChunkK % 32 == 0 && kBf16ChunkK % 32 == 0 &&
+              kInt16ChunkK % 32 == 0 && kInt4MaddChunkK % 64 == 0);
 
 // Field for field xbyak::Int4MaddTileArgs: a, ldaBytes, s, w, ws, out, groups, flags, mins;
 // xbyak::Int8TileArgs and xbyak::Int16TileArgs are its first eight fields.
@@ -172,11 +179,11 @@ void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantF
       break;
     case PackedPanels::Int16:
       p.packedTiles = PackedTileRequest{kind, f.group};
-      p.key += " packed=int16/48x3/c256/m512";
+      p.key += " packed=int16/48x3/c128/m512";
       break;
     case PackedPanels::Int4Madd:
       p.packedTiles = PackedTileRequest{kind, recordBlock(kind, f), f.scheme == ir::QuantScheme::Int4Zp};
-      p.key += " packed=int4madd/48x3/c512/b" + std::to_string(recordBlock(kind, f)) + "/m512";
+      p.key += " packed=int4madd/48x3/c256/b" + std::to_string(recordBlock(kind, f)) + "/m512";
       break;
     case PackedPanels::Bf16:
       p.packedTiles = PackedTileRequest{kind, 0};
@@ -205,7 +212,7 @@ xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K) {
   switch (kind) {
     case PackedPanels::Int8: t.mr = xbyak::kInt8TileRows, t.kStep = 4, t.kChunk = kChunkK; break;
     case PackedPanels::Int16: t.mr = xbyak::kInt16TileRows, t.kStep = 2, t.kChunk = kInt16ChunkK; break;
-    case PackedPanels::Int4Madd: t.mr = xbyak::kInt4MaddTileRows, t.kStep = 4, t.kChunk = kChunkK; break;
+    case PackedPanels::Int4Madd: t.mr = xbyak::kInt4MaddTileRows, t.kStep = 4, t.kChunk = kInt4MaddChunkK; break;
     case PackedPanels::AmxBf16: t.mr = xbyak::kAmxPanelRows, t.nr = kAmxCols, t.kStep = 2, t.kChunk = kAmxChunkK; break;
     default: t.mr = xbyak::kBf16PanelRows, t.kStep = 2, t.kChunk = kBf16ChunkK; break;
   }
