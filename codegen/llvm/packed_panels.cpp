@@ -7,8 +7,8 @@
 //   int8 tiles (codegen/xbyak/int8_tile.h) do 4 x 12 vpdpbusd per 3 weight loads.
 //   Int16 (int8 weights, AVX2): the same records with int16 codes; the chunk's weights
 //   widened to int16, [k / 2][48 columns][2 int16], chunks of 128 k (12 KB: L1 is 32 KB on the
-//   AVX2 Zens, and the rows stream through it beside the panel); the Xbyak int16 tiles (codegen/xbyak/int16_tile.h) do 3 x 3 vpmaddwd per 3
-//   weight loads, twice per 48 columns.
+//   AVX2 Zens, and the rows stream through it beside the panel); the Xbyak int16 tiles
+//   (codegen/xbyak/int16_tile.h) do 3 x 3 vpmaddwd per 3 weight loads, twice per 48 columns.
 //   Int4Madd (int4 weights, AVX2): Int8's records and layout, with blocks of 32 k for groups
 //   (int4zp: the zero-point factor for the correction) and the codes 0..15 as they are, in
 //   chunks of 256 k (12 KB, as Int16's);
