@@ -271,15 +271,16 @@ void emitQuantizedGemvDot(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
   const int64_t ahead = panelStep * ir::quantRowBytes(f, K);
   // Without VNNI (AVX2) the codes ahead are hinted every 16 bytes, four hints a chunk (int4's
   // 32-byte chunks: each 16 bytes twice), as the bf16 dot tile's one-row GEMV does with one hint
-  // per load. One hint a chunk left an AVX2-only Zen 3's int8 GEMV streaming at 80-86% of the read
-  // bandwidth where the bf16 GEMV, in the same process, ran at 98-106%; with four, the 4B
+  // per load. One hint a chunk left an AVX2-only Zen 3's int8 GEMV streaming at 80-86% of the
+  // read bandwidth where the bf16 GEMV, in the same process, ran at 98-106%; with four, the 4B
   // layer's int8/g128 products ran 1.08-1.21x as fast (86-105% of the bandwidth) in four
   // alternating runs, and the whole 4B's decode in one process, alternating blocks of 8 tokens
-  // with the one-hint build, 1.14x, 1.08x and (built first) 1.16x for int8/g128, 1.08x and 1.01x
-  // for int4/g32; int4zp/g32 0.96-0.97x (built first), where two builds alike differed by 1.04x
-  // in the second's favour: int4zp gains nothing measurable, int4 little, int8 the most. Two hints (16 or 32 bytes apart) or the same hint repeated gained
-  // about half that. Why repeating hints helps is not established (dropped hints re-issued is
-  // the likely reading). With VNNI (one chunk = one instruction) it was not measured: one hint.
+  // with the one-hint build, 1.14x, 1.08x and (built first) 1.16x for int8/g128, 1.08x and
+  // 1.01x for int4/g32; int4zp/g32 0.96-0.97x (built first), where two builds alike differed
+  // by 1.04x in the second's favour: int4zp gains nothing measurable, int4 little, int8 the
+  // most. Two hints (16 or 32 bytes apart) or the same hint repeated gained about half that.
+  // Why repeating hints helps is not established (dropped hints re-issued is the likely
+  // reading). With VNNI (one chunk = one instruction) it was not measured: one hint.
   const int64_t hintsPerChunk = kb.vnni() ? 1 : 4;
   std::vector<Value*> acc = kb.loopCarry(
       kb.i(0), kb.i(K), kChunk, std::vector<Value*>(rows, llvm::ConstantAggregateZero::get(vlanes)), [&](Value* k0, const std::vector<Value*>& in) {

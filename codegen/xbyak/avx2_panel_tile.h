@@ -54,8 +54,9 @@ class Avx2PanelTile : public Generator {
   // 0..2: the next tile's codes (or entries) while this one computes. A tile reads a chunk's
   // 256 bytes of each row and moves on to rows 5-20 KB further, too short a run for the
   // hardware prefetchers, so without it each tile's first pass waited on L3 for its rows.
-  // For mr = 3 only (a tile of fewer rows is the M block's last).
-  void prefetchNextTileRows(const Xbyak::Reg64& base) {
+  // Nothing for a tile of fewer than 3 rows (mr): it is the M block's last.
+  void prefetchNextTileRows(const Xbyak::Reg64& base, int mr) {
+    if (mr < 3) return;
     add(base, lda3);  // rows 3..5 as rows 0..2: no register is free for base + 5 x lda
     for (int i = 0; i < 3; ++i) prefetcht0(Xbyak::util::ptr[rowAt(base, i)]);
     sub(base, lda3);

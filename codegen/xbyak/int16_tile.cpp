@@ -28,13 +28,13 @@ Int16TileKernel::Int16TileKernel(int mr, int64_t group)
   for (int pass = 0; pass < kCols / kPassCols; ++pass) {
     const int colOffset = startPass(pass);
     Label groupLoop, kLoop;
-    if (pass == 0 && mr == kInt16TileRows) prefetchNextTileRows(s);
+    if (pass == 0) prefetchNextTileRows(s, mr);
     L(groupLoop);
     for (int i = 0; i < mr; ++i)
       for (int j = 0; j < nv; ++j) vpxor(iacc(i, j), iacc(i, j), iacc(i, j));
     mov(trips, static_cast<uint32_t>(group / 2 / kUnroll));
     L(kLoop);
-    if (pass == 0 && mr == kInt16TileRows) prefetchNextTileRows(a);
+    if (pass == 0) prefetchNextTileRows(a, mr);
     for (int k = 0; k < kUnroll; ++k) {
       for (int j = 0; j < nv; ++j) vmovdqu(wv(j), yword[w + k * kStepBytes + j * 32]);
       for (int i = 0; i < mr; ++i) {

@@ -32,9 +32,9 @@ Int4MaddTileKernel::Int4MaddTileKernel(int mr, int64_t block, bool zeroPoints)
       add(mins, colOffset);
     }
     Label blockLoop;
-    if (pass == 0 && mr == kInt4MaddTileRows) prefetchNextTileRows(s);
+    if (pass == 0) prefetchNextTileRows(s, mr);
     L(blockLoop);
-    if (pass == 0 && mr == kInt4MaddTileRows) prefetchNextTileRows(a);
+    if (pass == 0) prefetchNextTileRows(a, mr);
     for (int k = 0; k < steps; ++k) {
       for (int j = 0; j < nv; ++j) vmovdqu(wv(j), yword[w + k * kStepBytes + j * 32]);
       for (int i = 0; i < mr; ++i) {
