@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "codegen/llvm/kernels.h"
+#include "codegen/llvm/kv_layout.h"
 
 namespace q3c::llvmgen {
 
@@ -26,8 +27,9 @@ namespace {
 // value is read once for the whole group; long contexts also split into segments of positions
 // (emitDecode).
 constexpr int64_t kQueries = 32, kKeys = 64;
-// P·V's register block: 4 rows x 4 vectors = 16 accumulators (decode's 4 query heads per KV
-// head on Qwen3-4B are one group); kQueries is a multiple of kPvRows.
+// P·V's register block: 4 rows x up to 4 vectors = 16 accumulators (decode's 4 query heads per
+// KV head on Qwen3-4B are one group), the vectors within one chunk of the cached values
+// (kv_layout.h); kQueries is a multiple of kPvRows.
 constexpr int64_t kPvRows = 4, kPvVectors = 4;
 // Decode's segments of positions (emitDecode): at least kMinSegment positions each, at most
 // kMaxSegments of them (their states are merged on one thread). The shared area holds a
@@ -81,22 +83,24 @@ void emitBlockSoftmax(KernelBuilder& kb, Value* S, Value* rowMax, Value* rowSum,
 }
 
 // P·V for rows [r0, r0 + R) and the block's keys k0 + c, c < blockKeys (values of KV head
-// kvh): acc[r] += S[r][c] * V[k0 + c], kPvVectors vectors of the head dim at a time, the sums
-// in registers across the keys (masked keys have probability 0).
+// kvh): acc[r] += S[r][c] * V[k0 + c], a few vectors of one chunk of the head dim at a time
+// (the keys' pieces of a chunk lie in order, kv_layout.h), the sums in registers across the
+// keys (masked keys have probability 0).
 void emitPvGroup(KernelBuilder& kb, Value* S, Value* acc, Value* vp, int64_t KV, int64_t D, Value* kvh, Value* k0,
                  Value* blockKeys, Value* r0, int64_t R) {
   auto& B = kb.b();
   const int64_t vw = kb.vw();
-  for (int64_t d0 = 0; d0 < D; d0 += kPvVectors * vw) {
-    const int64_t vecs = std::min<int64_t>(kPvVectors, (D - d0) / vw);
+  const int64_t pass = std::min(valueChunk(D), kPvVectors * vw);  // floats: whole vectors (D % 16 == 0)
+  for (int64_t d0 = 0; d0 < D; d0 += pass) {
+    const int64_t vecs = pass / vw;
     auto accAt = [&](int64_t r, int64_t v) { return B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(D)), kb.i(d0 + v * vw)); };
     std::vector<Value*> init;
     for (int64_t r = 0; r < R; ++r)
       for (int64_t v = 0; v < vecs; ++v) init.push_back(kb.loadVector(acc, accAt(r, v), ir::DType::F32));
     std::vector<Value*> sums = kb.loopCarry(kb.i(0), blockKeys, 1, init, [&](Value* c, const std::vector<Value*>& in) {
-      Value* vRow = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(k0, c), kb.i(KV)), kvh), kb.i(D));
+      Value* piece = valueChunkOffset(kb, B.CreateAdd(k0, c), kvh, KV, D, d0);
       std::vector<Value*> values, next;
-      for (int64_t v = 0; v < vecs; ++v) values.push_back(kb.loadVector(vp, B.CreateAdd(vRow, kb.i(d0 + v * vw)), ir::DType::F32));
+      for (int64_t v = 0; v < vecs; ++v) values.push_back(kb.loadVector(vp, B.CreateAdd(piece, kb.i(v * vw)), ir::DType::F32));
       for (int64_t r = 0; r < R; ++r) {
         Value* pr = kb.splat(kb.loadScalar(S, B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(kKeys)), c), ir::DType::F32));
         for (int64_t v = 0; v < vecs; ++v) next.push_back(kb.fma(pr, values[v], in[r * vecs + v]));
@@ -121,18 +125,18 @@ void emitPvRows(KernelBuilder& kb, Value* first, Value* end, const std::function
 }
 
 // Points rowPtrs at the K rows of KV head kvh for keys [j0, j0 + nr), and prefetches those of
-// the next panel (the next block's first at the end of one): decode reads each row once, and
-// one KV head's rows lie 4 KB apart, which the hardware prefetchers do not follow. Decode
-// attention 6.6-7.7 -> 5.5-6.0 ms per int4 4B token (docs/kernels.md).
+// the next panel (the next block's first at the end of one): decode reads each row once. When
+// one KV head's rows lay 4 KB apart, a stride the hardware prefetchers do not follow, this
+// took decode attention from 6.6-7.7 to 5.5-6.0 ms per int4 4B token (docs/kernels.md).
 void emitKeyPanel(KernelBuilder& kb, const xbyak::GemmTiling& t, Value* kp, int64_t KV, int64_t D, Value* kvh, Value* j0,
                   Value* nr, Value* rowPtrs) {
   auto& B = kb.b();
   kb.loop(kb.i(0), nr, 1, [&](Value* j) {
     Value* key = B.CreateAdd(j0, j);
-    B.CreateStore(kb.gep(kp, B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D))), kb.gep(rowPtrs, j, B.getPtrTy()));
+    B.CreateStore(kb.gep(kp, keyRowOffset(kb, key, kvh, KV, D)), kb.gep(rowPtrs, j, B.getPtrTy()));
   });
   for (int64_t j = 0; j < t.nr; ++j) {
-    Value* row = B.CreateMul(B.CreateAdd(B.CreateMul(B.CreateAdd(j0, kb.i(t.nr + j)), kb.i(KV)), kvh), kb.i(D));
+    Value* row = keyRowOffset(kb, B.CreateAdd(j0, kb.i(t.nr + j)), kvh, KV, D);
     for (int64_t d = 0; d < D; d += 16)  // also past the context: prefetches never fault
       kb.prefetch(kb.gep(kp, B.CreateAdd(row, kb.i(d))));
   }
@@ -391,7 +395,7 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
                   begin, end, block, {negInf, kb.f(0.0f)}, [&](Value* b0, const std::vector<Value*>& c) {
                     Value* bEnd = kb.smin(end, B.CreateAdd(b0, kb.i(block)));
                     Value* blockMax = kb.loopCarry(b0, bEnd, 1, {negInf}, [&](Value* key, const std::vector<Value*>& bm) {
-                      Value* ki = B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D));
+                      Value* ki = keyRowOffset(kb, key, kvh, KV, D);
                       Value* sc = B.CreateFMul(emitDot(kb, qp, qi, ir::DType::F32, kp, ki, ir::DType::F32, D), kb.f(scale));
                       kb.storeScalar(sc, scores, B.CreateSub(key, b0));
                       return std::vector<Value*>{maxf(bm[0], sc)};
@@ -403,10 +407,9 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
                     });
                     Value* l = kb.loopCarry(b0, bEnd, 1, {B.CreateFMul(c[1], rescale)}, [&](Value* key, const std::vector<Value*>& lc) {
                       Value* pr = kb.expf(B.CreateFSub(kb.loadScalar(scores, B.CreateSub(key, b0), ir::DType::F32), newMax));
-                      Value* vi = B.CreateMul(B.CreateAdd(B.CreateMul(key, kb.i(KV)), kvh), kb.i(D));
                       kb.loop(kb.i(0), kb.i(D), 1, [&](Value* d) {
                         Value* a = kb.loadScalar(acc, d, ir::DType::F32);
-                        kb.storeScalar(kb.fma(pr, kb.loadScalar(vp, B.CreateAdd(vi, d), ir::DType::F32), a), acc, d);
+                        kb.storeScalar(kb.fma(pr, kb.loadScalar(vp, valueOffset(kb, key, kvh, KV, D, d), ir::DType::F32), a), acc, d);
                       });
                       return std::vector<Value*>{B.CreateFAdd(lc[0], pr)};
                     })[0];

@@ -4,6 +4,7 @@
 #include <llvm/IR/Intrinsics.h>
 
 #include "codegen/llvm/kernels.h"
+#include "codegen/llvm/kv_layout.h"
 #include "frontend/error.h"
 #include "ir/rope.h"
 
@@ -96,18 +97,25 @@ KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const Constant
       };
       return p;
     }
-    case OpKind::KvAppend: {
+    case OpKind::KvAppend: {  // rows [T, KV, D] to the cache's layout (kv_layout.h)
       const int64_t layer = n.attrInt("layer");
-      const int64_t row = rt.shape[1].value * rt.shape[2].value;
-      p.args = {{ArgRef::Value, n.operands[0]},
-                {n.attrString("slot") == "k" ? ArgRef::KCache : ArgRef::VCache, -1, layer}};
-      p.name = "kv_append_" + std::to_string(row);
+      const int64_t KV = rt.shape[1].value, D = rt.shape[2].value;
+      const bool keys = n.attrString("slot") == "k";
+      p.args = {{ArgRef::Value, n.operands[0]}, {keys ? ArgRef::KCache : ArgRef::VCache, -1, layer}};
+      p.name = std::string("kv_append_") + (keys ? "k" : "v") + std::to_string(KV * D);
       p.emit = [=](KernelBuilder& kb) {
         auto& B = kb.b();
         Value *x = kb.ptr(0), *cache = kb.ptr(1);
-        Value* dst = B.CreateMul(kb.past(), kb.i(row));
-        kb.loop(kb.i(0), B.CreateMul(kb.T(), kb.i(row)), 1, [&](Value* i) {
-          kb.storeScalar(kb.loadScalar(x, i, ir::DType::F32), cache, B.CreateAdd(dst, i));
+        kb.loop(kb.i(0), kb.T(), 1, [&](Value* t) {
+          Value* pos = B.CreateAdd(kb.past(), t);
+          kb.loop(kb.i(0), kb.i(KV), 1, [&](Value* h) {
+            Value* src = B.CreateMul(B.CreateAdd(B.CreateMul(t, kb.i(KV)), h), kb.i(D));
+            if (!keys) return emitStoreValue(kb, x, src, cache, pos, h, KV, D);
+            Value* dst = keyRowOffset(kb, pos, h, KV, D);
+            kb.loop(kb.i(0), kb.i(D), 1, [&](Value* d) {
+              kb.storeScalar(kb.loadScalar(x, B.CreateAdd(src, d), ir::DType::F32), cache, B.CreateAdd(dst, d));
+            });
+          });
         });
         kb.finish();
       };

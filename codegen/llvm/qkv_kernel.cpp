@@ -1,13 +1,14 @@
 // qkv_rope_kv: one kernel from the attention input to q and the KV cache. The product of each
 // head's D weight rows lands in a stack buffer; the epilogue normalizes it (q_norm / k_norm),
 // rotates it (RoPE with this model's inverse frequencies baked in), and stores q to the output,
-// k and v to the cache rows of positions past .. past+T-1.
+// k and v to the cache at positions past .. past+T-1 (codegen/llvm/kv_layout.h).
 #include <optional>
 
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/Intrinsics.h>
 
 #include "codegen/llvm/kernels.h"
+#include "codegen/llvm/kv_layout.h"
 #include "ir/rope.h"
 
 namespace q3c::llvmgen {
@@ -206,19 +207,15 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
           kb.loop(k0, k1, 1, [&](Value* h) {
             products(B.CreateAdd(h, kb.i(s.H)));
             kb.loop(mb, mEnd, 1, [&](Value* m) {
-              Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
               emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, kn, s.knType);
-              emitRotateHead(kb, heads, headRow(m), kCache, B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D))), cosT, sinT,
-                             m, half);
+              emitRotateHead(kb, heads, headRow(m), kCache, keyRowOffset(kb, B.CreateAdd(kb.past(), m), h, s.KV, s.D), cosT,
+                             sinT, m, half);
             });
           });
           kb.loop(v0, v1, 1, [&](Value* h) {
             products(B.CreateAdd(h, kb.i(s.H + s.KV)));
             kb.loop(mb, mEnd, 1, [&](Value* m) {
-              Value* dst = B.CreateAdd(B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D)), B.CreateMul(h, kb.i(s.D)));
-              kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
-                kb.storeScalar(kb.loadScalar(heads, B.CreateAdd(headRow(m), d), ir::DType::F32), vCache, B.CreateAdd(dst, d));
-              });
+              emitStoreValue(kb, heads, headRow(m), vCache, B.CreateAdd(kb.past(), m), h, s.KV, s.D);
             });
           });
         });
@@ -269,21 +266,18 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     auto [k0, k1] = clampTo(s.H, s.KV);
     auto [v0, v1] = clampTo(s.H + s.KV, s.KV);
     kb.loop(kb.i(0), T, 1, [&](Value* m) {
-      Value* cacheRow = B.CreateMul(B.CreateAdd(kb.past(), m), kb.i(s.KV * s.D));
+      Value* pos = B.CreateAdd(kb.past(), m);
       kb.loop(q0, q1, 1, [&](Value* h) {
         product(m, B.CreateMul(h, kb.i(s.D)), 0);
         normRopeStore(m, qn, s.qnType, qOut, B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)));
       });
       kb.loop(k0, k1, 1, [&](Value* h) {
         product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H)), kb.i(s.D)), 1);
-        normRopeStore(m, kn, s.knType, kCache, B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D))));
+        normRopeStore(m, kn, s.knType, kCache, keyRowOffset(kb, pos, h, s.KV, s.D));
       });
       kb.loop(v0, v1, 1, [&](Value* h) {
         product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H + s.KV)), kb.i(s.D)), 2);
-        Value* dst = B.CreateAdd(cacheRow, B.CreateMul(h, kb.i(s.D)));
-        kb.loop(kb.i(0), kb.i(s.D), 1, [&](Value* d) {
-          kb.storeScalar(kb.loadScalar(head, d, ir::DType::F32), vCache, B.CreateAdd(dst, d));
-        });
+        emitStoreValue(kb, head, kb.i(0), vCache, pos, h, s.KV, s.D);
       });
     });
     kb.finish();

@@ -1,0 +1,42 @@
+// Where the compiled kernels keep a position's key and value in a layer's KV cache slot (the
+// interpreter keeps the plain [position][KV head][head dim] rows the IR describes).
+//
+// Positions come in blocks of kKvBlock; within a block each KV head's keys lie together, and so
+// do its values: at head dim 128 a head's block is one 32 KB run of keys and one of values.
+//   keys:   [block][KV head][position in block][head dim]             (whole rows: the f32
+//           dot tiles' weight rows)
+//   values: [block][KV head][chunk][position in block][kValueChunk]   (the head dim in chunks
+//           of kValueChunk floats, each chunk's positions together)
+// Why: a decode step reads every cached key and value of its KV head once. In position-major
+// rows one head's rows lie KV x D floats apart (4 KB on Qwen3-4B), a stride the hardware
+// prefetchers do not follow, and P·V, which takes the head dim a chunk at a time, read each
+// row in four short pieces. On the AVX2 EPYC a probe reading the 4B's cache at 608 positions
+// (two threads) ran at 4.3-6.0 GB/s in P·V's order and 7-9 GB/s a whole row at a time, against
+// 16-18 GB/s for the blocked runs read in order (docs/kernels.md, "The KV cache's layout").
+#pragma once
+#include <cstdint>
+
+#include "codegen/llvm/kernel_builder.h"
+#include "runtime/kv_cache.h"
+
+namespace q3c::llvmgen {
+
+constexpr int64_t kKvBlock = KvCache::kPositionBlock;
+static_assert((kKvBlock & (kKvBlock - 1)) == 0, "the position block is a power of two");
+
+// The chunk of the head dim that P·V takes at a time: 32 floats where the head dim is a
+// multiple of it, else 16, else the whole row (the chunks must tile the head dim).
+int64_t valueChunk(int64_t headDim);
+
+// Float offsets from the slot's base, for position `pos` of KV head `kvh` (of KV heads):
+// where its key row starts, and where its value element d lies (d a constant multiple of the
+// chunk: the start of one of its chunks; or any d, for scalar loops).
+llvm::Value* keyRowOffset(KernelBuilder& kb, llvm::Value* pos, llvm::Value* kvh, int64_t KV, int64_t D);
+llvm::Value* valueChunkOffset(KernelBuilder& kb, llvm::Value* pos, llvm::Value* kvh, int64_t KV, int64_t D, int64_t d0);
+llvm::Value* valueOffset(KernelBuilder& kb, llvm::Value* pos, llvm::Value* kvh, int64_t KV, int64_t D, llvm::Value* d);
+
+// Copies the D floats at src[srcIndex ..] to the value of position pos, KV head kvh.
+void emitStoreValue(KernelBuilder& kb, llvm::Value* src, llvm::Value* srcIndex, llvm::Value* cache, llvm::Value* pos,
+                    llvm::Value* kvh, int64_t KV, int64_t D);
+
+}  // namespace q3c::llvmgen
