@@ -5,14 +5,14 @@
 // do its values: at head dim 128 a head's block is one 32 KB run of keys and one of values.
 //   keys:   [block][KV head][position in block][head dim]             (whole rows: the f32
 //           dot tiles' weight rows)
-//   values: [block][KV head][chunk][position in block][kValueChunk]   (the head dim in chunks
-//           of kValueChunk floats, each chunk's positions together)
+//   values: [block][KV head][chunk][position in block][valueChunk(D)]  (the head dim in
+//           chunks, each chunk's positions together)
 // Why: a decode step reads every cached key and value of its KV head once. In position-major
 // rows one head's rows lie KV x D floats apart (4 KB on Qwen3-4B), a stride the hardware
 // prefetchers do not follow, and P·V, which takes the head dim a chunk at a time, read each
 // row in four short pieces. On the AVX2 EPYC a probe reading the 4B's cache at 608 positions
 // (two threads) ran at 4.3-6.0 GB/s in P·V's order and 7-9 GB/s a whole row at a time, against
-// 16-18 GB/s for the blocked runs read in order (docs/kernels.md, "The KV cache's layout").
+// 15-18 GB/s for the blocked runs read in order (docs/kernels.md, "Blocked KV cache").
 #pragma once
 #include <cstdint>
 
