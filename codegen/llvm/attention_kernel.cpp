@@ -98,7 +98,7 @@ void emitPvGroup(KernelBuilder& kb, Value* S, Value* acc, Value* vp, int64_t KV,
     for (int64_t r = 0; r < R; ++r)
       for (int64_t v = 0; v < vecs; ++v) init.push_back(kb.loadVector(acc, accAt(r, v), ir::DType::F32));
     std::vector<Value*> sums = kb.loopCarry(kb.i(0), blockKeys, 1, init, [&](Value* c, const std::vector<Value*>& in) {
-      Value* piece = valueChunkOffset(kb, B.CreateAdd(k0, c), kvh, KV, D, d0);
+      Value* piece = valueOffset(kb, B.CreateAdd(k0, c), kvh, KV, D, kb.i(d0));
       std::vector<Value*> values, next;
       for (int64_t v = 0; v < vecs; ++v) values.push_back(kb.loadVector(vp, B.CreateAdd(piece, kb.i(v * vw)), ir::DType::F32));
       for (int64_t r = 0; r < R; ++r) {

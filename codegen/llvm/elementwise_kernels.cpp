@@ -110,11 +110,7 @@ KernelPlan planElementwise(const ir::Graph& g, const ir::Node& n, const Constant
           Value* pos = B.CreateAdd(kb.past(), t);
           kb.loop(kb.i(0), kb.i(KV), 1, [&](Value* h) {
             Value* src = B.CreateMul(B.CreateAdd(B.CreateMul(t, kb.i(KV)), h), kb.i(D));
-            if (!keys) return emitStoreValue(kb, x, src, cache, pos, h, KV, D);
-            Value* dst = keyRowOffset(kb, pos, h, KV, D);
-            kb.loop(kb.i(0), kb.i(D), 1, [&](Value* d) {
-              kb.storeScalar(kb.loadScalar(x, B.CreateAdd(src, d), ir::DType::F32), cache, B.CreateAdd(dst, d));
-            });
+            (keys ? emitStoreKey : emitStoreValue)(kb, x, src, cache, pos, h, KV, D);
           });
         });
         kb.finish();

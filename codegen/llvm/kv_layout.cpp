@@ -15,24 +15,25 @@ namespace {
 // Where KV head kvh's part of pos's block starts: one block holds KV x kKvBlock x D floats.
 Value* headBlockOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_t D) {
   auto& B = kb.b();
-  Value* block = B.CreateLShr(pos, kb.i(__builtin_ctzll(kKvBlock)));
+  Value* block = B.CreateUDiv(pos, kb.i(kKvBlock));
   return B.CreateMul(B.CreateAdd(B.CreateMul(block, kb.i(KV)), kvh), kb.i(kKvBlock * D));
 }
 
-Value* positionInBlock(KernelBuilder& kb, Value* pos) { return kb.b().CreateAnd(pos, kb.i(kKvBlock - 1)); }
+Value* positionInBlock(KernelBuilder& kb, Value* pos) { return kb.b().CreateURem(pos, kb.i(kKvBlock)); }
+
+// cache[dst + i] = src[from + i] for i < n.
+void emitCopy(KernelBuilder& kb, Value* src, Value* from, Value* cache, Value* dst, int64_t n) {
+  auto& B = kb.b();
+  kb.loop(kb.i(0), kb.i(n), 1, [&](Value* i) {
+    kb.storeScalar(kb.loadScalar(src, B.CreateAdd(from, i), ir::DType::F32), cache, B.CreateAdd(dst, i));
+  });
+}
 
 }  // namespace
 
 Value* keyRowOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_t D) {
   auto& B = kb.b();
   return B.CreateAdd(headBlockOffset(kb, pos, kvh, KV, D), B.CreateMul(positionInBlock(kb, pos), kb.i(D)));
-}
-
-Value* valueChunkOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_t D, int64_t d0) {
-  auto& B = kb.b();
-  const int64_t w = valueChunk(D);
-  Value* chunkStart = kb.i(d0 / w * kKvBlock * w + d0 % w);
-  return B.CreateAdd(B.CreateAdd(headBlockOffset(kb, pos, kvh, KV, D), chunkStart), B.CreateMul(positionInBlock(kb, pos), kb.i(w)));
 }
 
 Value* valueOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_t D, Value* d) {
@@ -42,16 +43,14 @@ Value* valueOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_
   return B.CreateAdd(B.CreateAdd(headBlockOffset(kb, pos, kvh, KV, D), chunkStart), B.CreateMul(positionInBlock(kb, pos), kb.i(w)));
 }
 
+void emitStoreKey(KernelBuilder& kb, Value* src, Value* srcIndex, Value* cache, Value* pos, Value* kvh, int64_t KV, int64_t D) {
+  emitCopy(kb, src, srcIndex, cache, keyRowOffset(kb, pos, kvh, KV, D), D);
+}
+
 void emitStoreValue(KernelBuilder& kb, Value* src, Value* srcIndex, Value* cache, Value* pos, Value* kvh, int64_t KV, int64_t D) {
-  auto& B = kb.b();
   const int64_t w = valueChunk(D);
-  for (int64_t d0 = 0; d0 < D; d0 += w) {
-    Value* dst = valueChunkOffset(kb, pos, kvh, KV, D, d0);
-    Value* from = B.CreateAdd(srcIndex, kb.i(d0));
-    kb.loop(kb.i(0), kb.i(w), 1, [&](Value* d) {
-      kb.storeScalar(kb.loadScalar(src, B.CreateAdd(from, d), ir::DType::F32), cache, B.CreateAdd(dst, d));
-    });
-  }
+  for (int64_t d0 = 0; d0 < D; d0 += w)
+    emitCopy(kb, src, kb.b().CreateAdd(srcIndex, kb.i(d0)), cache, valueOffset(kb, pos, kvh, KV, D, kb.i(d0)), w);
 }
 
 }  // namespace q3c::llvmgen

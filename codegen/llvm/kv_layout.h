@@ -22,20 +22,20 @@
 namespace q3c::llvmgen {
 
 constexpr int64_t kKvBlock = KvCache::kPositionBlock;
-static_assert((kKvBlock & (kKvBlock - 1)) == 0, "the position block is a power of two");
 
 // The chunk of the head dim that P·V takes at a time: 32 floats where the head dim is a
 // multiple of it, else 16, else the whole row (the chunks must tile the head dim).
 int64_t valueChunk(int64_t headDim);
 
 // Float offsets from the slot's base, for position `pos` of KV head `kvh` (of KV heads):
-// where its key row starts, and where its value element d lies (d a constant multiple of the
-// chunk: the start of one of its chunks; or any d, for scalar loops).
+// where its key row starts, and where its value element d lies (the elements of one chunk are
+// consecutive; with a constant d the chunk arithmetic folds away).
 llvm::Value* keyRowOffset(KernelBuilder& kb, llvm::Value* pos, llvm::Value* kvh, int64_t KV, int64_t D);
-llvm::Value* valueChunkOffset(KernelBuilder& kb, llvm::Value* pos, llvm::Value* kvh, int64_t KV, int64_t D, int64_t d0);
 llvm::Value* valueOffset(KernelBuilder& kb, llvm::Value* pos, llvm::Value* kvh, int64_t KV, int64_t D, llvm::Value* d);
 
-// Copies the D floats at src[srcIndex ..] to the value of position pos, KV head kvh.
+// Copy the D floats at src[srcIndex ..] to the key or the value of position pos, KV head kvh.
+void emitStoreKey(KernelBuilder& kb, llvm::Value* src, llvm::Value* srcIndex, llvm::Value* cache, llvm::Value* pos,
+                  llvm::Value* kvh, int64_t KV, int64_t D);
 void emitStoreValue(KernelBuilder& kb, llvm::Value* src, llvm::Value* srcIndex, llvm::Value* cache, llvm::Value* pos,
                     llvm::Value* kvh, int64_t KV, int64_t D);
 
