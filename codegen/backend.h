@@ -21,6 +21,7 @@ enum class OutputRows { All, Last };
 enum class PrefillUnit {
   FloatDot,   // the float dot: FMA, or vdpbf16ps on bf16 activations
   AmxBf16,    // AMX tiles (tdpbf16ps)
+  AmxInt8,    // AMX-INT8 tiles (tdpbssd) of quantized weights
   IntDot,     // integer tiles on the int8 dot: vpdpbusd, or AVX2's vpmaddwd (int16 codes)
   BytePairs,  // AVX2's int4 tiles on vpmaddubsw (32 multiply-adds an instruction against
               // vpmaddwd's 16); where some products take them, the whole prefill is judged by it

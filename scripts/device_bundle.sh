@@ -1,5 +1,5 @@
 #!/bin/sh
-# Packs the built jit (build/q3c, amx_test, llvm_test) for the lent AMX machine, which has no
+# Packs the built jit (build/q3c, amx_test, llvm_test, quant_test) for the lent AMX machine, which has no
 # LLVM and cannot install anything: the binaries go with every shared library they load and
 # Debian's own loader, so they run there exactly as here (the loader is called directly:
 # bundle/ld-linux-x86-64.so.2 --library-path bundle BINARY). Writes .devcarry/ (git-ignored,
@@ -12,7 +12,7 @@
 # 133 s on 2026-11-28 (its steps' own limits add up to 600 s).
 set -eu
 cd "$(dirname "$0")/.."
-bins="q3c amx_test llvm_test"
+bins="q3c amx_test llvm_test quant_test"
 for b in $bins; do
   [ -x "build/$b" ] || { echo "device_bundle: build/$b is missing: build first (scripts/setup.sh)" >&2; exit 1; }
 done

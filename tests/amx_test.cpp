@@ -1,5 +1,6 @@
 // The AMX-BF16 kernels (the 32 x 32 block and the jit's panel tiles) against a double reference,
-// the AMX-INT8 kernel against exact integer sums. Those checks run only where the CPU has AMX
+// the AMX-INT8 block kernel against exact integer sums, and the AMX-INT8 panel tiles against the
+// int8 tile's arithmetic, bit for bit. Those checks run only where the CPU has AMX
 // and Linux grants the tile state; elsewhere (this project's CI: Zen 5) they are skipped, and
 // only the packing, code-generation and selection tests run. scripts/device_check.sh runs this
 // binary on a lent Xeon (scripts/device_amx.sh: the static amx_bench, same block checks).
@@ -11,6 +12,7 @@
 
 #include "codegen/xbyak/amx_gemm.h"
 #include "codegen/xbyak/amx_int8_gemm.h"
+#include "codegen/xbyak/amx_int8_panel_tile.h"
 #include "codegen/xbyak/amx_panel_tile.h"
 #include "ir/types.h"
 
@@ -157,6 +159,93 @@ TEST(AmxPanel, EveryRowCountMatchesTheReferenceAcrossChunks) {
           }
           EXPECT_LE(std::fabs(got - ref) / mag, 1e-5) << "ld=" << ld << " mr=" << mr << " m=" << m << " c=" << c;
         }
+    }
+  }
+}
+
+TEST(AmxInt8Panel, AssemblesEveryRowCountAndGroupOnAnyX86) {
+  for (int64_t group : {32, 64, 128, 256}) {
+    AmxInt8PanelSet set(64, group);
+    for (int mr = 1; mr <= kAmxInt8PanelRows; ++mr) EXPECT_NE(set.table()[mr - 1], nullptr) << mr << " g" << group;
+  }
+  EXPECT_THROW(AmxInt8PanelKernel(1, 64, 16), std::exception);  // less than one 32-k step a group
+  EXPECT_THROW(AmxInt8PanelKernel(33, 64, 32), std::exception);
+}
+
+TEST(AmxInt8Panel, IsNotAllowedUnderACappedIsa) { EXPECT_FALSE(amxInt8PanelsAllowed("avx512bf16")); }
+
+// Every row count the jit calls (1 .. 32) at groups of 32 (one tdpbssd step of 32 k) and 128
+// (two of 64), on a panel of 64 columns in two calls of 32, over two chunks of K, the second
+// resuming: activation records as the jit writes them (int8 codes, then per group {scale,
+// correction}, records ldaBytes apart), signed weight codes packed [k / 4][64][4], the scales
+// [group][64]. The sums must be the int8 tile's to the bit: per group, float(integer sum) times
+// the weight scale, then a fused multiply-add of the activation scale; rows past mr untouched.
+TEST(AmxInt8Panel, EveryRowCountGivesTheInt8TilesBitsAcrossChunks) {
+  if (!requestAmxInt8()) GTEST_SKIP() << "no AMX-INT8 here (or Linux refused the tile state)";
+  constexpr int ld = 64;
+  const int64_t K = 512, chunk0 = 256;
+  std::mt19937 rng(6);
+  std::uniform_int_distribution<int> code(-127, 127);
+  std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+  std::vector<int8_t> w(ld * K);  // row c: column c's K codes
+  for (auto& v : w) v = static_cast<int8_t>(code(rng));
+  w[0] = -128;  // the most negative code, which AMX takes as it is
+  const float kUntouched = -12345.0f;
+  for (int64_t group : {int64_t(32), int64_t(128)}) {
+    const int64_t groups = K / group, lda = K + 8 * groups;
+    std::vector<uint8_t> rec(kAmxInt8PanelRows * lda);
+    for (int64_t m = 0; m < kAmxInt8PanelRows; ++m) {
+      for (int64_t k = 0; k < K; ++k) rec[m * lda + k] = static_cast<uint8_t>(code(rng));
+      for (int64_t g = 0; g < groups; ++g) {
+        const float sa = scale(rng);
+        const int32_t correction = 999;  // the int8 tile's; AMX must not use it
+        std::memcpy(&rec[m * lda + K + g * 8], &sa, 4);
+        std::memcpy(&rec[m * lda + K + g * 8 + 4], &correction, 4);
+      }
+    }
+    std::vector<float> ws(groups * ld);
+    for (auto& v : ws) v = scale(rng);
+    auto pack = [&](int64_t k0, int64_t k1) {
+      std::vector<int8_t> p((k1 - k0) * ld);
+      for (int64_t k = k0; k < k1; ++k)
+        for (int64_t c = 0; c < ld; ++c) p[((k - k0) / 4 * ld + c) * 4 + (k - k0) % 4] = w[c * K + k];
+      return p;
+    };
+    const std::vector<int8_t> p0 = pack(0, chunk0), p1 = pack(chunk0, K);
+    AmxInt8PanelSet set(ld, group);
+    for (int mr = 1; mr <= kAmxInt8PanelRows; ++mr) {
+      std::vector<float> out(kAmxInt8PanelRows * ld, kUntouched);
+      for (int call = 0; call < ld / kAmxInt8PanelCols; ++call) {
+        const int64_t c0 = call * kAmxInt8PanelCols, g1 = chunk0 / group;
+        AmxInt8PanelArgs args{reinterpret_cast<const int8_t*>(rec.data()), lda, rec.data() + K,
+                              reinterpret_cast<const uint8_t*>(p0.data()) + c0 * 4, ws.data() + c0, out.data() + c0,
+                              g1, 0};
+        set.table()[mr - 1](&args);
+        args = {reinterpret_cast<const int8_t*>(rec.data()) + chunk0, lda, rec.data() + K + g1 * 8,
+                reinterpret_cast<const uint8_t*>(p1.data()) + c0 * 4, ws.data() + g1 * ld + c0, out.data() + c0,
+                groups - g1, kAmxInt8PanelResume};
+        set.table()[mr - 1](&args);
+      }
+      int wrong = 0;
+      for (int64_t m = 0; m < kAmxInt8PanelRows; ++m)
+        for (int64_t c = 0; c < ld; ++c) {
+          const float got = out[m * ld + c];
+          float want = kUntouched;
+          if (m < mr) {
+            want = 0;
+            for (int64_t g = 0; g < groups; ++g) {
+              int32_t sum = 0;
+              for (int64_t k = g * group; k < (g + 1) * group; ++k)
+                sum += int32_t(static_cast<int8_t>(rec[m * lda + k])) * w[c * K + k];
+              float sa;
+              std::memcpy(&sa, &rec[m * lda + K + g * 8], 4);
+              want = std::fma(static_cast<float>(sum) * ws[g * ld + c], sa, want);
+            }
+          }
+          if (got != want && ++wrong <= 5)
+            ADD_FAILURE() << "g" << group << " mr=" << mr << " m=" << m << " c=" << c << ": " << got << " != " << want;
+        }
+      EXPECT_EQ(wrong, 0) << "g" << group << " mr=" << mr;
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "codegen/backend.h"
+#include "codegen/xbyak/amx_int8_panel_tile.h"
 #include "codegen/xbyak/cpu.h"
 #include "frontend/error.h"
 #include "frontend/quantize.h"
@@ -206,6 +207,45 @@ TEST(QuantizedJit, Int8PrefillOnTheInt8TilesAgreesWithDecodeAndWithItself) {
     const std::vector<double> errors = tokenByTokenErrors(m, *backend, g, ids, 8, prefill);
     for (size_t t = 0; t < errors.size(); ++t) EXPECT_LE(errors[t], 1e-5) << quant << " g" << group << " position " << t;
     EXPECT_EQ(piecesError(m, *backend, g, ids, 150, prefill), 0.0) << quant << " g" << group;
+  }
+}
+
+TEST(QuantizedJit, AmxInt8PrefillGivesTheBitsOfTheVpdpbusdPanels) {
+  // Where the CPU has AMX-INT8 (else skipped: this project's CI), --isa native prefills int8
+  // and int4 weights on the AMX-INT8 panel tiles (tdpbssd), --isa avx512bf16 on the vpdpbusd
+  // ones. Both read the same activation records, sum the same codes exactly and scale each
+  // group in the same order (codegen/xbyak/amx_int8_panel_tile.h), so the logits must agree to
+  // the bit, and lie within the int8-activation bound (2e-2) of the interpreter on the same
+  // quantized graph. Shapes: K = 256 and 1280 (one chunk of 1024 k and a resumed one of 256), an
+  // lm_head of 515 rows (8 panels of 64 and one of 3), 301 rows (32-row tiles, a 13-row edge;
+  // pieces of 150 and 151, a 22- and a 23-row edge).
+  if (!xbyak::amxInt8PanelsAllowed("native")) GTEST_SKIP() << "no AMX-INT8 here (or Linux refused the tile state)";
+  test::TempDir tmp;
+  Model m = test::synthesizedModel(SynthShape{"q-amx", 515, 256, 1280, 2, 4, 2, 64, 4096, true, 1}, tmp);
+  std::vector<int32_t> ids(301);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919 + 5) % 515);
+  auto interp = createBackend("interp");
+  for (auto [quant, group] : {std::pair<const char*, int64_t>{"int8", 32}, {"int8", 128}, {"int4", 32}, {"int4", 128}}) {
+    const ir::Graph g = quantized(m.graph, quant, group, true);
+    auto amx = jit("native", "auto");
+    Session once(m, *amx, static_cast<int64_t>(ids.size()), &g);
+    ASSERT_NE(once.executable().describe().find("AMX tdpbssd"), std::string::npos) << once.executable().describe();
+    EXPECT_EQ(once.executable().prefillUnit(), PrefillUnit::AmxInt8);  // q3c bench judges it by tdpbssd's peak
+    const int64_t V = m.config.vocabSize;
+    const float* p = once.forward(ids);
+    const std::vector<float> got(p, p + ids.size() * V);
+    auto vnni = jit("avx512bf16", "auto");
+    Session other(m, *vnni, static_cast<int64_t>(ids.size()), &g);
+    ASSERT_NE(other.executable().describe().find("vpdpbusd packed panels"), std::string::npos)
+        << other.executable().describe();
+    const float* q = other.forward(ids);
+    const double apart = test::relativeError(got, std::vector<float>(q, q + ids.size() * V));
+    const double err = test::relativeError(got, run(m, *interp, quantized(m.graph, quant, group, false), ids, {}));
+    std::printf("[ AMX-INT8 prefill ] %s g%lld: %.3g of max |logit| from the vpdpbusd panels, %.3g from the interpreter\n",
+                quant, static_cast<long long>(group), apart, err);
+    EXPECT_EQ(apart, 0.0) << quant << " g" << group;
+    EXPECT_LE(err, 2e-2) << quant << " g" << group;
+    EXPECT_EQ(piecesError(m, *amx, g, ids, 150, got), 0.0) << quant << " g" << group;
   }
 }
 

@@ -92,10 +92,11 @@ void addBenchCommand(CLI::App& app) {
     const bool bf16 = session.executable().activationPrecision() == ir::DType::BF16;
     // The prefill is judged against the peak of the instruction its products run on.
     const PrefillUnit unit = session.executable().prefillUnit();
-    const bool intTiles = unit == PrefillUnit::IntDot || unit == PrefillUnit::BytePairs;
+    const bool intTiles = unit == PrefillUnit::IntDot || unit == PrefillUnit::BytePairs || unit == PrefillUnit::AmxInt8;
     auto prefillPeak = [&] {
       switch (unit) {
         case PrefillUnit::AmxBf16: return xbyak::measureAmxBf16Peak(threads);
+        case PrefillUnit::AmxInt8: return xbyak::measureAmxInt8Peak(threads);
         case PrefillUnit::IntDot: return xbyak::measureInt8Peak(isa, threads);
         case PrefillUnit::BytePairs: return xbyak::measureBytePairPeak(threads);
         case PrefillUnit::FloatDot: break;

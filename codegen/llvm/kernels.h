@@ -48,6 +48,7 @@ struct TileOptions {
   bool integerDots = false;
   bool amx = false;   // bf16 prefill on AMX-BF16 (tdpbf16ps): --isa native on a CPU that has it and
                       // whose tile state Linux granted (xbyak::amxPanelsAllowed)
+  bool amxInt8 = false;  // quantized prefill on AMX-INT8 (tdpbssd), likewise (xbyak::amxInt8PanelsAllowed)
 };
 
 // The Xbyak dot tiles a kernel calls through its Tiles argument: every tile size of (a, w),
@@ -65,14 +66,16 @@ struct TileRequest {
 // and int4 ones on vpmaddubsw (Int4Madd: codegen/xbyak/int4_madd_tile.h, 4-bit codes as bytes,
 // activations quantized to int8 codes in records of 32 k, as Int8's);
 // bf16 weights on vdpbf16ps (codegen/xbyak/bf16_panel_tile.h) or, where AMX is granted, on
-// tdpbf16ps (codegen/xbyak/amx_panel_tile.h).
+// tdpbf16ps (codegen/xbyak/amx_panel_tile.h); where AMX-INT8 is granted, int8 and int4 weights
+// on tdpbssd (AmxInt8: codegen/xbyak/amx_int8_panel_tile.h, Int8's records, signed codes).
 struct PackedPanels {
-  enum Kind { None, Int8, Int16, Int4Madd, Bf16, AmxBf16 } kind = None;
+  enum Kind { None, Int8, Int16, Int4Madd, Bf16, AmxBf16, AmxInt8 } kind = None;
   llvm::Value* table = nullptr;    // the tiles (the PackedTiles argument)
-  llvm::Value* records = nullptr;  // Int8, Int16, Int4Madd: the activation records
+  llvm::Value* records = nullptr;  // Int8, Int16, Int4Madd, AmxInt8: the activation records
 };
 // The tile set a kernel's PackedTiles argument points to: its kind, and the quantization group
-// (Int8, Int16), the records' block of k (Int4Madd) or the panel columns (AmxBf16); 0 for Bf16.
+// (Int8, Int16, AmxInt8), the records' block of k (Int4Madd) or the panel columns (AmxBf16); 0
+// for Bf16.
 struct PackedTileRequest {
   PackedPanels::Kind kind;
   int64_t param;
@@ -255,7 +258,9 @@ void emitQuantizedProducts(KernelBuilder& kb, const ir::QuantFormat& f, int64_t 
 // products take integer dots (opt.integerDots: --precision auto or bf16), Int4Madd for int4 and
 // int4zp (K a multiple of 64, groups a multiple of 16) and Int16 for int8 (K a multiple of 32,
 // groups of 16 to 256); Bf16 for bf16 (or packed to bf16) weights with bf16
-// activations on AVX512-BF16 (K a multiple of 32), AmxBf16 for those where opt.amx; else None.
+// activations on AVX512-BF16 (K a multiple of 32), AmxBf16 for those where opt.amx; AmxInt8 in
+// Int8's place where opt.amxInt8 (groups a multiple of 32 that divide its chunks of 1024 k);
+// else None.
 PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir::QuantFormat& f, int64_t K);
 // The fewest rows a product takes packed panels for: int8 from 2 (the alternative, panels
 // dequantized to bf16, is slower at every block size); int16 from 2 (likewise against panels
@@ -263,16 +268,16 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
 // about a quarter of 64 rows' products: at 64 rows the dot tiles ran 460-511 GFLOP/s against
 // 400-450, at 512 rows 413-591 against 596-653; matmul_bench, the 4B's products); AMX from 16
 // (on the lent Xeon the 4B prefilled prompts of 32 and 64 tokens 2.2x and 3.3x faster on AMX
-// than on the dot tiles; 16 itself not measured).
+// than on the dot tiles; 16 itself not measured); AMX-INT8 from 2, as int8 (not measured).
 int64_t packedPanelsMinRows(PackedPanels::Kind kind);
 // For a kind other than None: sets p.packedTiles, appends the
 // PackedTiles argument and names the blocking in p.key.
 void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantFormat& f);
 // The blocking the packed tiles run under (48 columns; int8: 4 rows, K chunks of 512; int16: 3
-// rows, chunks of 256; int4madd: 3 rows, chunks of 512; bf16: 8 rows, chunks of 256; AMX: 64
-// columns, 32 rows, chunks of 1024; M blocks of 512).
+// rows, chunks of 256; int4madd: 3 rows, chunks of 512; bf16: 8 rows, chunks of 256; AMX (both):
+// 64 columns, 32 rows, chunks of 1024; M blocks of 512).
 xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K);
-// Bytes of one activation record (0 for kinds without records): Int8: K int8 codes, then per
+// Bytes of one activation record (0 for kinds without records): Int8 and AmxInt8: K int8 codes, then per
 // group {f32 scale, int32 correction}; Int16: K int16 codes, then per group {f32 scale, int4zp's
 // f32 zero-point factor or unused}; Int4Madd: K int8 codes, then per block of 32 k (16 for
 // groups of 16) {f32 scale, int32 correction -8 x the codes' sum, or int4zp's factor}.
@@ -281,7 +286,7 @@ int64_t activationRecordBytes(PackedPanels::Kind kind, const ir::QuantFormat& f,
 void emitActivationRecords(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,
                            ir::DType aType, llvm::Value* A, llvm::Value* M, llvm::Value* rec);
 // sums[(m - mb) * cols + j] = row m of A times weight row j (rows[j], j < nr <= cols, the
-// tiling's nr: 48, or 64 for AMX; quantized in format f for Int8, Int16 and Int4Madd), for m
+// tiling's nr: 48, or 64 for AMX; quantized in format f for Int8, Int16, Int4Madd and AmxInt8), for m
 // in [mb, mEnd). A: bf16 rows of K (Bf16, AmxBf16; the quantized kinds read the records).
 void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K,
                              llvm::Value* A, llvm::Value* mb, llvm::Value* mEnd, llvm::Value* nr, llvm::Value* rows,

@@ -12,6 +12,7 @@
 #include "codegen/constants.h"
 #include "codegen/llvm/jit.h"
 #include "codegen/llvm/kernels.h"
+#include "codegen/xbyak/amx_int8_panel_tile.h"
 #include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/int16_tile.h"
@@ -143,6 +144,7 @@ class LlvmExecutable : public Executable {
       if (!int4MaddTileSets_.empty()) summary_ += "; prefill of int4 weights on vpmaddubsw packed panels (int8 activations)";
       if (!bf16PanelSets_.empty()) summary_ += "; prefill of bf16 weights on vdpbf16ps packed panels";
       if (!amxPanelSets_.empty()) summary_ += "; prefill of bf16 weights on AMX tdpbf16ps packed panels";
+      if (!amxInt8PanelSets_.empty()) summary_ += "; prefill of quantized weights on AMX tdpbssd packed panels";
     }
   }
 
@@ -207,6 +209,7 @@ class LlvmExecutable : public Executable {
   ir::DType activationPrecision() const override { return activations_; }
   PrefillUnit prefillUnit() const override {
     if (!amxPanelSets_.empty()) return PrefillUnit::AmxBf16;
+    if (!amxInt8PanelSets_.empty()) return PrefillUnit::AmxInt8;
     if (!int4MaddTileSets_.empty()) return PrefillUnit::BytePairs;
     if (!int8TileSets_.empty() || !int16TileSets_.empty()) return PrefillUnit::IntDot;
     return PrefillUnit::FloatDot;
@@ -229,6 +232,7 @@ class LlvmExecutable : public Executable {
   std::vector<std::unique_ptr<xbyak::Int4MaddTileSet>> int4MaddTileSets_;
   std::vector<std::unique_ptr<xbyak::Bf16PanelSet>> bf16PanelSets_;
   std::vector<std::unique_ptr<xbyak::AmxPanelSet>> amxPanelSets_;
+  std::vector<std::unique_ptr<xbyak::AmxInt8PanelSet>> amxInt8PanelSets_;
   std::vector<const void*> packedTables_;  // their tables, as ArgRef::PackedTiles indexes them
   int64_t packedBytes_ = 0;
   ir::DType activations_ = ir::DType::F32;
@@ -262,6 +266,10 @@ class LlvmExecutable : public Executable {
       case K::AmxBf16:
         return amxPanelSets_.emplace_back(std::make_unique<xbyak::AmxPanelSet>(static_cast<int>(r.param)))->table();
       case K::Bf16: return bf16PanelSets_.emplace_back(std::make_unique<xbyak::Bf16PanelSet>())->table();
+      case K::AmxInt8: {
+        const int ld = static_cast<int>(llvmgen::packedPanelTiling(K::AmxInt8, 0).nr);
+        return amxInt8PanelSets_.emplace_back(std::make_unique<xbyak::AmxInt8PanelSet>(ld, r.param))->table();
+      }
       default: throw Error("internal error: packed tiles without a kind");
     }
   }
@@ -297,6 +305,7 @@ class LlvmExecutable : public Executable {
     const bool uncapped = opt.isa == "native" || opt.isa == "avx512bf16";
     t.vnni = uncapped && t.isa == xbyak::Isa::Avx512Bf16 && xbyak::hostCpu().avx512vnni;
     t.amx = t.isa == xbyak::Isa::Avx512Bf16 && xbyak::amxPanelsAllowed(opt.isa);
+    t.amxInt8 = t.isa == xbyak::Isa::Avx512Bf16 && xbyak::amxInt8PanelsAllowed(opt.isa);
     bool allBf16 = true;
     for (const ir::Node& n : g_.nodes())
       if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) {

@@ -19,9 +19,14 @@
 //   AmxBf16 (AMX-BF16, where Linux grants the tile state): Bf16's driver on panels of 64
 //   columns and chunks of 1024 k; the AMX panel tiles (codegen/xbyak/amx_panel_tile.h) take 32
 //   rows x 32 columns per call, 4 tdpbf16ps per 32 k, two calls per tile of rows.
+//   AmxInt8 (int8 and int4 weights, AMX-INT8 where Linux grants the tile state): Int8's records
+//   and driver on panels of 64 columns and chunks of 1024 k, the codes packed signed (no +128);
+//   the AMX-INT8 panel tiles (codegen/xbyak/amx_int8_panel_tile.h) take 32 rows x 32 columns
+//   per call, 4 tdpbssd per 64 k and the group scales per group, two calls per tile of rows.
 #include <llvm/IR/Intrinsics.h>
 
 #include "codegen/llvm/kernels.h"
+#include "codegen/xbyak/amx_int8_panel_tile.h"
 #include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/bf16_panel_tile.h"
 #include "codegen/xbyak/int16_tile.h"
@@ -45,6 +50,8 @@ constexpr int64_t kInt4MaddChunkK = 256;
 // AMX: 64 x 1024 x 2 bytes = 128 KB, in L2 (on the lent Xeon, 4B prefill: 365 tok/s against
 // 343-352 at 512 k and 319 at 256).
 constexpr int64_t kAmxChunkK = 1024;
+// AMX-INT8: 64 x 1024 bytes = 64 KB, in L2 as AMX-BF16's (the same chunk of k, not tuned).
+constexpr int64_t kAmxInt8ChunkK = 1024;
 constexpr int64_t kMBlock = 512;      // rows per M block: the sums, 512 x 48 (AMX: 64) floats, stay on the stack
 constexpr int kCols = 48;             // xbyak::kInt8TileCols == kBf16PanelCols
 static_assert(xbyak::kInt8TileCols == kCols && xbyak::kInt16TileCols == kCols && xbyak::kInt4MaddTileCols == kCols &&
@@ -52,7 +59,8 @@ static_assert(xbyak::kInt8TileCols == kCols && xbyak::kInt16TileCols == kCols &&
 // AMX: 64 columns a panel, in two calls of 32 whose second finds the activation rows in cache,
 // which halves what the tiles read of them (4B prefill 343-352 tok/s against 308-310 at 32).
 constexpr int kAmxCols = 64;
-static_assert(kAmxCols % xbyak::kAmxPanelCols == 0 && kAmxChunkK % 32 == 0 && kChunkK % 32 == 0 && kBf16ChunkK % 32 == 0 &&
+static_assert(kAmxCols % xbyak::kAmxPanelCols == 0 && kAmxCols % xbyak::kAmxInt8PanelCols == 0 &&
+              kAmxInt8ChunkK % 64 == 0 && kAmxChunkK % 32 == 0 && kChunkK % 32 == 0 && kBf16ChunkK % 32 == 0 &&
               kInt16ChunkK % 32 == 0 && kInt4MaddChunkK % 64 == 0);
 
 // Field for field xbyak::Int4MaddTileArgs: a, ldaBytes, s, w, ws, out, groups, flags, mins;
@@ -63,17 +71,20 @@ llvm::StructType* argsType(KernelBuilder& kb) {
   return llvm::StructType::get(kb.ctx(), {p, i64, p, p, p, p, i64, i64, p});
 }
 
-// The 64 weights at k (codes at byte codeAt of the row) as unsigned bytes in k order, the
-// tiles' operand: int8 code + 128; int4 nibbles q + nibbleOffset (the int8 tiles: (q - 8) + 128;
-// the int4 madd tiles: q), its two 32-element blocks unpacked from [low nibbles = elements
-// 0..15, high = 16..31] each. As 16 words of 4 k.
-Value* unsignedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* codeAt, int nibbleOffset) {
+// The 64 weights at k (codes at byte codeAt of the row) as bytes in k order, the tiles'
+// operand: each signed code (int8 as stored, int4 q - 8) + bias, modulo 256 (the int8 tiles: +128,
+// unsigned; the int4 madd tiles: +8, q as stored; AMX-INT8: 0, signed), int4's two 32-element
+// blocks unpacked from [low nibbles = elements 0..15, high = 16..31] each. As 16 words of 4 k.
+Value* biasedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, Value* codeAt, int bias) {
   auto& B = kb.b();
   auto* i8 = B.getInt8Ty();
   auto* v16i32 = llvm::FixedVectorType::get(B.getInt32Ty(), 16);
   if (f.scheme == ir::QuantScheme::Int8) {
     Value* q = B.CreateAlignedLoad(v16i32, kb.gep(row, codeAt, i8), llvm::Align(1));
-    return B.CreateXor(q, B.CreateVectorSplat(16, B.getInt32(0x80808080u)));
+    if (bias == 0) return q;
+    auto* v64i8 = llvm::FixedVectorType::get(i8, 64);
+    return B.CreateBitCast(B.CreateAdd(B.CreateBitCast(q, v64i8), B.CreateVectorSplat(64, B.getInt8(static_cast<uint8_t>(bias)))),
+                           v16i32);
   }
   Value* bytes = B.CreateAlignedLoad(llvm::FixedVectorType::get(i8, 32), kb.gep(row, codeAt, i8), llvm::Align(1));
   Value* low = B.CreateAnd(bytes, B.CreateVectorSplat(32, B.getInt8(15)));
@@ -82,7 +93,8 @@ Value* unsignedCodes64(KernelBuilder& kb, const ir::QuantFormat& f, Value* row, 
   for (int part = 0; part < 4; ++part)
     for (int i = 0; i < 16; ++i) order.push_back((part % 2) * 32 + (part / 2) * 16 + i);
   Value* q = B.CreateShuffleVector(low, high, order);
-  if (nibbleOffset) q = B.CreateAdd(q, B.CreateVectorSplat(64, B.getInt8(static_cast<uint8_t>(nibbleOffset))));
+  const int nibbleBias = bias - 8;  // q as stored is the signed code + 8
+  if (nibbleBias) q = B.CreateAdd(q, B.CreateVectorSplat(64, B.getInt8(static_cast<uint8_t>(nibbleBias))));
   return B.CreateBitCast(q, v16i32);
 }
 
@@ -154,10 +166,11 @@ PackedPanels::Kind packedPanelsFor(const TileOptions& opt, ir::DType w, const ir
     return ir::isQuantized(w) && opt.integerDots && fits ? PackedPanels::Int16 : PackedPanels::None;
   }
   if (opt.activations != ir::DType::BF16 || opt.isa != xbyak::Isa::Avx512Bf16) return PackedPanels::None;
-  if (ir::isQuantized(w))
-    return opt.vnni && f.scheme != ir::QuantScheme::Int4Zp && K % 64 == 0 && f.group % 16 == 0 && kChunkK % f.group == 0
-               ? PackedPanels::Int8
-               : PackedPanels::None;
+  if (ir::isQuantized(w)) {
+    if (f.scheme == ir::QuantScheme::Int4Zp || K % 64 != 0) return PackedPanels::None;
+    if (opt.amxInt8 && f.group % 32 == 0 && kAmxInt8ChunkK % f.group == 0) return PackedPanels::AmxInt8;
+    return opt.vnni && f.group % 16 == 0 && kChunkK % f.group == 0 ? PackedPanels::Int8 : PackedPanels::None;
+  }
   if (panelType(opt, w) != ir::DType::BF16 || K % 32 != 0) return PackedPanels::None;
   return opt.amx ? PackedPanels::AmxBf16 : PackedPanels::Bf16;
 }
@@ -193,12 +206,16 @@ void requestPackedTiles(KernelPlan& p, PackedPanels::Kind kind, const ir::QuantF
       p.packedTiles = PackedTileRequest{kind, kAmxCols};
       p.key += " packed=amx-bf16/64x32/c1024/m512";
       break;
+    case PackedPanels::AmxInt8:
+      p.packedTiles = PackedTileRequest{kind, f.group};
+      p.key += " packed=amx-int8/64x32/c1024/m512";
+      break;
   }
   p.args.push_back({ArgRef::PackedTiles});
 }
 
 int64_t activationRecordBytes(PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K) {
-  if (kind == PackedPanels::Int8) return K + 8 * (K / f.group);
+  if (kind == PackedPanels::Int8 || kind == PackedPanels::AmxInt8) return K + 8 * (K / f.group);
   if (kind == PackedPanels::Int16) return 2 * K + 8 * (K / f.group);
   if (kind == PackedPanels::Int4Madd) return K + 8 * (K / recordBlock(kind, f));
   return 0;
@@ -214,6 +231,9 @@ xbyak::GemmTiling packedPanelTiling(PackedPanels::Kind kind, int64_t K) {
     case PackedPanels::Int16: t.mr = xbyak::kInt16TileRows, t.kStep = 2, t.kChunk = kInt16ChunkK; break;
     case PackedPanels::Int4Madd: t.mr = xbyak::kInt4MaddTileRows, t.kStep = 4, t.kChunk = kInt4MaddChunkK; break;
     case PackedPanels::AmxBf16: t.mr = xbyak::kAmxPanelRows, t.nr = kAmxCols, t.kStep = 2, t.kChunk = kAmxChunkK; break;
+    case PackedPanels::AmxInt8:
+      t.mr = xbyak::kAmxInt8PanelRows, t.nr = kAmxCols, t.kStep = 4, t.kChunk = kAmxInt8ChunkK;
+      break;
     default: t.mr = xbyak::kBf16PanelRows, t.kStep = 2, t.kChunk = kBf16ChunkK; break;
   }
   return t;
@@ -332,36 +352,39 @@ void emitZeroPointTerms(KernelBuilder& kb, int64_t K, Value* rec, int64_t recByt
   });
 }
 
-// Int8, Int16 and Int4Madd: per chunk, the panel's codes packed (int8 + 128 or int4 q in words of
-// 4 k, or int16 in words of 2 k) and its scales (int4zp: and mins) gathered per record entry,
-// then the tiles over the records of every row.
+// Int8, Int16, Int4Madd and AmxInt8: per chunk, the panel's codes packed (int8 + 128, int4 q, or
+// AmxInt8's signed codes in words of 4 k, or int16 in words of 2 k) and its scales (int4zp: and
+// mins) gathered per record entry, then the tiles over the records of every row (AmxInt8: each
+// tile in two calls of 32 columns).
 void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, const ir::QuantFormat& f, int64_t K,
                                 Value* table, Value* rec, Value* mb, Value* mEnd, Value* nr, Value* qRows, Value* sums) {
   auto& B = kb.b();
   auto* ptrTy = B.getPtrTy();
-  const bool int16 = kind == PackedPanels::Int16;
-  // The chunk, the tile's rows and the k per packed 32-bit word (its dot step) as the kind's tiling has them.
+  const bool int16 = kind == PackedPanels::Int16, amx = kind == PackedPanels::AmxInt8;
+  // The chunk, the panel's columns, the tile's rows and the k per packed 32-bit word (its dot
+  // step) as the kind's tiling has them.
   const xbyak::GemmTiling t = packedPanelTiling(kind, K);
   const int64_t chunkK = t.kChunk, codeBytes = int16 ? 2 : 1, perWord = t.kStep;
-  const int rowsPerTile = t.mr;
-  static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume && xbyak::kInt8Resume == xbyak::kInt4MaddResume);
+  const int rowsPerTile = t.mr, cols = static_cast<int>(t.nr), callCols = amx ? xbyak::kAmxInt8PanelCols : cols;
+  static_assert(xbyak::kInt8Resume == xbyak::kInt16Resume && xbyak::kInt8Resume == xbyak::kInt4MaddResume &&
+                xbyak::kInt8Resume == xbyak::kAmxInt8PanelResume);
   const int64_t recBytes = activationRecordBytes(kind, f, K), scalesAt = ir::codeBytes(f, K);
   const int64_t block = recordBlock(kind, f);  // k per record entry, and per gathered scale
-  const int nibbleOffset = kind == PackedPanels::Int4Madd ? 0 : 120;
+  const int bias = kind == PackedPanels::Int4Madd ? 8 : amx ? 0 : 128;  // see biasedCodes64
   const bool nibbles = f.scheme != ir::QuantScheme::Int8;  // int4, int4zp
   const bool zp = f.scheme == ir::QuantScheme::Int4Zp;  // Int16 and Int4Madd only (packedPanelsFor)
   const int64_t minsAt = scalesAt + 4 * ir::groupsPerRow(f, K);
   auto* vptr = llvm::FixedVectorType::get(ptrTy, 16);
   auto* v16f32 = llvm::FixedVectorType::get(kb.f32(), 16);  // 16 columns' scales (any ISA)
-  Value* packed = kb.stackArray(chunkK * kCols * codeBytes, B.getInt8Ty());
-  Value* scales = kb.stackArray(chunkK / 16 * kCols);
-  Value* mins = zp ? kb.stackArray(chunkK / 16 * kCols) : nullptr;
+  Value* packed = kb.stackArray(chunkK * cols * codeBytes, B.getInt8Ty());
+  Value* scales = kb.stackArray(chunkK / 16 * cols);
+  Value* mins = zp ? kb.stackArray(chunkK / 16 * cols) : nullptr;
   llvm::StructType* argsTy = argsType(kb);
   Value* args = kb.stackArray(1, argsTy);
   auto field = [&](int i) { return B.CreateStructGEP(argsTy, args, static_cast<unsigned>(i)); };
-  const std::vector<Value*> rowPtr = panelRows(kb, qRows, nr, kCols);
+  const std::vector<Value*> rowPtr = panelRows(kb, qRows, nr, cols);
   std::vector<Value*> rowVecs;  // for the scale gathers
-  for (int v = 0; v < kCols / 16; ++v)
+  for (int v = 0; v < cols / 16; ++v)
     rowVecs.push_back(B.CreateAlignedLoad(vptr, kb.gep(qRows, kb.i(16 * v), ptrTy), llvm::Align(8)));
   Value* all = llvm::Constant::getAllOnesValue(llvm::FixedVectorType::get(B.getInt1Ty(), 16));
   B.CreateStore(kb.i(recBytes), field(1));
@@ -370,14 +393,14 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
   if (mins) B.CreateStore(mins, field(8));  // read by the Int4Madd tiles with zero points
   auto codeAt = [&](Value* k) { return nibbles ? B.CreateSDiv(k, kb.i(2)) : k; };
   auto words = [&](Value* row, Value* k) {
-    return int16 ? int16Codes32(kb, f, row, codeAt(k)) : unsignedCodes64(kb, f, row, codeAt(k), nibbleOffset);
+    return int16 ? int16Codes32(kb, f, row, codeAt(k)) : biasedCodes64(kb, f, row, codeAt(k), bias);
   };
   kb.loop(kb.i(0), kb.i(K), chunkK, [&](Value* k0) {
     Value* k1 = kb.smin(B.CreateAdd(k0, kb.i(chunkK)), kb.i(K));
-    // Int8: codes + 128, Int4Madd: q, [k / 4][48 columns][4 bytes]; Int16: [k / 2][48 columns][2 int16].
+    // [k / 4][cols][4 bytes] (Int8: codes + 128, Int4Madd: q, AmxInt8: signed codes); Int16: [k / 2][cols][2 int16].
     emitPackChunk(kb, rowPtr, k0, k1, perWord, chunkK, words, codeAt, packed);
-    // The chunk's scales (and mins) per record entry, [entry][48 columns]: entry g of the
-    // records lies in weight group g x block / group.
+    // The chunk's scales (and mins) per record entry, [entry][cols]: entry g of the records
+    // lies in weight group g x block / group.
     Value* g0 = B.CreateSDiv(k0, kb.i(block));
     Value* groups = B.CreateSDiv(B.CreateSub(k1, k0), kb.i(block));
     kb.loop(kb.i(0), groups, 1, [&](Value* gi) {
@@ -385,20 +408,28 @@ void emitQuantizedPanelProducts(KernelBuilder& kb, PackedPanels::Kind kind, cons
       for (auto [array, dst] : {std::pair{scalesAt, scales}, std::pair{minsAt, mins}}) {
         if (!dst) continue;
         Value* at = B.CreateAdd(kb.i(array), groupAt);
-        for (int v = 0; v < kCols / 16; ++v) {
+        for (int v = 0; v < cols / 16; ++v) {
           Value* s = B.CreateMaskedGather(v16f32, B.CreateGEP(B.getInt8Ty(), rowVecs[v], at), llvm::Align(1), all);
-          kb.storeVector(s, dst, B.CreateAdd(B.CreateMul(gi, kb.i(kCols)), kb.i(16 * v)));
+          kb.storeVector(s, dst, B.CreateAdd(B.CreateMul(gi, kb.i(cols)), kb.i(16 * v)));
         }
       }
     });
     B.CreateStore(groups, field(6));
     B.CreateStore(B.CreateSelect(B.CreateICmpSGT(k0, kb.i(0)), kb.i(xbyak::kInt8Resume), kb.i(0)), field(7));
-    emitTileCalls(kb, table, args, rowsPerTile, mb, mEnd, [&](Value* m) {
+    auto setRows = [&](Value* m) {
       Value* r = kb.gep(rec, B.CreateMul(m, kb.i(recBytes)), B.getInt8Ty());
       B.CreateStore(kb.gep(r, B.CreateMul(k0, kb.i(codeBytes)), B.getInt8Ty()), field(0));
       B.CreateStore(groupRecord(kb, r, K, codeBytes, g0), field(2));
-      B.CreateStore(kb.gep(sums, B.CreateMul(B.CreateSub(m, mb), kb.i(kCols))), field(5));
-    });
+    };
+    // Call i: columns [i * callCols, (i + 1) * callCols) of the packed chunk, the scales and the sums.
+    auto setCall = [&](Value* m, int i) {
+      if (cols != callCols) {
+        B.CreateStore(kb.gep(packed, kb.i(i * callCols * 4), B.getInt8Ty()), field(3));
+        B.CreateStore(kb.gep(scales, kb.i(i * callCols)), field(4));
+      }
+      B.CreateStore(kb.gep(sums, B.CreateAdd(B.CreateMul(B.CreateSub(m, mb), kb.i(cols)), kb.i(i * callCols))), field(5));
+    };
+    emitTileCalls(kb, table, args, rowsPerTile, mb, mEnd, setRows, cols / callCols, setCall);
     if (zp && int16) emitZeroPointTerms(kb, K, rec, recBytes, mb, mEnd, g0, groups, mins, sums);
   });
 }
@@ -450,7 +481,8 @@ void emitBf16Products(KernelBuilder& kb, int64_t K, int cols, int64_t chunk, int
 
 void emitPackedPanelProducts(KernelBuilder& kb, const PackedPanels& p, const ir::QuantFormat& f, int64_t K, Value* A,
                              Value* mb, Value* mEnd, Value* nr, Value* rows, Value* sums) {
-  if (p.kind == PackedPanels::Int8 || p.kind == PackedPanels::Int16 || p.kind == PackedPanels::Int4Madd)
+  if (p.kind == PackedPanels::Int8 || p.kind == PackedPanels::Int16 || p.kind == PackedPanels::Int4Madd ||
+      p.kind == PackedPanels::AmxInt8)
     return emitQuantizedPanelProducts(kb, p.kind, f, K, p.table, p.records, mb, mEnd, nr, rows, sums);
   if (p.kind == PackedPanels::Bf16)
     return emitBf16Products(kb, K, kCols, kBf16ChunkK, xbyak::kBf16PanelRows, kCols, p.table, A, mb, mEnd, nr, rows, sums);

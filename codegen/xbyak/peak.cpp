@@ -45,21 +45,22 @@ class PeakLoop : public Generator {
   LoopFn fn;
 };
 
-// AMX: four independent accumulator tiles, each one tdpbf16ps (16 x 16 x 32) per iteration, on
-// zeroed operand tiles. The loop counter is rdi, as for PeakLoop.
+// AMX: four independent accumulator tiles, each one tdpbf16ps (16 x 16 x 32) or tdpbssd
+// (16 x 16 x 64) per iteration, on zeroed operand tiles. The loop counter is rdi, as for PeakLoop.
 class AmxPeakLoop : public Generator {
  public:
-  AmxPeakLoop() : Generator("amx_peak_loop", 1024) {
+  explicit AmxPeakLoop(bool int8) : Generator(int8 ? "amx_int8_peak_loop" : "amx_peak_loop", 1024) {
     using namespace Xbyak;
     mov(rax, reinterpret_cast<uint64_t>(amxTileConfig()));
     ldtilecfg(ptr[rax]);
     for (int t = 0; t < 8; ++t) tilezero(Tmm(t));
     Label loop;
     L(loop);
-    tdpbf16ps(tmm0, tmm4, tmm6);
-    tdpbf16ps(tmm1, tmm4, tmm7);
-    tdpbf16ps(tmm2, tmm5, tmm6);
-    tdpbf16ps(tmm3, tmm5, tmm7);
+    const Tmm acc[4] = {tmm0, tmm1, tmm2, tmm3}, left[2] = {tmm4, tmm5}, right[2] = {tmm6, tmm7};
+    for (int t = 0; t < 4; ++t) {
+      if (int8) tdpbssd(acc[t], left[t / 2], right[t % 2]);
+      else tdpbf16ps(acc[t], left[t / 2], right[t % 2]);
+    }
     dec(rdi);
     jnz(loop, T_NEAR);
     tilerelease();
@@ -166,9 +167,15 @@ PeakResult measureBytePairPeak(int threads) {
 
 PeakResult measureAmxBf16Peak(int threads) {
   if (!requestAmx()) return {0, "none (no AMX-BF16)"};
-  static const AmxPeakLoop loop;
+  static const AmxPeakLoop loop(false);
   // One tdpbf16ps is 16 x 16 x 32 multiply-adds in ~16 cycles: 2M iterations of 4, ~128M cycles.
   return {runPeak(loop, 4, 16.0 * 16 * 32 * 2, threads, 2'000'000), "tdpbf16ps (AMX)"};
+}
+
+PeakResult measureAmxInt8Peak(int threads) {
+  if (!requestAmxInt8()) return {0, "none (no AMX-INT8)"};
+  static const AmxPeakLoop loop(true);
+  return {runPeak(loop, 4, 16.0 * 16 * 64 * 2, threads, 2'000'000), "tdpbssd (AMX)"};
 }
 
 }  // namespace q3c::xbyak

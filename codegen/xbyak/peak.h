@@ -23,6 +23,10 @@ PeakResult measureBytePairPeak(int threads);
 // AMX-BF16 (tdpbf16ps, four accumulator tiles) in GFLOP/s: the bound of a prefill on the AMX
 // panel tiles. 0 where the CPU has no AMX-BF16 or Linux refused the tile state.
 PeakResult measureAmxBf16Peak(int threads);
+// AMX-INT8 (tdpbssd, four accumulator tiles) in GOP/s, a multiply-add counted as 2 ops: the
+// bound of a quantized prefill on the AMX-INT8 panel tiles. 0 where the CPU has no AMX-INT8 or
+// Linux refused the tile state.
+PeakResult measureAmxInt8Peak(int threads);
 
 // The memory bound: GB/s of reading `bytes` at `data` (a multiple of 1 KB, 64-byte aligned),
 // split over `threads` threads, with the widest loads of `isa` into independent
