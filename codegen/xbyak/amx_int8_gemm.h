@@ -13,8 +13,9 @@
 //
 // Both operands are signed, so no offset needs correcting (the AVX-512 path adds 128 to the
 // weight codes for vpdpbusd). The sums are exact while K x 127 x 128 < 2^31 (K < 132000).
-// Not selected by the jit: the int8 formats scale every group of 32 or 128 k, and this kernel
-// sums 64 k per step in tiles (docs/kernels.md, AMX). Exact on the lent Xeon (amx_bench).
+// The jit calls its panel form instead (amx_int8_panel_tile.h), which scales each group's sums
+// as the formats need (every 32 or 128 k); this block kernel is what amx_bench measures. Exact on
+// the lent Xeon (amx_bench).
 #pragma once
 #include <cstdint>
 
