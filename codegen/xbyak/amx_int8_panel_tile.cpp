@@ -18,19 +18,8 @@ AmxInt8PanelKernel::AmxInt8PanelKernel(int mr, int ld, int64_t group)
   // k per tdpbssd: 64 (a tile row of 64 codes), or 32 for groups of 32.
   const int step = group % 64 == 0 ? 64 : 32;
   const int steps = static_cast<int>(group / step);
-  // Tiles: 0..3 the accumulators (rows 0..15 x columns 0..15, 0..15 x 16..31, 16.. x 0..15,
-  // 16.. x 16..31), 4 and 5 the activation rows 0..15 and 16.., 6 and 7 the weight columns
-  // 0..15 and 16..31 (step / 4 quads of 16 columns x 4 codes).
-  const int low = std::min(mr, 16), high = mr - low;
-  auto tile = [&](int t, int rows, int bytes) {
-    config_.rows[t] = static_cast<uint8_t>(rows);
-    config_.colsb[t] = static_cast<uint16_t>(rows ? bytes : 0);
-  };
-  for (int t : {0, 1}) tile(t, low, 64);
-  for (int t : {2, 3}) tile(t, high, 64);
-  tile(4, low, step);
-  tile(5, high, step);
-  for (int t : {6, 7}) tile(t, step / 4, 64);
+  const int high = mr - std::min(mr, 16);
+  configureAmxPanelTiles(config_, mr, step, step / 4);
 
   const int rowBytes = ld * 4;       // a row of ld sums, and a packed k quad of ld columns
   constexpr int kSumRowBytes = 128;  // the stack buffer: [32 rows][32 int32 sums]
@@ -68,22 +57,8 @@ AmxInt8PanelKernel::AmxInt8PanelKernel(int mr, int ld, int64_t group)
   L(groupLoop);
   {
     for (int t = 0; t < accs; ++t) tilezero(Tmm(t));
-    for (int k = 0; k < steps; ++k) {
-      tileloadd(tmm6, ptr[w + stride]);
-      lea(p, ptr[w + 64]);
-      tileloadd(tmm7, ptr[p + stride]);
-      tileloadd(tmm4, ptr[a + lda]);
-      tdpbssd(tmm0, tmm4, tmm6);
-      tdpbssd(tmm1, tmm4, tmm7);
-      if (high) {
-        tileloadd(tmm5, ptr[a16 + lda]);
-        tdpbssd(tmm2, tmm5, tmm6);
-        tdpbssd(tmm3, tmm5, tmm7);
-        add(a16, step);
-      }
-      add(a, step);                        // step codes of each activation row
-      add(w, static_cast<uint32_t>(step / 4 * rowBytes));  // the step / 4 quads just used
-    }
+    for (int k = 0; k < steps; ++k)  // step codes of each activation row, the step / 4 quads of the chunk
+      emitAmxPanelStep(*this, {w, stride, a, a16, lda, p}, AmxDot::Int8, high, step, step / 4 * rowBytes);
     // The group's int32 sums to the buffer, rows i at sums + i * 128.
     const int at[4] = {0, 64, 16 * kSumRowBytes, 16 * kSumRowBytes + 64};
     for (int t = 0; t < accs; ++t) {

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "codegen/xbyak/amx_gemm.h"
+#include "codegen/xbyak/amx_panel_tile.h"
 #include "codegen/xbyak/int8_tile.h"
 
 namespace q3c::xbyak {

@@ -10,17 +10,8 @@ AmxPanelKernel::AmxPanelKernel(int mr, int ld)
   using namespace Xbyak;
   if (mr < 1 || mr > kAmxPanelRows || ld % kAmxPanelCols != 0 || ld <= 0)
     throw std::invalid_argument("AmxPanelKernel: mr 1..32 and ld a positive multiple of 32");
-  // Tiles: 0..3 the accumulators (rows 0..15 x columns 0..15, 0..15 x 16..31, 16.. x 0..15,
-  // 16.. x 16..31), 4 and 5 the activation rows 0..15 and 16.., 6 and 7 the weight columns
-  // 0..15 and 16..31.
-  const int low = std::min(mr, 16), high = mr - low;
-  auto tile = [&](int t, int rows) {
-    config_.rows[t] = static_cast<uint8_t>(rows);
-    config_.colsb[t] = rows ? 64 : 0;
-  };
-  for (int t : {0, 1, 4}) tile(t, low);
-  for (int t : {2, 3, 5}) tile(t, high);
-  for (int t : {6, 7}) tile(t, 16);
+  configureAmxPanelTiles(config_, mr, 64, 16);  // 32 k of bf16 a step
+  const int high = mr - std::min(mr, 16);
 
   const Reg64 a = rsi, lda = rdx, w = rcx, out = r8, pairs = r9, a16 = r10, stride = r11;
   mov(rax, reinterpret_cast<uint64_t>(&config_));
@@ -50,20 +41,8 @@ AmxPanelKernel::AmxPanelKernel(int mr, int ld)
     lea(a16, ptr[a16 + lda * 8]);
   }
   L(loop);
-  tileloadd(tmm6, ptr[w + stride]);
-  lea(rax, ptr[w + 64]);
-  tileloadd(tmm7, ptr[rax + stride]);
-  tileloadd(tmm4, ptr[a + lda]);
-  tdpbf16ps(tmm0, tmm4, tmm6);
-  tdpbf16ps(tmm1, tmm4, tmm7);
-  if (high) {
-    tileloadd(tmm5, ptr[a16 + lda]);
-    tdpbf16ps(tmm2, tmm5, tmm6);
-    tdpbf16ps(tmm3, tmm5, tmm7);
-    add(a16, 64);
-  }
-  add(a, 64);          // 32 k of each activation row
-  add(w, 16 * ld * 4);  // the 16 k pairs just used
+  // 32 k of each activation row, the 16 k pairs of the chunk.
+  emitAmxPanelStep(*this, {w, stride, a, a16, lda, rax}, AmxDot::Bf16, high, 64, 16 * ld * 4);
   sub(pairs, 16);
   jg(loop, T_NEAR);
   for (int t = 0; t < accs; ++t) {
@@ -73,6 +52,42 @@ AmxPanelKernel::AmxPanelKernel(int mr, int ld)
   tilerelease();
   ret();
   fn_ = finish<AmxPanelFn>();
+}
+
+void configureAmxPanelTiles(AmxTileConfig& c, int mr, int aBytes, int bRows) {
+  const int low = std::min(mr, 16), high = mr - low;
+  auto tile = [&](int t, int rows, int bytes) {
+    c.rows[t] = static_cast<uint8_t>(rows);
+    c.colsb[t] = static_cast<uint16_t>(rows ? bytes : 0);
+  };
+  for (int t : {0, 1}) tile(t, low, 64);
+  for (int t : {2, 3}) tile(t, high, 64);
+  tile(4, low, aBytes);
+  tile(5, high, aBytes);
+  for (int t : {6, 7}) tile(t, bRows, 64);
+}
+
+void emitAmxPanelStep(Xbyak::CodeGenerator& g, const AmxPanelStepRegs& r, AmxDot dot, bool high, int aStep, int wStep) {
+  using Xbyak::Tmm;
+  const Tmm acc[4] = {Tmm(0), Tmm(1), Tmm(2), Tmm(3)}, rows[2] = {Tmm(4), Tmm(5)}, cols[2] = {Tmm(6), Tmm(7)};
+  auto product = [&](int i, int j) {
+    if (dot == AmxDot::Bf16) g.tdpbf16ps(acc[2 * i + j], rows[i], cols[j]);
+    else g.tdpbssd(acc[2 * i + j], rows[i], cols[j]);
+  };
+  g.tileloadd(cols[0], g.ptr[r.w + r.stride]);
+  g.lea(r.scratch, g.ptr[r.w + 64]);
+  g.tileloadd(cols[1], g.ptr[r.scratch + r.stride]);
+  g.tileloadd(rows[0], g.ptr[r.a + r.lda]);
+  product(0, 0);
+  product(0, 1);
+  if (high) {
+    g.tileloadd(rows[1], g.ptr[r.a16 + r.lda]);
+    product(1, 0);
+    product(1, 1);
+    g.add(r.a16, aStep);
+  }
+  g.add(r.a, aStep);
+  g.add(r.w, static_cast<uint32_t>(wStep));
 }
 
 AmxPanelSet::AmxPanelSet(int ld)

@@ -49,6 +49,22 @@ class AmxPanelSet : public RowCountKernels<AmxPanelKernel> {
   explicit AmxPanelSet(int ld);
 };
 
+// What the AMX panel tile families (this one and amx_int8_panel_tile.h) share: the tiles 0..3
+// the accumulators (rows 0..15 x columns 0..15, 0..15 x 16..31, 16.. x 0..15, 16.. x 16..31),
+// 4 and 5 the activation rows 0..15 and 16.. (aBytes of k each), 6 and 7 the weight columns
+// 0..15 and 16..31 (bRows k pairs or quads); tiles of no rows are left unconfigured.
+void configureAmxPanelTiles(AmxTileConfig& c, int mr, int aBytes, int bRows);
+
+// Registers of one step of those tiles: the packed chunk at w (its k rows `stride` apart), the
+// activation rows 0..15 at a and 16.. at a16 (rows `lda` apart), and a scratch register.
+struct AmxPanelStepRegs {
+  Xbyak::Reg64 w, stride, a, a16, lda, scratch;
+};
+enum class AmxDot { Bf16, Int8 };  // tdpbf16ps or tdpbssd
+// One step: the weight and activation tiles loaded, the 2 x 2 (1 x 2 without `high` rows)
+// products accumulated, then a and a16 advanced by aStep bytes and w by wStep.
+void emitAmxPanelStep(Xbyak::CodeGenerator& g, const AmxPanelStepRegs& r, AmxDot dot, bool high, int aStep, int wStep);
+
 // Whether the jit may run the AMX-BF16 panel tiles under `--isa cap`: only "native", on a CPU
 // with AMX-BF16 whose tile state Linux granted to this process (asked once).
 bool amxPanelsAllowed(const std::string& isaCap);
