@@ -50,7 +50,8 @@ constexpr int64_t kInt4MaddChunkK = 256;
 // AMX: 64 x 1024 x 2 bytes = 128 KB, in L2 (on the lent Xeon, 4B prefill: 365 tok/s against
 // 343-352 at 512 k and 319 at 256).
 constexpr int64_t kAmxChunkK = 1024;
-// AMX-INT8: 64 x 1024 bytes = 64 KB, in L2 as AMX-BF16's (the same chunk of k, not tuned).
+// AMX-INT8: 64 x 1024 bytes = 64 KB, in L2 (on the lent Xeon, int8 4B prefill: chunks of 512 and
+// 2048 k were within the machine's spread of 1024's; docs/quantization.md).
 constexpr int64_t kAmxInt8ChunkK = 1024;
 constexpr int64_t kMBlock = 512;      // rows per M block: the sums, 512 x 48 (AMX: 64) floats, stay on the stack
 constexpr int kCols = 48;             // xbyak::kInt8TileCols == kBf16PanelCols

@@ -30,7 +30,12 @@ const void* amxTileConfig() {
   return &cfg;
 }
 
-AmxBlockKernel::AmxBlockKernel(const char* name, Dot dot) : Generator(name, 1024) {
+void emitAmxDot(Xbyak::CodeGenerator& g, AmxDot dot, const Xbyak::Tmm& acc, const Xbyak::Tmm& a, const Xbyak::Tmm& b) {
+  if (dot == AmxDot::Bf16) g.tdpbf16ps(acc, a, b);
+  else g.tdpbssd(acc, a, b);
+}
+
+AmxBlockKernel::AmxBlockKernel(const char* name, AmxDot dot) : Generator(name, 1024) {
   using namespace Xbyak;
   // rdi: args. tmm0..3 the 2 x 2 accumulators, tmm4/5 two 16-row weight tiles, tmm6/7 the
   // activation tile for m 0..15 and 16..31.
@@ -57,14 +62,11 @@ AmxBlockKernel::AmxBlockKernel(const char* name, Dot dot) : Generator(name, 1024
   lea(rdi, ptr[a + 64]);  // rdi (the args) is free once they are read
   tileloadd(tmm7, ptr[rdi + aStride]);
   const Tmm acc[4] = {tmm0, tmm1, tmm2, tmm3}, wt[2] = {tmm4, tmm5}, at[2] = {tmm6, tmm7};
-  for (int t = 0; t < 4; ++t) {
-    if (dot == Dot::Bf16) tdpbf16ps(acc[t], wt[t / 2], at[t % 2]);
-    else tdpbssd(acc[t], wt[t / 2], at[t % 2]);
-  }
+  for (int t = 0; t < 4; ++t) emitAmxDot(*this, dot, acc[t], wt[t / 2], at[t % 2]);
   add(w, 64);  // 64 bytes of K: 32 bf16 or 64 int8
   add(rax, 64);
   add(a, 16 * 128);  // the 16 K pairs or quads of the packed block just used
-  add(off, dot == Dot::Bf16 ? 32 : 64);
+  add(off, dot == AmxDot::Bf16 ? 32 : 64);
   cmp(off, k);
   jb(loop, T_NEAR);
   L(done);

@@ -26,18 +26,22 @@ struct AmxGemmArgs {
 };
 using AmxGemmFn = void (*)(const AmxGemmArgs* args);
 
+// The tile product of AMX-BF16 (tdpbf16ps: 32 k per 64-byte row) or AMX-INT8 (tdpbssd: 64 k),
+// acc += a . b, for every AMX kernel here (block, panel, peak loop).
+enum class AmxDot { Bf16, Int8 };
+void emitAmxDot(Xbyak::CodeGenerator& g, AmxDot dot, const Xbyak::Tmm& acc, const Xbyak::Tmm& a, const Xbyak::Tmm& b);
+
 // The 32 x 32 block both AMX kernels share: four accumulator tiles, two 16-row weight tiles
 // loaded as stored, two activation tiles from the interleaved block, 64 bytes of K per step.
 // Their argument structs have this one's layout.
 class AmxBlockKernel : public Generator {
  protected:
-  enum class Dot { Bf16, Int8 };  // tdpbf16ps (32 k per step) or tdpbssd (64 k)
-  AmxBlockKernel(const char* name, Dot dot);
+  AmxBlockKernel(const char* name, AmxDot dot);
 };
 
 class AmxGemmKernel : public AmxBlockKernel {
  public:
-  AmxGemmKernel() : AmxBlockKernel("amx_gemm_bf16_32x32", Dot::Bf16), fn_(finish<AmxGemmFn>()) {}
+  AmxGemmKernel() : AmxBlockKernel("amx_gemm_bf16_32x32", AmxDot::Bf16), fn_(finish<AmxGemmFn>()) {}
   AmxGemmFn fn() const { return fn_; }
 
  private:

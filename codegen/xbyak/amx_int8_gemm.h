@@ -40,7 +40,7 @@ static_assert(offsetof(AmxInt8GemmArgs, aVnni4) == offsetof(AmxGemmArgs, aVnni) 
 
 class AmxInt8GemmKernel : public AmxBlockKernel {
  public:
-  AmxInt8GemmKernel() : AmxBlockKernel("amx_gemm_int8_32x32", Dot::Int8), fn_(finish<AmxInt8GemmFn>()) {}
+  AmxInt8GemmKernel() : AmxBlockKernel("amx_gemm_int8_32x32", AmxDot::Int8), fn_(finish<AmxInt8GemmFn>()) {}
   AmxInt8GemmFn fn() const { return fn_; }
 
  private:

@@ -70,10 +70,7 @@ void configureAmxPanelTiles(AmxTileConfig& c, int mr, int aBytes, int bRows) {
 void emitAmxPanelStep(Xbyak::CodeGenerator& g, const AmxPanelStepRegs& r, AmxDot dot, bool high, int aStep, int wStep) {
   using Xbyak::Tmm;
   const Tmm acc[4] = {Tmm(0), Tmm(1), Tmm(2), Tmm(3)}, rows[2] = {Tmm(4), Tmm(5)}, cols[2] = {Tmm(6), Tmm(7)};
-  auto product = [&](int i, int j) {
-    if (dot == AmxDot::Bf16) g.tdpbf16ps(acc[2 * i + j], rows[i], cols[j]);
-    else g.tdpbssd(acc[2 * i + j], rows[i], cols[j]);
-  };
+  auto product = [&](int i, int j) { emitAmxDot(g, dot, acc[2 * i + j], rows[i], cols[j]); };
   g.tileloadd(cols[0], g.ptr[r.w + r.stride]);
   g.lea(r.scratch, g.ptr[r.w + 64]);
   g.tileloadd(cols[1], g.ptr[r.scratch + r.stride]);

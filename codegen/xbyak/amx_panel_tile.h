@@ -60,7 +60,6 @@ void configureAmxPanelTiles(AmxTileConfig& c, int mr, int aBytes, int bRows);
 struct AmxPanelStepRegs {
   Xbyak::Reg64 w, stride, a, a16, lda, scratch;
 };
-enum class AmxDot { Bf16, Int8 };  // tdpbf16ps or tdpbssd
 // One step: the weight and activation tiles loaded, the 2 x 2 (1 x 2 without `high` rows)
 // products accumulated, then a and a16 advanced by aStep bytes and w by wStep.
 void emitAmxPanelStep(Xbyak::CodeGenerator& g, const AmxPanelStepRegs& r, AmxDot dot, bool high, int aStep, int wStep);

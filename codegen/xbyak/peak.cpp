@@ -49,7 +49,7 @@ class PeakLoop : public Generator {
 // (16 x 16 x 64) per iteration, on zeroed operand tiles. The loop counter is rdi, as for PeakLoop.
 class AmxPeakLoop : public Generator {
  public:
-  explicit AmxPeakLoop(bool int8) : Generator(int8 ? "amx_int8_peak_loop" : "amx_peak_loop", 1024) {
+  explicit AmxPeakLoop(AmxDot dot) : Generator(dot == AmxDot::Int8 ? "amx_int8_peak_loop" : "amx_peak_loop", 1024) {
     using namespace Xbyak;
     mov(rax, reinterpret_cast<uint64_t>(amxTileConfig()));
     ldtilecfg(ptr[rax]);
@@ -57,10 +57,7 @@ class AmxPeakLoop : public Generator {
     Label loop;
     L(loop);
     const Tmm acc[4] = {tmm0, tmm1, tmm2, tmm3}, left[2] = {tmm4, tmm5}, right[2] = {tmm6, tmm7};
-    for (int t = 0; t < 4; ++t) {
-      if (int8) tdpbssd(acc[t], left[t / 2], right[t % 2]);
-      else tdpbf16ps(acc[t], left[t / 2], right[t % 2]);
-    }
+    for (int t = 0; t < 4; ++t) emitAmxDot(*this, dot, acc[t], left[t / 2], right[t % 2]);
     dec(rdi);
     jnz(loop, T_NEAR);
     tilerelease();
@@ -167,14 +164,14 @@ PeakResult measureBytePairPeak(int threads) {
 
 PeakResult measureAmxBf16Peak(int threads) {
   if (!requestAmx()) return {0, "none (no AMX-BF16)"};
-  static const AmxPeakLoop loop(false);
+  static const AmxPeakLoop loop(AmxDot::Bf16);
   // One tdpbf16ps is 16 x 16 x 32 multiply-adds in ~16 cycles: 2M iterations of 4, ~128M cycles.
   return {runPeak(loop, 4, 16.0 * 16 * 32 * 2, threads, 2'000'000), "tdpbf16ps (AMX)"};
 }
 
 PeakResult measureAmxInt8Peak(int threads) {
   if (!requestAmxInt8()) return {0, "none (no AMX-INT8)"};
-  static const AmxPeakLoop loop(true);
+  static const AmxPeakLoop loop(AmxDot::Int8);
   return {runPeak(loop, 4, 16.0 * 16 * 64 * 2, threads, 2'000'000), "tdpbssd (AMX)"};
 }
 
