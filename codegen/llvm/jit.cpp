@@ -17,12 +17,15 @@
 #include <llvm/TargetParser/Host.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "codegen/generator_source_hash.h"
 #include "frontend/error.h"
@@ -90,9 +93,17 @@ PerfMap& perfMap() {
 
 struct Jit::Impl {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
-  std::unique_ptr<llvm::TargetMachine> tm;
-};
+  const llvm::Target* target = nullptr;
+  std::string triple;
+  std::mutex statsMutex;
 
+  // A TargetMachine of its own for each compile: codegen on one is not safe from two threads.
+  std::unique_ptr<llvm::TargetMachine> targetMachine(const Target& t) const {
+    llvm::TargetOptions opts;
+    return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+        triple, t.cpu, t.features, opts, llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  }
+};
 
 Jit::Jit(const Target& target, std::string cacheDir) : impl_(new Impl), target_(target), cacheDir_(std::move(cacheDir)) {
   static std::once_flag once;
@@ -108,13 +119,11 @@ Jit::Jit(const Target& target, std::string cacheDir) : impl_(new Impl), target_(
   if (!gen) throw Error("LLVM JIT: " + message(gen.takeError()));
   impl_->lljit->getMainJITDylib().addGenerator(std::move(*gen));
 
-  std::string triple = llvm::sys::getProcessTriple(), err;
-  const llvm::Target* t = llvm::TargetRegistry::lookupTarget(triple, err);
-  if (!t) throw Error("LLVM: no target for " + triple + ": " + err);
-  llvm::TargetOptions opts;
-  impl_->tm.reset(t->createTargetMachine(triple, target.cpu, target.features, opts, llvm::Reloc::PIC_, std::nullopt,
-                                         llvm::CodeGenOptLevel::Aggressive));
-  if (!impl_->tm) throw Error("LLVM: cannot create a target machine for " + target.cpu);
+  std::string err;
+  impl_->triple = llvm::sys::getProcessTriple();
+  impl_->target = llvm::TargetRegistry::lookupTarget(impl_->triple, err);
+  if (!impl_->target) throw Error("LLVM: no target for " + impl_->triple + ": " + err);
+  if (!impl_->targetMachine(target_)) throw Error("LLVM: cannot create a target machine for " + target.cpu);
   if (!cacheDir_.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(cacheDir_, ec);
@@ -126,69 +135,124 @@ Jit::~Jit() = default;
 
 KernelFn Jit::kernel(const std::string& name, const std::string& cacheKey,
                      const std::function<void(llvm::Module&, const std::string&)>& build) {
-  const std::string key = hexHash(std::string(kCodeVersion) + "\n" + kGeneratorSourceHash + "\n" + target_.key() + "\n" +
-                                  name + "\n" + cacheKey);
-  const std::string symbol = name + "_" + key;
-  const std::string path = cacheDir_.empty() ? "" : cacheDir_ + "/" + key + ".o";
+  return kernels({{name, cacheKey, build}}, 1)[0];
+}
+
+namespace {
+
+// A request's object code, from the cache or compiled, and the symbol it defines.
+struct Compiled {
+  std::string symbol;
   std::unique_ptr<llvm::MemoryBuffer> object;
-  if (!path.empty()) {
-    auto cached = llvm::MemoryBuffer::getFile(path);
-    if (cached) {
-      object = std::move(*cached);
-      ++stats_.fromCache;
+};
+
+}  // namespace
+
+std::vector<KernelFn> Jit::kernels(const std::vector<KernelRequest>& requests, int threads) {
+  std::vector<Compiled> compiled(requests.size());
+  // One request: from the cache, else built, optimized at O3 and compiled (then cached).
+  auto compileOne = [&](size_t i) {
+    const KernelRequest& r = requests[i];
+    const std::string key = hexHash(std::string(kCodeVersion) + "\n" + kGeneratorSourceHash + "\n" + target_.key() + "\n" +
+                                    r.name + "\n" + r.cacheKey);
+    Compiled& c = compiled[i];
+    c.symbol = r.name + "_" + key;
+    const std::string path = cacheDir_.empty() ? "" : cacheDir_ + "/" + key + ".o";
+    if (!path.empty()) {
+      auto cached = llvm::MemoryBuffer::getFile(path);
+      if (cached) {
+        c.object = std::move(*cached);
+        std::lock_guard<std::mutex> lock(impl_->statsMutex);
+        ++stats_.fromCache;
+        return;
+      }
     }
-  }
-  if (!object) {
+    std::unique_ptr<llvm::TargetMachine> tm = impl_->targetMachine(target_);
     auto t0 = std::chrono::steady_clock::now();
     llvm::LLVMContext ctx;
-    llvm::Module m(symbol, ctx);
-    m.setTargetTriple(impl_->tm->getTargetTriple().str());
-    m.setDataLayout(impl_->tm->createDataLayout());
-    build(m, symbol);
+    llvm::Module m(c.symbol, ctx);
+    m.setTargetTriple(tm->getTargetTriple().str());
+    m.setDataLayout(tm->createDataLayout());
+    r.build(m, c.symbol);
     std::string verifyErrors;
     llvm::raw_string_ostream vs(verifyErrors);
-    if (llvm::verifyModule(m, &vs)) throw Error("internal error: invalid LLVM IR for " + symbol + ": " + vs.str());
-    stats_.buildMs += msSince(t0);
+    if (llvm::verifyModule(m, &vs)) throw Error("internal error: invalid LLVM IR for " + c.symbol + ": " + vs.str());
+    const double buildMs = msSince(t0);
 
     t0 = std::chrono::steady_clock::now();
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
     llvm::CGSCCAnalysisManager cgam;
     llvm::ModuleAnalysisManager mam;
-    llvm::PassBuilder pb(impl_->tm.get());
+    llvm::PassBuilder pb(tm.get());
     pb.registerModuleAnalyses(mam);
     pb.registerCGSCCAnalyses(cgam);
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
     pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(m, mam);
-    stats_.optimizeMs += msSince(t0);
+    const double optimizeMs = msSince(t0);
 
     t0 = std::chrono::steady_clock::now();
     llvm::SmallVector<char, 0> buffer;
     llvm::raw_svector_ostream os(buffer);
     llvm::legacy::PassManager pm;
-    if (impl_->tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+    if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
       throw Error("LLVM: the target cannot emit object files");
     pm.run(m);
-    stats_.codegenMs += msSince(t0);
-    ++stats_.compiled;
+    const double codegenMs = msSince(t0);
     if (!path.empty()) {  // write then rename, so a concurrent reader never sees half a file
-      std::string tmp = path + ".tmp" + std::to_string(getpid());
-      std::ofstream(tmp, std::ios::binary).write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      std::ostringstream tmp;
+      tmp << path << ".tmp" << getpid() << "." << std::this_thread::get_id();
+      std::ofstream(tmp.str(), std::ios::binary).write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
       std::error_code ec;
-      std::filesystem::rename(tmp, path, ec);
+      std::filesystem::rename(tmp.str(), path, ec);
     }
-    object = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(buffer.data(), buffer.size()), symbol);
+    c.object = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(buffer.data(), buffer.size()), c.symbol);
+    std::lock_guard<std::mutex> lock(impl_->statsMutex);
+    ++stats_.compiled;
+    stats_.buildMs += buildMs;
+    stats_.optimizeMs += optimizeMs;
+    stats_.codegenMs += codegenMs;
+  };
+
+  // Side by side: each thread takes the next request until none is left; the first error stops
+  // the claiming and is rethrown after the join.
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads), requests.size()));
+  std::atomic<size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failureMutex;
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < requests.size();) {
+      try {
+        compileOne(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failureMutex);
+        if (!failure) failure = std::current_exception();
+        next = requests.size();
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& h : helpers) h.join();
+  if (failure) std::rethrow_exception(failure);
+
+  // Linked in order, on this thread.
+  std::vector<KernelFn> fns;
+  for (Compiled& c : compiled) {
+    auto t0 = std::chrono::steady_clock::now();
+    const uint64_t size = codeSize(*c.object);
+    if (auto e = impl_->lljit->addObjectFile(std::move(c.object))) throw Error("LLVM JIT: " + message(std::move(e)));
+    auto addr = impl_->lljit->lookup(c.symbol);
+    if (!addr) throw Error("LLVM JIT: " + message(addr.takeError()));
+    stats_.linkMs += msSince(t0);
+    perfMap().add(addr->getValue(), size, c.symbol);
+    fns.push_back(addr->toPtr<KernelFn>());
   }
-  auto t0 = std::chrono::steady_clock::now();
-  const uint64_t size = codeSize(*object);
-  if (auto e = impl_->lljit->addObjectFile(std::move(object))) throw Error("LLVM JIT: " + message(std::move(e)));
-  auto addr = impl_->lljit->lookup(symbol);
-  if (!addr) throw Error("LLVM JIT: " + message(addr.takeError()));
-  stats_.linkMs += msSince(t0);
-  perfMap().add(addr->getValue(), size, symbol);
-  return addr->toPtr<KernelFn>();
+  return fns;
 }
 
 }  // namespace q3c::llvmgen

@@ -1,11 +1,14 @@
 // Compiles LLVM modules to machine code for a Target and links them into this process (ORC),
 // with an on-disk object cache keyed by target and kernel, so a second start compiles nothing.
+// A model's kernels compile side by side, one thread each up to the host's threads (each in its
+// own LLVMContext and TargetMachine), then link one after the other.
 // No LLVM types in this header: including it costs nothing.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "codegen/llvm/target.h"
 
@@ -20,7 +23,14 @@ using KernelFn = void (*)(void** ptrs, int64_t T, int64_t past, int64_t part, in
 
 struct JitStats {
   int compiled = 0, fromCache = 0;
-  double buildMs = 0, optimizeMs = 0, codegenMs = 0, linkMs = 0;
+  double buildMs = 0, optimizeMs = 0, codegenMs = 0, linkMs = 0;  // build/optimize/codegen: summed over the threads
+};
+
+// One kernel to compile: `build` must define a function with the symbol it is given in the
+// fresh module (it may run on any thread, alongside the other requests' builds).
+struct KernelRequest {
+  std::string name, cacheKey;
+  std::function<void(llvm::Module&, const std::string& symbol)> build;
 };
 
 class Jit {
@@ -34,6 +44,9 @@ class Jit {
   // must define a function with the symbol it is given), optimized at O3 and compiled.
   KernelFn kernel(const std::string& name, const std::string& cacheKey,
                   const std::function<void(llvm::Module&, const std::string& symbol)>& build);
+  // The same for every request, on up to `threads` threads (0: the host's): the functions in
+  // the requests' order. The first error is thrown once all threads have stopped.
+  std::vector<KernelFn> kernels(const std::vector<KernelRequest>& requests, int threads = 0);
 
   const JitStats& stats() const { return stats_; }
 

@@ -84,7 +84,10 @@ class LlvmExecutable : public Executable {
     locate();
     const llvmgen::TileOptions tiles = tileOptions(opt);
     activations_ = tiles.activations;
-    std::map<std::string, llvmgen::KernelFn> byKey;
+    // Distinct kernels by name and key: their requests compile side by side after the loop.
+    std::map<std::string, size_t> byKey;
+    std::vector<llvmgen::KernelRequest> requests;
+    std::vector<size_t> stepKernel;  // each step's request
     std::map<std::pair<ir::DType, ir::DType>, int64_t> tileSetIndex;
     std::map<llvmgen::PackedTileRequest, int64_t> packedSetIndex;  // by KernelPlan::packedTiles
     int kernelNodes = 0;
@@ -104,15 +107,16 @@ class LlvmExecutable : public Executable {
         for (ArgRef& a : plan.args)
           if (a.kind == ArgRef::PackedTiles) a.layer = it->second;
       }
-      llvmgen::KernelFn& fn = byKey[plan.name + "\n" + plan.key];
-      if (!fn)
-        fn = jit.kernel("q3c_" + plan.name, plan.key, [&](llvm::Module& m, const std::string& symbol) {
-          llvmgen::KernelBuilder kb(m, symbol, target);
-          plan.emit(kb);
-        });
+      auto [known, added] = byKey.try_emplace(plan.name + "\n" + plan.key, requests.size());
+      if (added)
+        requests.push_back({"q3c_" + plan.name, plan.key, [target, emit = plan.emit](llvm::Module& m, const std::string& symbol) {
+                              llvmgen::KernelBuilder kb(m, symbol, target);
+                              emit(kb);
+                            }});
+      stepKernel.push_back(known->second);
       scratchPerToken_ = std::max(scratchPerToken_, plan.scratchFloatsPerToken);
       sharedFloats = std::max(sharedFloats, plan.sharedFloats);
-      steps_.push_back({fn, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
+      steps_.push_back({nullptr, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
       steps_.back().decodePartsPerThread = plan.decodePartsPerThread;
       steps_.back().profileSlot = profileEntry(plan.name);
       if (ir::isWeightProduct(n.op) && constants_.has(n.operands[1])) {
@@ -125,6 +129,8 @@ class LlvmExecutable : public Executable {
         steps_.back().lastRowInputBytes = g_.value(n.operands[0]).type.numel(1, 0) * 4;
       ++kernelNodes;
     }
+    const std::vector<llvmgen::KernelFn> fns = jit.kernels(requests);
+    for (size_t i = 0; i < steps_.size(); ++i) steps_[i].fn = fns[stepKernel[i]];
     if (sharedFloats > 0) shared_ = mapHugePages(static_cast<size_t>(sharedFloats) * 4, "the kernels' shared area");
     const llvmgen::JitStats& s = jit.stats();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
