@@ -2,6 +2,8 @@
 // head's D weight rows lands in a stack buffer; the epilogue normalizes it (q_norm / k_norm),
 // rotates it (RoPE with this model's inverse frequencies baked in), and stores q to the output,
 // k and v to the cache at positions past .. past+T-1 (codegen/llvm/kv_layout.h).
+#include <functional>
+#include <numeric>
 #include <optional>
 
 #include <llvm/IR/Constants.h>
@@ -149,11 +151,16 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     if (tiled) {
       // The tiled products under tiling tt with the tiles `table` points to; with `packed` (see
       // packed_panels.cpp) on packed panels; with `spreadRows` a panel's rows D / nr apart.
+      // Packed panels take heads `group` at a time, so that their 48 rows run on across heads
+      // instead of padding each head's last panel (128 = 48 + 48 + 32 filled 144 columns a head):
+      // 3 heads of 128 are 8 whole panels.
       auto tiledBody = [&](const xbyak::GemmTiling& tt, Value* table, const PackedPanels& packed, bool spreadRows = false) {
         const int64_t spacing = spreadRows ? s.D / tt.nr : 1;
-        // Blocks of mBlock tokens; per head, panels of nr of its D weight rows, each tile's sums
-        // into the block's head rows; then every token's head is normalized, rotated and stored.
-        Value* heads = kb.stackArray(tt.mBlock * s.D);
+        const int64_t group = packed.kind != PackedPanels::None ? std::lcm(s.D, int64_t{tt.nr}) / s.D : 1;
+        // Blocks of mBlock tokens; per group of heads, panels of nr of their weight rows, each
+        // tile's sums into the block's rows of the group's heads; then every token's head is
+        // normalized, rotated and stored.
+        Value* heads = kb.stackArray(tt.mBlock * group * s.D);
         Value* rowPtrs = kb.stackArray(tt.nr, B.getPtrTy());
         const bool quantized = ir::isQuantized(s.wType);
         Value* qRows = quantized ? kb.stackArray(tt.nr, B.getPtrTy()) : rowPtrs;  // see matmul_kernels.cpp
@@ -163,14 +170,15 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
             packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode);
         emitMBlocks(kb, tt, T, [&](Value* mb, Value* mEnd) {
           if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, input, mb, mEnd, *act);
-          // Head h (global number) into heads[m - mb][0 .. D).
-          auto products = [&](Value* h) {
-            // Row r of the panel at d is the head's row d + r * spacing.
-            auto headRowOf = [&](Value* d, Value* r) { return B.CreateAdd(d, B.CreateMul(r, kb.i(spacing))); };
-            kb.loop(kb.i(0), kb.i(spreadRows ? spacing : s.D), spreadRows ? 1 : tt.nr, [&](Value* d) {
-              Value* nr = spreadRows ? kb.i(tt.nr) : kb.smin(kb.i(tt.nr), B.CreateSub(kb.i(s.D), d));
+          // Heads h .. h+count-1 (global numbers) into heads[m - mb][0 .. count * D).
+          auto products = [&](Value* h, Value* count) {
+            Value* rows = B.CreateMul(count, kb.i(s.D));
+            // Row r of the panel at d is the group's row d + r * spacing.
+            auto groupRowOf = [&](Value* d, Value* r) { return B.CreateAdd(d, B.CreateMul(r, kb.i(spacing))); };
+            kb.loop(kb.i(0), spreadRows ? kb.i(spacing) : rows, spreadRows ? 1 : tt.nr, [&](Value* d) {
+              Value* nr = spreadRows ? kb.i(tt.nr) : kb.smin(kb.i(tt.nr), B.CreateSub(rows, d));
               kb.loop(kb.i(0), nr, 1, [&](Value* r) {
-                Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), headRowOf(d, r));
+                Value* row = B.CreateAdd(B.CreateMul(h, kb.i(s.D)), groupRowOf(d, r));
                 B.CreateStore(emitRowPointer(kb, ranges, row, s.rowBytes), kb.gep(qRows, r, B.getPtrTy()));
               });
               if (packed.kind != PackedPanels::None) {
@@ -184,38 +192,47 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
               kb.loop(mb, mEnd, 1, [&](Value* m) {
                 Value* scale = s.norm ? kb.loadScalar(inv, m, ir::DType::F32) : nullptr;
                 Value* src = B.CreateMul(B.CreateSub(m, mb), kb.i(tt.nr));
-                Value* dst = B.CreateMul(B.CreateSub(m, mb), kb.i(s.D));
+                Value* dst = B.CreateMul(B.CreateSub(m, mb), kb.i(group * s.D));
                 kb.loop(kb.i(0), nr, 1, [&](Value* j) {
                   Value* v = kb.loadScalar(sums, B.CreateAdd(src, j), ir::DType::F32);
-                  kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, headRowOf(d, j)));
+                  kb.storeScalar(scale ? B.CreateFMul(v, scale) : v, heads, B.CreateAdd(dst, groupRowOf(d, j)));
                 });
               });
             });
           };
-          auto headRow = [&](Value* m) { return B.CreateMul(B.CreateSub(m, mb), kb.i(s.D)); };
+          // Token m's row of the group's head g.
+          auto headRow = [&](Value* m, Value* g) {
+            return B.CreateAdd(B.CreateMul(B.CreateSub(m, mb), kb.i(group * s.D)), B.CreateMul(g, kb.i(s.D)));
+          };
+          // Heads [first, last) a group at a time: products, then `epilogue(h, g)` for head h,
+          // the group's head g.
+          auto inGroups = [&](Value* first, Value* last, int64_t base, const std::function<void(Value*, Value*)>& epilogue) {
+            kb.loop(first, last, group, [&](Value* h) {
+              Value* count = kb.smin(kb.i(group), B.CreateSub(last, h));
+              products(B.CreateAdd(h, kb.i(base)), count);
+              kb.loop(kb.i(0), count, 1, [&](Value* g) { epilogue(B.CreateAdd(h, g), g); });
+            });
+          };
           auto [q0, q1] = clampTo(0, s.H);
           auto [k0, k1] = clampTo(s.H, s.KV);
           auto [v0, v1] = clampTo(s.H + s.KV, s.KV);
-          kb.loop(q0, q1, 1, [&](Value* h) {
-            products(h);
+          inGroups(q0, q1, 0, [&](Value* h, Value* g) {
             kb.loop(mb, mEnd, 1, [&](Value* m) {
-              emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, qn, s.qnType);
-              emitRotateHead(kb, heads, headRow(m), qOut, B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)),
-                             cosT, sinT, m, half);
+              emitRmsNormInPlace(kb, heads, headRow(m, g), s.D, s.headEps, qn, s.qnType);
+              emitRotateHead(kb, heads, headRow(m, g), qOut,
+                             B.CreateMul(B.CreateAdd(B.CreateMul(m, kb.i(s.H)), h), kb.i(s.D)), cosT, sinT, m, half);
             });
           });
-          kb.loop(k0, k1, 1, [&](Value* h) {
-            products(B.CreateAdd(h, kb.i(s.H)));
+          inGroups(k0, k1, s.H, [&](Value* h, Value* g) {
             kb.loop(mb, mEnd, 1, [&](Value* m) {
-              emitRmsNormInPlace(kb, heads, headRow(m), s.D, s.headEps, kn, s.knType);
-              emitRotateHead(kb, heads, headRow(m), kCache, keyRowOffset(kb, B.CreateAdd(kb.past(), m), h, s.KV, s.D), cosT,
+              emitRmsNormInPlace(kb, heads, headRow(m, g), s.D, s.headEps, kn, s.knType);
+              emitRotateHead(kb, heads, headRow(m, g), kCache, keyRowOffset(kb, B.CreateAdd(kb.past(), m), h, s.KV, s.D), cosT,
                              sinT, m, half);
             });
           });
-          kb.loop(v0, v1, 1, [&](Value* h) {
-            products(B.CreateAdd(h, kb.i(s.H + s.KV)));
+          inGroups(v0, v1, s.H + s.KV, [&](Value* h, Value* g) {
             kb.loop(mb, mEnd, 1, [&](Value* m) {
-              emitStoreValue(kb, heads, headRow(m), vCache, B.CreateAdd(kb.past(), m), h, s.KV, s.D);
+              emitStoreValue(kb, heads, headRow(m, g), vCache, B.CreateAdd(kb.past(), m), h, s.KV, s.D);
             });
           });
         });
