@@ -151,12 +151,15 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     if (tiled) {
       // The tiled products under tiling tt with the tiles `table` points to; with `packed` (see
       // packed_panels.cpp) on packed panels; with `spreadRows` a panel's rows D / nr apart.
-      // Packed panels take heads `group` at a time, so that their 48 rows run on across heads
-      // instead of padding each head's last panel (128 = 48 + 48 + 32 filled 144 columns a head):
-      // 3 heads of 128 are 8 whole panels.
+      // Heads go `group` at a time (the least common multiple of a head's rows and a panel's,
+      // up to 4 heads), so that panels run on across heads instead of ending each head with a
+      // short one: on the packed panels 128 = 48 + 48 + 32 padded the last to 48 (144 columns a
+      // head), and decode's 6-row GEMV panels ended each head with a 2-row tile that prefetched
+      // only 2 rows of the next head. 3 heads of 128 are 8 panels of 48 and 64 of 6.
       auto tiledBody = [&](const xbyak::GemmTiling& tt, Value* table, const PackedPanels& packed, bool spreadRows = false) {
         const int64_t spacing = spreadRows ? s.D / tt.nr : 1;
-        const int64_t group = packed.kind != PackedPanels::None ? std::lcm(s.D, int64_t{tt.nr}) / s.D : 1;
+        const int64_t lcmHeads = std::lcm(s.D, int64_t{tt.nr}) / s.D;
+        const int64_t group = spreadRows || lcmHeads > 4 ? 1 : lcmHeads;
         // Blocks of mBlock tokens; per group of heads, panels of nr of their weight rows, each
         // tile's sums into the block's rows of the group's heads; then every token's head is
         // normalized, rotated and stored.
