@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -48,10 +47,6 @@ std::string hexHash(const std::string& s) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
-}
-
-double msSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
 // The size of the code in an object file (one kernel per object), for the profiler map.
@@ -133,11 +128,6 @@ Jit::Jit(const Target& target, std::string cacheDir) : impl_(new Impl), target_(
 
 Jit::~Jit() = default;
 
-KernelFn Jit::kernel(const std::string& name, const std::string& cacheKey,
-                     const std::function<void(llvm::Module&, const std::string&)>& build) {
-  return kernels({{name, cacheKey, build}}, 1)[0];
-}
-
 namespace {
 
 // A request's object code, from the cache or compiled, and the symbol it defines.
@@ -168,7 +158,6 @@ std::vector<KernelFn> Jit::kernels(const std::vector<KernelRequest>& requests, i
       }
     }
     std::unique_ptr<llvm::TargetMachine> tm = impl_->targetMachine(target_);
-    auto t0 = std::chrono::steady_clock::now();
     llvm::LLVMContext ctx;
     llvm::Module m(c.symbol, ctx);
     m.setTargetTriple(tm->getTargetTriple().str());
@@ -177,9 +166,7 @@ std::vector<KernelFn> Jit::kernels(const std::vector<KernelRequest>& requests, i
     std::string verifyErrors;
     llvm::raw_string_ostream vs(verifyErrors);
     if (llvm::verifyModule(m, &vs)) throw Error("internal error: invalid LLVM IR for " + c.symbol + ": " + vs.str());
-    const double buildMs = msSince(t0);
 
-    t0 = std::chrono::steady_clock::now();
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
     llvm::CGSCCAnalysisManager cgam;
@@ -191,16 +178,13 @@ std::vector<KernelFn> Jit::kernels(const std::vector<KernelRequest>& requests, i
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
     pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(m, mam);
-    const double optimizeMs = msSince(t0);
 
-    t0 = std::chrono::steady_clock::now();
     llvm::SmallVector<char, 0> buffer;
     llvm::raw_svector_ostream os(buffer);
     llvm::legacy::PassManager pm;
     if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
       throw Error("LLVM: the target cannot emit object files");
     pm.run(m);
-    const double codegenMs = msSince(t0);
     if (!path.empty()) {  // write then rename, so a concurrent reader never sees half a file
       std::ostringstream tmp;
       tmp << path << ".tmp" << getpid() << "." << std::this_thread::get_id();
@@ -211,9 +195,6 @@ std::vector<KernelFn> Jit::kernels(const std::vector<KernelRequest>& requests, i
     c.object = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(buffer.data(), buffer.size()), c.symbol);
     std::lock_guard<std::mutex> lock(impl_->statsMutex);
     ++stats_.compiled;
-    stats_.buildMs += buildMs;
-    stats_.optimizeMs += optimizeMs;
-    stats_.codegenMs += codegenMs;
   };
 
   // Side by side: each thread takes the next request until none is left; the first error stops
@@ -243,12 +224,10 @@ std::vector<KernelFn> Jit::kernels(const std::vector<KernelRequest>& requests, i
   // Linked in order, on this thread.
   std::vector<KernelFn> fns;
   for (Compiled& c : compiled) {
-    auto t0 = std::chrono::steady_clock::now();
     const uint64_t size = codeSize(*c.object);
     if (auto e = impl_->lljit->addObjectFile(std::move(c.object))) throw Error("LLVM JIT: " + message(std::move(e)));
     auto addr = impl_->lljit->lookup(c.symbol);
     if (!addr) throw Error("LLVM JIT: " + message(addr.takeError()));
-    stats_.linkMs += msSince(t0);
     perfMap().add(addr->getValue(), size, c.symbol);
     fns.push_back(addr->toPtr<KernelFn>());
   }

@@ -23,7 +23,6 @@ using KernelFn = void (*)(void** ptrs, int64_t T, int64_t past, int64_t part, in
 
 struct JitStats {
   int compiled = 0, fromCache = 0;
-  double buildMs = 0, optimizeMs = 0, codegenMs = 0, linkMs = 0;  // build/optimize/codegen: summed over the threads
 };
 
 // One kernel to compile: `build` must define a function with the symbol it is given in the
@@ -39,13 +38,10 @@ class Jit {
   Jit(const Target& target, std::string cacheDir);
   ~Jit();
 
-  // Returns the kernel named `name` (made unique with a hash of `cacheKey`): from the cache when
-  // it was compiled before for this target, else built by `build` into a fresh module (which
-  // must define a function with the symbol it is given), optimized at O3 and compiled.
-  KernelFn kernel(const std::string& name, const std::string& cacheKey,
-                  const std::function<void(llvm::Module&, const std::string& symbol)>& build);
-  // The same for every request, on up to `threads` threads (0: the host's): the functions in
-  // the requests' order. The first error is thrown once all threads have stopped.
+  // The kernels of the requests, in their order, on up to `threads` threads (0: the host's).
+  // Each is named `name` made unique with a hash of `cacheKey`: from the cache when it was
+  // compiled before for this target, else built by `build` into a fresh module, optimized at
+  // O3 and compiled (then cached). The first error is thrown once all threads have stopped.
   std::vector<KernelFn> kernels(const std::vector<KernelRequest>& requests, int threads = 0);
 
   const JitStats& stats() const { return stats_; }
