@@ -36,71 +36,60 @@ int ThreadPool::physicalCores() {
   return n ? static_cast<int>(n) : 1;
 }
 
-namespace {
-
-constexpr uint64_t kPartBits = 16, kPartMask = (uint64_t(1) << kPartBits) - 1;
-uint64_t generationOf(uint64_t state) { return state >> 32; }
-int partsOf(uint64_t state) { return static_cast<int>((state >> kPartBits) & kPartMask); }
-int nextOf(uint64_t state) { return static_cast<int>(state & kPartMask); }
-
-}  // namespace
-
-ThreadPool::ThreadPool(int threads) {
-  if (threads <= 0) threads = physicalCores();
-  for (int t = 1; t < threads; ++t) workers_.emplace_back([this] { work(); });
+ThreadPool::ThreadPool(int threads) : ranges_(threads > 0 ? threads : physicalCores()) {
+  for (int t = 1; t < ranges_.threads(); ++t) workers_.emplace_back([this, t] { work(t); });
 }
 
 ThreadPool::~ThreadPool() {
   stop_.store(true);
-  state_.store((generationOf(state_.load()) + 1) << 32, std::memory_order_release);
-  state_.notify_all();
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
 void ThreadPool::run(Task task, void* context, int parts) {
   if (parts <= 0) parts = size();
-  if (static_cast<uint64_t>(parts) > kPartMask / 2) throw std::invalid_argument("ThreadPool::run: too many parts");
+  if (parts > PartRanges::kMaxParts) throw std::invalid_argument("ThreadPool::run: too many parts");
   if (workers_.empty()) {
     for (int p = 0; p < parts; ++p) task(context, p, parts);
     return;
   }
   task_ = task;
   context_ = context;
+  parts_ = parts;
   done_.store(0, std::memory_order_relaxed);
-  const uint64_t generation = generationOf(state_.load(std::memory_order_relaxed)) + 1;
-  state_.store((generation << 32) | (static_cast<uint64_t>(parts) << kPartBits), std::memory_order_release);
-  state_.notify_all();
-  claimParts();
+  const uint32_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  ranges_.reset(generation, parts);
+  generation_.store(generation, std::memory_order_release);
+  generation_.notify_all();
+  runParts(0, generation);
   while (done_.load(std::memory_order_acquire) != parts) relax();
 }
 
-void ThreadPool::claimParts() {
-  for (;;) {
-    // A claim past the last part only raises `next` further: at most one per thread per
-    // dispatch, far below the 16 bits (run() caps parts at half of them).
-    const uint64_t claimed = state_.fetch_add(1, std::memory_order_acq_rel);
-    const int part = nextOf(claimed), parts = partsOf(claimed);
-    if (part >= parts) return;
-    task_(context_, part, parts);
+void ThreadPool::runParts(int thread, uint32_t generation) {
+  // A claim only succeeds while `generation` is live, so task_ and parts_ are that dispatch's:
+  // the caller does not start another before every part is done.
+  for (int part; (part = ranges_.claim(thread, generation)) >= 0;) {
+    task_(context_, part, parts_);
     done_.fetch_add(1, std::memory_order_release);
   }
 }
 
-void ThreadPool::work() {
-  uint64_t seen = 0;  // the generation this thread last took part in
+void ThreadPool::work(int thread) {
+  uint32_t seen = 0;  // the generation this thread last took part in
   for (;;) {
-    uint64_t now = state_.load(std::memory_order_acquire);
-    for (int spin = 0; generationOf(now) == seen && spin < kSpins; ++spin) {
+    uint32_t now = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; now == seen && spin < kSpins; ++spin) {
       relax();
-      now = state_.load(std::memory_order_acquire);
+      now = generation_.load(std::memory_order_acquire);
     }
-    if (generationOf(now) == seen) {
-      state_.wait(now, std::memory_order_acquire);  // idle: sleep until the word changes
+    if (now == seen) {
+      generation_.wait(now, std::memory_order_acquire);  // idle: sleep until the word changes
       continue;
     }
-    seen = generationOf(now);
+    seen = now;
     if (stop_.load()) return;
-    claimParts();
+    runParts(thread, now);
   }
 }
 

@@ -1,14 +1,17 @@
 // A persistent pool of worker threads for kernels split into parts. A kernel's parts are fixed
-// ranges of its work (static partitioning: part p of n always covers the same rows); the
-// threads claim the parts in turn from one atomic counter, so a thread that the host stalls
-// holds up at most the part it is on while the others take the rest. Dispatch is an atomic
-// word the workers spin on briefly and then wait on, so a step allocates and locks nothing.
+// ranges of its work (static partitioning: part p of n always covers the same rows). Each
+// thread runs its own contiguous share of the parts in order and then takes parts from the
+// back of the others' shares (PartRanges), so a thread that the host stalls holds up at most
+// the part it is on while the others take the rest. Dispatch is an atomic generation the
+// workers spin on briefly and then wait on, so a step allocates and locks nothing.
 // The runtime owns the pool; executables borrow it.
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <thread>
 #include <vector>
+
+#include "runtime/part_ranges.h"
 
 namespace q3c {
 
@@ -23,25 +26,26 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
-  // Runs task(context, part, parts) for every part < parts (0: size()), on whichever threads
-  // claim them first, the caller included. Returns when all parts are done. Not reentrant.
+  // Runs task(context, part, parts) for every part < parts (0: size()) on the pool's threads,
+  // the caller included (see PartRanges for which thread runs which part). Returns when all
+  // parts are done. Not reentrant.
   void run(Task task, void* context, int parts = 0);
 
   static int physicalCores();
 
  private:
-  void work();
-  void claimParts();
+  void work(int thread);
+  void runParts(int thread, uint32_t generation);
 
   std::vector<std::thread> workers_;
-  // The dispatch: generation (high 32 bits), parts (16 bits), next unclaimed part (low 16).
-  // One word, so a claim made by a thread that woke late can only take a part of the dispatch
-  // that is live, and the task it runs is that dispatch's (the caller waits for every part).
-  std::atomic<uint64_t> state_{0};
+  PartRanges ranges_;
+  // The dispatch: workers wake when it changes; the claims in ranges_ carry it too.
+  std::atomic<uint32_t> generation_{0};
   std::atomic<int> done_{0};
   std::atomic<bool> stop_{false};
   Task task_ = nullptr;
   void* context_ = nullptr;
+  int parts_ = 0;
 };
 
 }  // namespace q3c

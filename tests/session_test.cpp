@@ -4,13 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "codegen/backend.h"
 #include "frontend/error.h"
 #include "frontend/synth.h"
+#include "runtime/part_ranges.h"
 #include "runtime/session.h"
+#include "runtime/thread_pool.h"
 #include "tests/test_support.h"
 
 namespace q3c {
@@ -128,6 +132,55 @@ TEST(ThreadPool, EveryPartRunsOncePerDispatch) {
       EXPECT_EQ(ctx.parts.load(), expected);
     }
   EXPECT_GE(ThreadPool::physicalCores(), 1);
+}
+
+TEST(PartRanges, EachThreadTakesItsShareInOrderThenTheBackOfTheFullest) {
+  PartRanges ranges(2);
+  ranges.reset(7, 8);  // thread 0: parts 0-3, thread 1: parts 4-7
+  EXPECT_EQ(ranges.claim(0, 7), 0);
+  EXPECT_EQ(ranges.claim(0, 7), 1);
+  for (int part : {4, 5, 6, 7}) EXPECT_EQ(ranges.claim(1, 7), part);
+  EXPECT_EQ(ranges.claim(1, 7), 3);  // thread 0's share, from its back
+  EXPECT_EQ(ranges.claim(0, 7), 2);
+  EXPECT_EQ(ranges.claim(0, 7), -1);
+  EXPECT_EQ(ranges.claim(1, 7), -1);
+
+  ranges.reset(8, 3);  // uneven: thread 0 gets part 0, thread 1 parts 1-2
+  EXPECT_EQ(ranges.claim(0, 7), -1) << "a claim for an earlier dispatch takes nothing";
+  EXPECT_EQ(ranges.claim(0, 8), 0);
+  EXPECT_EQ(ranges.claim(0, 8), 2);
+  EXPECT_EQ(ranges.claim(1, 8), 1);
+  EXPECT_EQ(ranges.claim(1, 8), -1);
+
+  PartRanges three(3);
+  three.reset(1, 9);  // shares 0-2, 3-5, 6-8
+  for (int part : {0, 1, 2}) EXPECT_EQ(three.claim(0, 1), part);
+  EXPECT_EQ(three.claim(2, 1), 6);
+  EXPECT_EQ(three.claim(0, 1), 5) << "thread 1's share has the most left";
+  EXPECT_EQ(three.claim(0, 1), 4) << "two left in each of the others' shares: the first";
+  EXPECT_THROW(three.reset(2, PartRanges::kMaxParts + 1), std::invalid_argument);
+}
+
+TEST(ThreadPool, AStalledThreadsShareIsTakenByTheOthers) {
+  ThreadPool pool(2);
+  struct Ctx {
+    std::thread::id caller = std::this_thread::get_id();
+    std::atomic<int> byCaller{0}, runs{0};
+  } ctx;
+  // Every part the caller runs takes 50 ms: the worker, done with its own eight parts, takes
+  // the caller's from the back, so the caller runs far fewer than its share of eight.
+  pool.run(
+      [](void* c, int, int) {
+        auto* x = static_cast<Ctx*>(c);
+        x->runs.fetch_add(1);
+        if (std::this_thread::get_id() == x->caller) {
+          x->byCaller.fetch_add(1);
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      },
+      &ctx, 16);
+  EXPECT_EQ(ctx.runs.load(), 16);
+  EXPECT_LT(ctx.byCaller.load(), 8);
 }
 
 TEST(Session, RejectsTokensOutsideTheVocabulary) {
