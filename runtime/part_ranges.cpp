@@ -13,11 +13,14 @@ uint32_t generationOf(uint64_t w) { return static_cast<uint32_t>(w >> 32); }
 int nextOf(uint64_t w) { return static_cast<int>((w >> 16) & 0xffff); }
 int endOf(uint64_t w) { return static_cast<int>(w & 0xffff); }
 
+int positive(int threads) {
+  if (threads <= 0) throw std::invalid_argument("PartRanges: threads must be positive");
+  return threads;
+}
+
 }  // namespace
 
-PartRanges::PartRanges(int threads) : threads_(threads), shares_(new Share[threads > 0 ? threads : 1]) {
-  if (threads <= 0) throw std::invalid_argument("PartRanges: threads must be positive");
-}
+PartRanges::PartRanges(int threads) : threads_(positive(threads)), shares_(new Share[threads_]) {}
 
 void PartRanges::reset(uint32_t generation, int parts) {
   if (parts < 0 || parts > kMaxParts) throw std::invalid_argument("PartRanges: parts out of range");
