@@ -60,9 +60,10 @@ for round in $(seq 1 "$rounds"); do
       int4) decodeTarget=0.75 prefillFrac=$(field prefill_fraction_of_int8_peak "$json") prefillTarget= ;;
     esac
     startup=$(field startup_s "$json")
-    printf 'round %s %-4s decode %6.2f tok/s = %s of %.2f (%.1f GB/s) %s; prefill %6.2f tok/s = %s of %s peak %s; start-up %.2f s [target 2 s: %s]; RSS %.2f GB\n' \
+    printf 'round %s %-4s decode %6.2f tok/s = %s of %.2f (%.1f GB/s) %s, a plain read %s; prefill %6.2f tok/s = %s of %s peak %s; start-up %.2f s [target 2 s: %s]; RSS %.2f GB\n' \
       "$round" "$model" "$(field decode_tokens_per_s "$json")" "$(pct "$decodeFrac")" \
       "$(field decode_bound_tokens_per_s "$json")" "$(field bandwidth_gb_s "$json")" "$(target "$decodeFrac" $decodeTarget)" \
+      "$(pct "$(field plain_read_fraction_of_bound "$json")")" \
       "$(field prefill_tokens_per_s "$json")" "$(pct "$prefillFrac")" \
       "$( [ $model = bf16 ] && field peak_instruction "$json" || field int8_peak_instruction "$json")" \
       "$(target "$prefillFrac" "$prefillTarget")" "$startup" \

@@ -75,7 +75,8 @@ TEST(Cli, BenchJsonHasEveryFigureAndItsBound) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"prefill_tokens_per_s", "decode_tokens_per_s", "bandwidth_gb_s", "weight_bytes_per_token",
-                          "peak_gflops", "decode_bound_tokens_per_s", "prefill_bound_tokens_per_s", "startup_s"})
+                          "peak_gflops", "decode_bound_tokens_per_s", "prefill_bound_tokens_per_s", "startup_s",
+                          "plain_read_fraction_of_bound"})
     EXPECT_GT(j.at(key).get<double>(), 0) << key;
   // auto on a bf16 model: bf16 where the CPU has the bf16 dot, else f32 (nothing would use bf16).
   EXPECT_EQ(j.at("precision"), xbyak::hostCpu().avx512bf16 ? "bf16" : "f32");

@@ -1,6 +1,7 @@
 #include "tools/bench_bounds.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -21,6 +22,18 @@ BandwidthProbe::BandwidthProbe(int threads, xbyak::Isa isa)
 double BandwidthProbe::measure() const {
   const double first = xbyak::readBandwidth(isa_, data_.get(), bytes_, threads_);
   return std::max(first, xbyak::readBandwidth(isa_, data_.get(), bytes_, threads_));
+}
+
+double BandwidthProbe::readOnce(double bytes) const {
+  auto now = [] { return std::chrono::steady_clock::now(); };
+  const auto t0 = now();
+  double done = 0;
+  while (done < bytes) {  // passes of at least 1 MB (readBandwidth splits one in whole KB)
+    const size_t pass = static_cast<size_t>(std::clamp(bytes - done, 1.0 * (1 << 20), static_cast<double>(bytes_)));
+    xbyak::readBandwidth(isa_, data_.get(), pass, threads_);
+    done += static_cast<double>(pass);
+  }
+  return done / std::chrono::duration<double>(now() - t0).count() * 1e-9;
 }
 
 TokenCost tokenCost(const Model& m, const ir::Graph& g, double context, double outputRows) {

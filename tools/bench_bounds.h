@@ -19,6 +19,10 @@ class BandwidthProbe {
  public:
   BandwidthProbe(int threads, xbyak::Isa isa);
   double measure() const;
+  // GB/s of one plain read of `bytes` (as many passes over the buffer as that takes, the last
+  // one partial), single-shot like a decode step: the streaming rate a decode step that did
+  // nothing but read its bytes would have had.
+  double readOnce(double bytes) const;
 
  private:
   int threads_;

@@ -87,7 +87,7 @@ void addBenchCommand(CLI::App& app) {
     const xbyak::Isa isa = xbyak::selectIsa(o->backend.isa);
     std::unique_ptr<BandwidthProbe> probe;  // made after the warm-up, so peak RSS is the model's
     double rss = 0;
-    std::vector<double> prefill, decode, bandwidth, decodeFraction, peaks, prefillFraction;
+    std::vector<double> prefill, decode, bandwidth, decodeFraction, readFraction, peaks, prefillFraction;
     const char* peakInstr = "";
     const bool bf16 = session.executable().activationPrecision() == ir::DType::BF16;
     // The prefill is judged against the peak of the instruction its products run on.
@@ -124,7 +124,7 @@ void addBenchCommand(CLI::App& app) {
       // the repeat's median could sit seconds away from the steps it judges.
       double d = 0, blockSecs = 0;
       int64_t blockSteps = 0;
-      std::vector<double> samples, blockFractions;
+      std::vector<double> samples, blockFractions, readFractions;
       if (probe) samples.push_back(probe->measure());
       for (int64_t i = 0; i < o->decode; ++i) {
         int64_t b = nowNs();
@@ -134,9 +134,15 @@ void addBenchCommand(CLI::App& app) {
         blockSecs += secs;
         ++blockSteps;
         if (probe && (blockSteps == kProbeEvery || i + 1 == o->decode)) {
+          // A plain read of one step's bytes, judged like the block: what the same bound gives a
+          // step that only streams (the probe's short passes catch the memory's fast moments,
+          // which a step as long as a decode step averages out).
+          const double readGbS = probe->readOnce(decodeBytes);
           samples.push_back(probe->measure());
-          const double blockBound = (samples[samples.size() - 2] + samples.back()) / 2 * 1e9 / decodeBytes;
+          const double blockGbS = (samples[samples.size() - 2] + samples.back()) / 2;
+          const double blockBound = blockGbS * 1e9 / decodeBytes;
           blockFractions.push_back(static_cast<double>(blockSteps) / blockSecs / blockBound);
+          readFractions.push_back(readGbS / blockGbS);
           blockSecs = 0;
           blockSteps = 0;
         }
@@ -153,11 +159,13 @@ void addBenchCommand(CLI::App& app) {
       peaks.push_back(peakNow.gflops);
       peakInstr = peakNow.instr;
       decodeFraction.insert(decodeFraction.end(), blockFractions.begin(), blockFractions.end());
+      readFraction.insert(readFraction.end(), readFractions.begin(), readFractions.end());
       prefillFraction.push_back(prefill.back() / (peakNow.gflops * 1e9 / prefillCost.flops));
     }
     if (!o->json) std::fprintf(stderr, "%40s\r", "");
     const xbyak::PeakResult peak{stats(peaks).median, peakInstr};
-    const Stats pre = stats(prefill), dec = stats(decode), bw = stats(bandwidth), frac = stats(decodeFraction);
+    const Stats pre = stats(prefill), dec = stats(decode), bw = stats(bandwidth), frac = stats(decodeFraction),
+                readFrac = stats(readFraction);
     const Stats preFrac = stats(prefillFraction), peakStats = stats(peaks);
     const double decodeBound = bw.median * 1e9 / decodeBytes;
     const double prefillBound = peak.gflops * 1e9 / prefillCost.flops;
@@ -190,13 +198,13 @@ void addBenchCommand(CLI::App& app) {
           "\"repeats\": %lld, \"prefill_tokens_per_s\": %.3f, \"prefill_min\": %.3f, \"prefill_max\": %.3f, "
           "\"decode_tokens_per_s\": %.3f, \"decode_min\": %.3f, \"decode_max\": %.3f, \"bandwidth_gb_s\": %.2f, "
           "\"bandwidth_min\": %.2f, \"bandwidth_max\": %.2f, \"weight_bytes_per_token\": %.0f, \"kv_bytes_per_token\": %.0f, "
-          "\"decode_bound_tokens_per_s\": %.3f, \"decode_fraction_of_bound\": %.3f, \"peak_gflops\": %.1f, "
+          "\"decode_bound_tokens_per_s\": %.3f, \"decode_fraction_of_bound\": %.3f, \"plain_read_fraction_of_bound\": %.3f, \"peak_gflops\": %.1f, "
           "\"peak_instruction\": \"%s\", \"prefill_flops_per_token\": %.4g, \"prefill_bound_tokens_per_s\": %.3f, "
           "\"prefill_fraction_of_peak\": %.3f, \"startup_s\": %.3f, \"peak_rss_gb\": %.3f, \"quant\": \"%s\", "
           "\"weight_bits_per_param\": %.3f, \"int8_peak_gops\": %.1f, \"int8_peak_instruction\": \"%s\", \"prefill_fraction_of_int8_peak\": %.3f%s}\n",
           o->backend.backend.c_str(), xbyak::isaName(isa), bf16 ? "bf16" : "f32", threads, static_cast<long long>(o->prompt),
           static_cast<long long>(o->decode), static_cast<long long>(o->repeats), pre.median, pre.min, pre.max, dec.median,
-          dec.min, dec.max, bw.median, bw.min, bw.max, decodeCost.weightBytes, decodeCost.kvBytes, decodeBound, frac.median,
+          dec.min, dec.max, bw.median, bw.min, bw.max, decodeCost.weightBytes, decodeCost.kvBytes, decodeBound, frac.median, readFrac.median,
           peak.gflops, peak.instr, prefillCost.flops, prefillBound, preFrac.median, startupSecs, rss, quant.c_str(),
           bitsPerWeight, int8Peak.gflops, int8Peak.instr, int8Fraction, o->profile ? profilesJson(profiles).c_str() : "");
       return;
@@ -216,6 +224,9 @@ void addBenchCommand(CLI::App& app) {
                 "%.3f GB per token (weights %.3f + KV %.3f)  -> %.0f%% of bound (median of %zu blocks of %lld steps, each against the samples around it)\n",
                 decodeBound, bw.median, threads, bw.min, bw.max, decodeBytes * 1e-9, decodeCost.weightBytes * 1e-9,
                 decodeCost.kvBytes * 1e-9, 100 * frac.median, decodeFraction.size(), static_cast<long long>(kProbeEvery));
+    std::printf("  plain    %8.0f%% of the same bound for a plain read of a step's bytes, timed once per block like a step "
+                "(median; %.0f .. %.0f%%): what the bound allows a step that only streams\n",
+                100 * readFrac.median, 100 * readFrac.min, 100 * readFrac.max);
     std::printf("weights    %8.3f bits per weight read per token (quant %s)\n", bitsPerWeight, quant.c_str());
     if (int8Peak.gflops > 0 && !intTiles)  // (with them it is the bound above)
       std::printf("  int dot  %8.0f GOP/s peak of %s (%d threads, after the repeats): prefill at %.0f%% of it\n",
