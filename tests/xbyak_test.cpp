@@ -110,6 +110,40 @@ TEST(DotTile, EveryTileSizeMatchesTheReference) {
     }
 }
 
+TEST(DotTile, OneRowTilesGiveTheSameBitsWithTheWeightAsTheDotsMemoryOperand) {
+  // Decode's tiles fold each weight load into its dot (vdpbf16ps / vfmadd231ps with a memory
+  // operand); the products and their order are unchanged, so the sums must be bit-identical
+  // to the load-then-dot tiles, chunked or not.
+  std::mt19937 rng(11);
+  const Case cases[] = {{DType::F32, DType::F32}, {DType::F32, DType::BF16}, {DType::BF16, DType::BF16}};
+  for (Isa isa : runnableIsas())
+    for (const Case& c : cases) {
+      const int64_t step = dotKStep(isa, c.a, c.w), k = 80 * step;
+      const int NR = maxTileCols(isa);
+      Buffer A = randomBuffer(c.a, k, rng);
+      std::vector<Buffer> W;
+      std::vector<const void*> rows;
+      for (int j = 0; j < NR; ++j) W.push_back(randomBuffer(c.w, k, rng));
+      for (int j = 0; j < NR; ++j) rows.push_back(W[j].bytes.data());
+      DotTileSet fused(isa, c.a, c.w), loaded(isa, c.a, c.w, false);
+      for (int nr = 1; nr <= NR; ++nr)
+        for (int chunks : {1, 3}) {
+          std::vector<float> out[2] = {std::vector<float>(NR, -1.0f), std::vector<float>(NR, -2.0f)};
+          for (int v = 0; v < 2; ++v) {
+            std::vector<float> partial(partialBytes(isa) / 4);
+            for (int c0 = 0; c0 < chunks; ++c0) {
+              DotTileArgs args{A.bytes.data(), 0, rows.data(), out[v].data(), partial.data(), 80 * c0 / chunks * step,
+                               80 * (c0 + 1) / chunks * step, (c0 > 0 ? kResume : 0) | (c0 + 1 == chunks ? kFinish : 0)};
+              (v ? loaded : fused).table()[nr - 1](&args);
+            }
+          }
+          EXPECT_EQ(std::memcmp(out[0].data(), out[1].data(), sizeof(float) * nr), 0)
+              << isaName(isa) << " " << ir::dtypeName(c.a) << "x" << ir::dtypeName(c.w) << " 1x" << nr << " in " << chunks
+              << " chunks: " << out[0][0] << " against " << out[1][0];
+        }
+    }
+}
+
 TEST(DotTile, RejectsWhatItCannotRun) {
   const Isa isa = runnableIsas().front();
   EXPECT_THROW(DotTileKernel({isa, DType::BF16, DType::F32, 1, 1}), std::exception);

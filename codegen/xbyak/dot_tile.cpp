@@ -76,6 +76,10 @@ DotTileKernel::DotTileKernel(const DotTileSpec& s) : Generator(tileName(s), 4096
     }
   };
 
+  // One-row tiles (decode) take each weight vector as the memory operand of its dot instead of
+  // a load then the dot: one macro-op a line instead of two, so the out-of-order window holds
+  // more of the stream's loads. See docs/kernels.md ("Decode: the weight as a memory operand").
+  const bool fuseLoads = s.mr == 1 && s.fuseOneRowLoads && (dp || s.w == DType::F32);
   const Reg64 aRow[4] = {rdi, r8, r9, r10};
   const Reg64 wRow[6] = {r11, rax, rbx, rbp, r12, r13};
   const Reg64 off = r14;      // bytes into the W rows; A is at off * aScale
@@ -123,6 +127,11 @@ DotTileKernel::DotTileKernel(const DotTileSpec& s) : Generator(tileName(s), 4096
     for (int j = 0; j < s.nr; ++j) {
       const Xmm w = vec(wBase + j % wCount);
       if (s.mr == 1) prefetcht0(ptr[wRow[j] + ahead]);
+      if (fuseLoads) {  // the weight as the dot's memory operand (both operands of a pair product commute)
+        if (dp) vdpbf16ps(Zmm(j), Zmm(aBase), zword[wRow[j] + off]);
+        else vfmadd231ps(vec(j), vec(aBase), fullPtr(wRow[j] + off));
+        continue;
+      }
       load(w, s.w, wRow[j] + off);
       for (int i = 0; i < s.mr; ++i) {
         const Xmm acc = vec(i * s.nr + j), a = vec(aBase + i);
@@ -221,10 +230,11 @@ void DotTileKernel::reduceByTree(int count, const Xbyak::Reg64& out) {
   }
 }
 
-DotTileSet::DotTileSet(Isa isa, DType a, DType w) : maxRows_(maxTileRows(isa)), maxCols_(maxTileCols(isa)) {
+DotTileSet::DotTileSet(Isa isa, DType a, DType w, bool fuseOneRowLoads)
+    : maxRows_(maxTileRows(isa)), maxCols_(maxTileCols(isa)) {
   for (int mr = 1; mr <= maxRows_; ++mr)
     for (int nr = 1; nr <= maxCols_; ++nr) {
-      kernels_.push_back(std::make_unique<DotTileKernel>(DotTileSpec{isa, a, w, mr, nr}));
+      kernels_.push_back(std::make_unique<DotTileKernel>(DotTileSpec{isa, a, w, mr, nr, fuseOneRowLoads}));
       table_.push_back(kernels_.back()->fn());
     }
 }

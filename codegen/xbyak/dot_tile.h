@@ -42,6 +42,7 @@ struct DotTileSpec {
   Isa isa;
   ir::DType a, w;  // a: f32 or bf16; w: f32, bf16 or f16 (bf16 when a is)
   int mr, nr;      // 1 .. maxTileRows(isa), 1 .. maxTileCols(isa)
+  bool fuseOneRowLoads = true;  // one-row tiles: weights as the dots' memory operands (false: load, then dot)
 };
 // Bytes of `partial` one tile needs at most.
 int64_t partialBytes(Isa isa);
@@ -69,7 +70,7 @@ class DotTileKernel : public Generator {
 // columns left at the edges, table()[(mr - 1) * maxCols + nr - 1].
 class DotTileSet {
  public:
-  DotTileSet(Isa isa, ir::DType a, ir::DType w);
+  DotTileSet(Isa isa, ir::DType a, ir::DType w, bool fuseOneRowLoads = true);
   const DotTileFn* table() const { return table_.data(); }
   int maxRows() const { return maxRows_; }
   int maxCols() const { return maxCols_; }
