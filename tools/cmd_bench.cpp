@@ -1,7 +1,8 @@
 // q3c bench: prefill and decode speed of a model (median of repeats), each beside its bound
 // measured in the same run: decode against the memory read bandwidth (every weight and the KV
-// cache read once per token), prefill against the peak throughput of the dot instruction the
-// matmuls use. Also the start-up time (compile + weight packing) and peak RSS.
+// cache read once per token; beside it, a plain read of a step's bytes judged the same way),
+// prefill against the peak throughput of the dot instruction the matmuls use. Also the start-up
+// time (compile + weight packing) and peak RSS.
 #include <sys/mman.h>
 #include <sys/resource.h>
 
