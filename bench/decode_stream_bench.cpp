@@ -56,14 +56,15 @@ void runPart(void* context, int part, int parts) {
   const int64_t rowBytes = p.K * 2, panel = p.swiglu ? 3 : 6, cols = p.swiglu ? p.N / 2 : p.N;
   const int64_t panels = (cols + panel - 1) / panel;
   const int64_t lo = panels * part / parts * panel, hi = std::min(cols, panels * (part + 1) / parts * panel);
-  if (c.read) {  // whole KB: the read loop's unit per thread
-    const int64_t from = lo * rowBytes / 1024 * 1024, to = std::min(hi, cols) * rowBytes / 1024 * 1024;
-    if (to > from) xbyak::readBandwidth(c.isa, p.w + from, static_cast<size_t>(to - from), 1);
-    if (p.swiglu && to > from) xbyak::readBandwidth(c.isa, p.w + cols * rowBytes + from, static_cast<size_t>(to - from), 1);
+  if (c.read) {  // the part's rows (and their up rows), in whole KB: the read loop's unit
+    const int64_t from = lo * rowBytes / 1024 * 1024, to = hi * rowBytes / 1024 * 1024;
+    if (to <= from) return;
+    xbyak::readBandwidth(c.isa, p.w + from, static_cast<size_t>(to - from), 1);
+    if (p.swiglu) xbyak::readBandwidth(c.isa, p.w + cols * rowBytes + from, static_cast<size_t>(to - from), 1);
     return;
   }
   const void* rows[6];
-  float sums[6 * 4];
+  float sums[6];  // a one-row tile writes its row's nr sums
   xbyak::DotTileArgs args{c.a, 0, rows, sums, nullptr, 0, p.K, xbyak::kFinish};
   for (int64_t n = lo; n < hi; n += panel) {
     const int64_t nOut = std::min(panel, hi - n);
