@@ -50,7 +50,7 @@ struct Call {
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 // One part of a product: a contiguous range of 6-row panels (3 + 3 for SwiGLU), like the jit's.
-void runPart(void* context, int part, int parts) {
+void runPart(void* context, int part, int parts, int) {
   const Call& c = *static_cast<const Call*>(context);
   const Product& p = *c.p;
   const int64_t rowBytes = p.K * 2, panel = p.swiglu ? 3 : 6, cols = p.swiglu ? p.N / 2 : p.N;

@@ -51,7 +51,7 @@ void ThreadPool::run(Task task, void* context, int parts) {
   if (parts <= 0) parts = size();
   if (parts > PartRanges::kMaxParts) throw std::invalid_argument("ThreadPool::run: too many parts");
   if (workers_.empty()) {
-    for (int p = 0; p < parts; ++p) task(context, p, parts);
+    for (int p = 0; p < parts; ++p) task(context, p, parts, 0);
     return;
   }
   task_ = task;
@@ -70,7 +70,7 @@ void ThreadPool::runParts(int thread, uint32_t generation) {
   // A claim only succeeds while `generation` is live, so task_ and parts_ are that dispatch's:
   // the caller does not start another before every part is done.
   for (int part; (part = ranges_.claim(thread, generation)) >= 0;) {
-    task_(context_, part, parts_);
+    task_(context_, part, parts_, thread);
     done_.fetch_add(1, std::memory_order_release);
   }
 }

@@ -17,7 +17,9 @@ namespace q3c {
 
 class ThreadPool {
  public:
-  using Task = void (*)(void* context, int part, int parts);
+  // `thread` is the index of the pool thread that runs the part (0: the caller), so a task can
+  // keep per-thread state across the parts one thread runs.
+  using Task = void (*)(void* context, int part, int parts, int thread);
 
   // `threads` in all, the calling thread included; 0: one per physical core.
   explicit ThreadPool(int threads = 0);
@@ -26,7 +28,7 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
-  // Runs task(context, part, parts) for every part < parts (0: size()) on the pool's threads,
+  // Runs task(context, part, parts, thread) for every part < parts (0: size()) on the pool's threads,
   // the caller included (see PartRanges for which thread runs which part). Returns when all
   // parts are done. Not reentrant.
   void run(Task task, void* context, int parts = 0);

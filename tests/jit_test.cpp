@@ -20,7 +20,7 @@ llvmgen::KernelRequest storeKernel(int id) {
             llvm::LLVMContext& ctx = m.getContext();
             llvm::IRBuilder<> b(ctx);
             auto* i64 = b.getInt64Ty();
-            auto* type = llvm::FunctionType::get(b.getVoidTy(), {b.getPtrTy(), i64, i64, i64, i64}, false);
+            auto* type = llvm::FunctionType::get(b.getVoidTy(), {b.getPtrTy(), i64, i64, i64, i64, i64, i64}, false);
             auto* f = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, m);
             b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
             llvm::Value* out = b.CreateLoad(b.getPtrTy(), f->getArg(0));
@@ -41,7 +41,7 @@ TEST(Jit, CompilesRequestsSideBySideAndReturnsThemInOrder) {
     for (int id = 0; id < 12; ++id) {
       int64_t result = -1;
       void* ptrs[] = {&result};
-      fns[id](ptrs, 3, 5, 0, 1);
+      fns[id](ptrs, 3, 5, 0, 1, 0, 1);
       EXPECT_EQ(result, id * 3 + 5) << "kernel " << id;
     }
     if (!onDisk) continue;
@@ -52,7 +52,7 @@ TEST(Jit, CompilesRequestsSideBySideAndReturnsThemInOrder) {
     EXPECT_EQ(again.stats().fromCache, 12);
     int64_t result = -1;
     void* ptrs[] = {&result};
-    cached[7](ptrs, 2, 1, 0, 1);
+    cached[7](ptrs, 2, 1, 0, 1, 0, 1);
     EXPECT_EQ(result, 15);
   }
 }

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "codegen/backend.h"
@@ -116,20 +118,36 @@ TEST(ThreadPool, EveryPartRunsOncePerDispatch) {
       ASSERT_EQ(pool.size(), threads);
       const int expected = parts ? parts : threads;
       std::vector<int64_t> counts(static_cast<size_t>(expected), 0);
+      // Which thread ran each part, as the pool numbers it and as the system does.
+      std::vector<int> indices(static_cast<size_t>(expected), -1);
+      std::vector<std::thread::id> ids(static_cast<size_t>(expected));
       struct Ctx {
         std::vector<int64_t>* counts;
+        std::vector<int>* indices;
+        std::vector<std::thread::id>* ids;
         std::atomic<int> parts{0};
-      } ctx{&counts};
-      for (int rep = 0; rep < 2000; ++rep)
+      } ctx{&counts, &indices, &ids};
+      std::map<std::thread::id, std::set<int>> indicesOf;
+      for (int rep = 0; rep < 2000; ++rep) {
         pool.run(
-            [](void* c, int part, int parts) {
+            [](void* c, int part, int parts, int thread) {
               auto* x = static_cast<Ctx*>(c);
               (*x->counts)[static_cast<size_t>(part)] += 1;
+              (*x->indices)[static_cast<size_t>(part)] = thread;
+              (*x->ids)[static_cast<size_t>(part)] = std::this_thread::get_id();
               x->parts.store(parts);
             },
             &ctx, parts);
+        for (size_t p = 0; p < indices.size(); ++p) {
+          ASSERT_GE(indices[p], 0);
+          ASSERT_LT(indices[p], threads);
+          EXPECT_EQ(indices[p] == 0, ids[p] == std::this_thread::get_id()) << "the caller is thread 0";
+          indicesOf[ids[p]].insert(indices[p]);
+        }
+      }
       for (int64_t c : counts) EXPECT_EQ(c, 2000) << threads << " threads, " << expected << " parts";
       EXPECT_EQ(ctx.parts.load(), expected);
+      for (const auto& [id, seen] : indicesOf) EXPECT_EQ(seen.size(), 1u) << "a thread keeps its index";
     }
   EXPECT_GE(ThreadPool::physicalCores(), 1);
 }
@@ -170,10 +188,11 @@ TEST(ThreadPool, AStalledThreadsShareIsTakenByTheOthers) {
   // Every part the caller runs takes 50 ms: the worker, done with its own eight parts, takes
   // the caller's from the back, so the caller runs far fewer than its share of eight.
   pool.run(
-      [](void* c, int, int) {
+      [](void* c, int, int, int thread) {
         auto* x = static_cast<Ctx*>(c);
         x->runs.fetch_add(1);
-        if (std::this_thread::get_id() == x->caller) {
+        if (thread == 0) {
+          EXPECT_EQ(std::this_thread::get_id(), x->caller);
           x->byCaller.fetch_add(1);
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }

@@ -36,7 +36,7 @@ namespace {
 // Part of every kernel's cache key: a name for the generated code's version, and the hash of
 // the generators' sources (codegen/CMakeLists.txt), which changes with any edit to them even
 // where nobody bumped the name.
-constexpr const char* kCodeVersion = "q3c-kernels-35";
+constexpr const char* kCodeVersion = "q3c-kernels-36";
 constexpr const char* kGeneratorSourceHash = Q3C_GENERATOR_SOURCE_HASH;
 
 std::string message(llvm::Error e) { return llvm::toString(std::move(e)); }

@@ -19,7 +19,10 @@ class LLVMContext;
 
 namespace q3c::llvmgen {
 
-using KernelFn = void (*)(void** ptrs, int64_t T, int64_t past, int64_t part, int64_t parts);
+// A compiled kernel (see KernelBuilder): part `part` of `parts`, run by pool thread `thread`;
+// `prepare` is nonzero for the first part that thread runs in this call.
+using KernelFn = void (*)(void** ptrs, int64_t T, int64_t past, int64_t part, int64_t parts, int64_t thread,
+                          int64_t prepare);
 
 struct JitStats {
   int compiled = 0, fromCache = 0;

@@ -12,7 +12,9 @@ KernelBuilder::KernelBuilder(llvm::Module& m, const std::string& symbol, const T
     : m_(m), ctx_(m.getContext()), b_(ctx_), vw_(target.vectorWidth),
       vnni_(vw_ == 16 && target.features.find("+avx512vnni") != std::string::npos) {
   auto* type = llvm::FunctionType::get(
-      b_.getVoidTy(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty()}, false);
+      b_.getVoidTy(),
+      {b_.getPtrTy(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getInt64Ty()},
+      false);
   fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, m);
   fn_->addFnAttr("target-cpu", target.cpu);
   fn_->addFnAttr("target-features", target.features);
@@ -23,7 +25,9 @@ KernelBuilder::KernelBuilder(llvm::Module& m, const std::string& symbol, const T
   T_ = &*args++;
   past_ = &*args++;
   part_ = &*args++;
-  parts_ = &*args;
+  parts_ = &*args++;
+  thread_ = &*args++;
+  prepare_ = &*args;
   entry_ = llvm::BasicBlock::Create(ctx_, "entry", fn_);
   b_.SetInsertPoint(entry_);
   llvm::FastMathFlags fmf;
@@ -41,8 +45,19 @@ std::pair<Value*, Value*> KernelBuilder::partRange(int64_t total, int64_t align)
   return {bound(part_), end};
 }
 
-Value* KernelBuilder::partScratch(Value* base, int64_t perToken) {
-  return gep(base, b_.CreateMul(part_, b_.CreateMul(T_, i(perToken))));
+Value* KernelBuilder::threadScratch(Value* base, int64_t perToken) {
+  return gep(base, b_.CreateMul(thread_, b_.CreateMul(T_, i(perToken))));
+}
+
+void KernelBuilder::oncePerThread(const std::function<void()>& body) {
+  llvm::Function* fn = b_.GetInsertBlock()->getParent();
+  auto* then = llvm::BasicBlock::Create(ctx_, "prepare", fn);
+  auto* done = llvm::BasicBlock::Create(ctx_, "prepared", fn);
+  b_.CreateCondBr(b_.CreateICmpNE(prepare_, i(0)), then, done);
+  b_.SetInsertPoint(then);
+  body();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
 }
 
 Value* KernelBuilder::ptr(int i) { return b_.CreateLoad(b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getPtrTy(), ptrs_, i)); }

@@ -13,8 +13,14 @@
 namespace q3c::llvmgen {
 
 // One kernel being written:
-//   void name(void** ptrs, int64_t T, int64_t past, int64_t part, int64_t parts)
-// A kernel that splits its work computes part `part` of `parts` (the others run on other threads).
+//   void name(void** ptrs, int64_t T, int64_t past, int64_t part, int64_t parts, int64_t thread,
+//             int64_t prepare)
+// A kernel that splits its work computes part `part` of `parts` (the others run on other
+// threads). `thread` numbers the pool thread that runs it, and `prepare` is nonzero for the
+// first part that thread runs in this call: work that every part needs alike (an input row's
+// norm and bf16 rounding, RoPE's tables) is done then, into that thread's scratch, and the
+// thread's later parts read it (decode runs 16 parts a thread).
+
 class KernelBuilder {
  public:
   KernelBuilder(llvm::Module& m, const std::string& symbol, const Target& target);
@@ -32,8 +38,11 @@ class KernelBuilder {
   // [begin, end) of `total` items for this part, begin and end multiples of `align` (the last
   // part ends at total).
   std::pair<llvm::Value*, llvm::Value*> partRange(int64_t total, int64_t align);
-  // This part's own scratch: `perToken` floats per token of T after the base.
-  llvm::Value* partScratch(llvm::Value* base, int64_t perToken);
+  llvm::Value* thread() const { return thread_; }
+  // This thread's own scratch: `perToken` floats per token of T after the base.
+  llvm::Value* threadScratch(llvm::Value* base, int64_t perToken);
+  // `body` only in the first part this thread runs in the call (see above).
+  void oncePerThread(const std::function<void()>& body);
   llvm::Value* ptr(int i);  // ptrs[i]
 
   // Types and constants.
@@ -84,7 +93,7 @@ class KernelBuilder {
   llvm::BasicBlock* entry_;
   int vw_;
   bool vnni_ = false;
-  llvm::Value *ptrs_, *T_, *past_, *part_, *parts_;
+  llvm::Value *ptrs_, *T_, *past_, *part_, *parts_, *thread_, *prepare_;
 };
 
 }  // namespace q3c::llvmgen

@@ -58,18 +58,28 @@ struct Step {
 // every 4 tokens in one process, three runs each: 16 against the old 4 claimed in turn 0.94-
 // 0.98x the time per token, 32 like 16, 64 1.01-1.02x. More parts also repeat per-part work
 // (the int8 GEMV quantizes its input row in every part, which is why products of quantized
-// weights ask for one part per thread: KernelPlan::decodePartsPerThread).
+// weights ask for one part per thread: KernelPlan::decodePartsPerThread). What every part needs
+// alike (an input row's norm and bf16 rounding, RoPE's tables) a thread prepares once per call,
+// in the first part it runs (KernelBuilder), into its own scratch (docs/kernels.md, "Work done
+// once per thread").
 constexpr int kDecodePartsPerThread = 16;
+
+// Bytes between two threads' "prepared" flags: a cache line each.
+constexpr size_t kFlagStride = 64;
 
 // What a thread of the pool needs to run its part of one kernel call.
 struct Call {
   const Step* step;
   int64_t T, past;
+  uint8_t* prepared;              // per thread, kFlagStride apart: zero until its first part of this call
   double* partSeconds = nullptr;  // when profiling: each part's time, by part
-  static void run(void* self, int part, int parts) {
+  static void run(void* self, int part, int parts, int thread) {
     const Call& c = *static_cast<const Call*>(self);
     const auto start = c.partSeconds ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    c.step->fn(const_cast<void**>(c.step->ptrs.data()), c.T, c.past, part, parts);
+    uint8_t& prepared = c.prepared[static_cast<size_t>(thread) * kFlagStride];
+    const int64_t prepare = prepared ? 0 : 1;
+    prepared = 1;
+    c.step->fn(const_cast<void**>(c.step->ptrs.data()), c.T, c.past, part, parts, thread, prepare);
     if (c.partSeconds) c.partSeconds[part] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 };
@@ -166,7 +176,7 @@ class LlvmExecutable : public Executable {
     // a few milliseconds per kernel, 182 kernels per token, and on a shared machine a thread
     // the host stalls would otherwise keep the other waiting at every one of them.
     const int parts = !pool ? 1 : pool->size() * (T == 1 ? kDecodePartsPerThread : 1);
-    reserve(T, parts);
+    reserve(T, pool ? pool->size() : 1);
     bool lastOnly = false;
     for (Step& s : steps_) {
       for (size_t i = 0; i < s.args.size(); ++i) s.ptrs[i] = resolve(s.args[i], ids, T, kv);
@@ -181,10 +191,11 @@ class LlvmExecutable : public Executable {
       if (s.splits && parts > 1) {
         stepParts = T == 1 && s.decodePartsPerThread > 0 ? pool->size() * s.decodePartsPerThread : parts;
         if (profiling_) partSeconds_.assign(static_cast<size_t>(stepParts), 0.0);  // allocates only while profiling
-        Call call{&s, stepT, past, profiling_ ? partSeconds_.data() : nullptr};
+        std::fill(prepared_.begin(), prepared_.end(), 0);
+        Call call{&s, stepT, past, prepared_.data(), profiling_ ? partSeconds_.data() : nullptr};
         pool->run(&Call::run, &call, stepParts);
       } else {
-        s.fn(s.ptrs.data(), stepT, past, 0, 1);
+        s.fn(s.ptrs.data(), stepT, past, 0, 1, 0, 1);
       }
       if (profiling_) {
         KernelTime& k = profile_[s.profileSlot];
@@ -251,7 +262,8 @@ class LlvmExecutable : public Executable {
   std::shared_ptr<uint8_t> arena_, scratch_;  // mapHugePages
   std::shared_ptr<uint8_t> shared_;  // the kernels' Shared area (KernelPlan::sharedFloats), one for all: they run one at a time
   int64_t reservedT_ = 0, lastT_ = 0;
-  int reservedParts_ = 0;
+  int reservedThreads_ = 0;
+  std::vector<uint8_t> prepared_;  // Call::prepared, for reservedThreads_
   std::string summary_;
   bool profiling_ = false;
   std::vector<KernelTime> profile_;  // one entry per kernel name, in the order of first use
@@ -371,18 +383,19 @@ class LlvmExecutable : public Executable {
     }
   }
 
-  // Activations for T tokens and scratch for `parts` threads; grows only, so a decode step
+  // Activations for T tokens and scratch for `threads` threads; grows only, so a decode step
   // after a prefill allocates nothing.
-  void reserve(int64_t T, int parts) {
-    if (T <= reservedT_ && parts <= reservedParts_) return;
+  void reserve(int64_t T, int threads) {
+    if (T <= reservedT_ && threads <= reservedThreads_) return;
     T = std::max(T, reservedT_);
-    parts = std::max(parts, reservedParts_);
+    threads = std::max(threads, reservedThreads_);
+    prepared_.assign(static_cast<size_t>(threads) * kFlagStride, 0);
     // Huge pages: a prefill's kernels write and read rows megabytes apart.
     const std::string what = "the activations of " + std::to_string(T) + " tokens";
     arena_ = mapHugePages(static_cast<size_t>(arenaPerToken_ * T + 64), what);
-    scratch_ = mapHugePages(static_cast<size_t>((scratchPerToken_ * T * parts + 16) * 4), what);
+    scratch_ = mapHugePages(static_cast<size_t>((scratchPerToken_ * T * threads + 16) * 4), what);
     reservedT_ = T;
-    reservedParts_ = parts;
+    reservedThreads_ = threads;
   }
 
   void* resolve(const ArgRef& a, const int32_t* ids, int64_t T, KvCache& kv) const {

@@ -214,7 +214,7 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   });
 }
 
-// The pointers every matmul kernel starts with: x, out, [residual], [norm weight], this part's
+// The pointers every matmul kernel starts with: x, out, [residual], [norm weight], this thread's
 // scratch; `next` is the index of the first weight part.
 struct MatMulPtrs {
   Value *x, *out, *res, *g, *scratch;
@@ -227,7 +227,7 @@ MatMulPtrs unpackPtrs(KernelBuilder& kb, const MatMulShape& s, bool hasRes, int6
   p.out = kb.ptr(a++);
   p.res = hasRes ? kb.ptr(a++) : nullptr;
   p.g = s.normWeight ? kb.ptr(a++) : nullptr;
-  p.scratch = kb.partScratch(kb.ptr(a++), scratchPerToken);
+  p.scratch = kb.threadScratch(kb.ptr(a++), scratchPerToken);
   p.next = a;
   return p;
 }
@@ -309,14 +309,12 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       Value* inv = s.norm ? scratch : nullptr;
       Value* rest = s.norm ? kb.gep(scratch, M) : scratch;
       Value* up = upFloats ? kb.gep(rest, B.CreateMul(M, kb.i(inputFloats))) : nullptr;
-      if (s.norm) {
-        if (bf16) emitNormPrologue(kb, x, M, s.K, s.eps, inv, nullptr, s.gType, nullptr);
-        else x = emitNormPrologue(kb, x, M, s.K, s.eps, inv, g, s.gType, g ? rest : nullptr);
-      }
-      if (bf16) {
-        emitBf16Rows(kb, x, M, s.K, g, s.gType, rest);
-        x = rest;
-      }
+      // The row scales and the staged (or bf16-rounded) rows, once per thread (KernelBuilder).
+      kb.oncePerThread([&] {
+        if (s.norm) emitNormPrologue(kb, x, M, s.K, s.eps, inv, bf16 ? nullptr : g, s.gType, bf16 || !g ? nullptr : rest);
+        if (bf16) emitBf16Rows(kb, x, M, s.K, g, s.gType, rest);
+      });
+      if (bf16 || (s.norm && g)) x = rest;
       // The products on the file's rows: one row on decode's GEMV panels, more on the tiles'.
       auto tiled = [&] {
         auto on = [&](const xbyak::GemmTiling& tiling, bool spreadRows) {
@@ -352,7 +350,9 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     Value* inv = nullptr;
     if (s.norm) {  // prologue: one reciprocal RMS per row; with a weight, x*g staged in scratch
       inv = scratch;
-      x = emitNormPrologue(kb, x, M, s.K, s.eps, inv, g, s.gType, g ? kb.gep(scratch, M) : nullptr);
+      Value* staged = g ? kb.gep(scratch, M) : nullptr;
+      kb.oncePerThread([&] { emitNormPrologue(kb, x, M, s.K, s.eps, inv, g, s.gType, staged); });
+      if (staged) x = staged;
     }
     std::vector<Value*> base;
     for (const WeightSegment& seg : segs) base.push_back(kb.ptr(seg.arg));

@@ -126,7 +126,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     Value* kCache = kb.ptr(4);
     Value* vCache = kb.ptr(5);
     Value* g = s.normWeight ? kb.ptr(6) : nullptr;
-    Value* scratch = kb.partScratch(kb.ptr(s.normWeight ? 7 : 6), scratchPerToken);
+    Value* scratch = kb.threadScratch(kb.ptr(s.normWeight ? 7 : 6), scratchPerToken);
     Value* T = kb.T();
     const int64_t half = s.D / 2;
     Value* inv = scratch;                                  // [T]
@@ -134,13 +134,13 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     Value* cosT = kb.gep(xs, B.CreateMul(T, kb.i(inputFloats)));  // [T, D/2]
     Value* sinT = kb.gep(cosT, B.CreateMul(T, kb.i(half)));        // [T, D/2]
 
-    if (s.norm) emitNormPrologue(kb, x, T, s.K, s.normEps, inv, bf16 ? nullptr : g, s.gType, xs);
-    emitRopeTables(kb, s.invFreq, s.attentionFactor, cosT, sinT);
-    Value* input = g && !bf16 ? xs : x;
-    if (bf16) {
-      emitBf16Rows(kb, x, T, s.K, g, s.gType, xs);
-      input = xs;
-    }
+    // The row scales, the staged (or bf16-rounded) rows and RoPE's tables, once per thread.
+    kb.oncePerThread([&] {
+      if (s.norm) emitNormPrologue(kb, x, T, s.K, s.normEps, inv, bf16 ? nullptr : g, s.gType, xs);
+      emitRopeTables(kb, s.invFreq, s.attentionFactor, cosT, sinT);
+      if (bf16) emitBf16Rows(kb, x, T, s.K, g, s.gType, xs);
+    });
+    Value* input = (g && !bf16) || bf16 ? xs : x;
     // This part's heads, numbered q heads, then k heads, then v heads.
     auto [lo, hi] = kb.partRange(s.H + 2 * s.KV, 1);
     auto clampTo = [&](int64_t first, int64_t count) {  // [first, first+count) ∩ [lo, hi), relative to first
