@@ -331,10 +331,10 @@ TEST(QuantizedJit, Avx2Int4PrefillAgreesWithDecode) {
 }
 
 TEST(QuantizedJit, DecodeGivesTheSameBitsOnAnyThreadCount) {
-  // Decode runs quantized products as one part per thread (KernelPlan::decodePartsPerThread)
-  // and the others as four: either way a part owns whole output rows and quantizes the same
-  // input row, so 1, 2 and 3 threads give the same bits, on both decode paths (the int8 dot
-  // with bf16 activations, the f32 GEMV with f32).
+  // Decode runs products as 16 parts per thread (quantized ones on AVX2 as one), and each
+  // thread quantizes the input row once, in the first part it runs, stolen or not: a part owns
+  // whole output rows and every thread makes the same codes, so 1, 2 and 3 threads give the
+  // same bits, on both decode paths (the int8 dot with bf16 activations, the f32 GEMV with f32).
   test::TempDir tmp;
   Model m = test::synthesizedModel(SynthShape{"q", 515, 256, 384, 2, 4, 2, 64, 4096, true, 1}, tmp);
   std::vector<int32_t> ids(40);

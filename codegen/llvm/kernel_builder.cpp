@@ -45,8 +45,8 @@ std::pair<Value*, Value*> KernelBuilder::partRange(int64_t total, int64_t align)
   return {bound(part_), end};
 }
 
-Value* KernelBuilder::threadScratch(Value* base, int64_t perToken) {
-  return gep(base, b_.CreateMul(thread_, b_.CreateMul(T_, i(perToken))));
+Value* KernelBuilder::threadScratch(Value* base, int64_t perToken, int64_t perThread) {
+  return gep(base, b_.CreateMul(thread_, b_.CreateAdd(b_.CreateMul(T_, i(perToken)), i(perThread))));
 }
 
 void KernelBuilder::oncePerThread(const std::function<void()>& body) {

@@ -39,8 +39,9 @@ class KernelBuilder {
   // part ends at total).
   std::pair<llvm::Value*, llvm::Value*> partRange(int64_t total, int64_t align);
   llvm::Value* thread() const { return thread_; }
-  // This thread's own scratch: `perToken` floats per token of T after the base.
-  llvm::Value* threadScratch(llvm::Value* base, int64_t perToken);
+  llvm::Value* prepare() const { return prepare_; }
+  // This thread's own scratch: `perToken` floats per token of T, then `perThread` floats.
+  llvm::Value* threadScratch(llvm::Value* base, int64_t perToken, int64_t perThread = 0);
   // `body` only in the first part this thread runs in the call (see above).
   void oncePerThread(const std::function<void()>& body);
   llvm::Value* ptr(int i);  // ptrs[i]

@@ -89,7 +89,8 @@ struct KernelPlan {
   std::string name;  // readable, e.g. "matmul_add_bf16_4096x2560"
   std::string key;   // everything the generated code depends on
   std::vector<ArgRef> args;
-  int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T and per part
+  int64_t scratchFloatsPerToken = 0;  // scratch the kernel needs, per token of T and per thread
+  int64_t scratchFloatsPerThread = 0; // and per thread whatever T, after the per-token floats
   // Floats of the area its Shared argument points to: one area for all of a call's parts, zeroed
   // at load, in which the kernel leaves its first 8 bytes zero when it returns (a counter of
   // its parts done; the rest is what the parts hand to the one that finishes last).
@@ -204,11 +205,13 @@ struct ActivationCodes {
 // Whether this kernel can take the int8 dot for rows of K in format f (whole chunks of 64;
 // vpdpbusd with AVX512-VNNI, else vpmaddubsw + vpmaddwd).
 bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K);
-// The codes' stack arrays for a kernel whose products read weights of type wType (format f, rows
-// of K); none where the int8 dot does not apply (quantized weights, TileOptions::integerDots,
-// intDotSupports).
+// The codes' arrays, in `area` (the thread's scratch: activationCodeFloats), for a kernel whose
+// products read weights of type wType (format f, rows of K); none where the int8 dot does not
+// apply (quantized weights, TileOptions::integerDots, intDotSupports).
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
-                                           bool int8Decode);
+                                           bool int8Decode, llvm::Value* area);
+// Floats of the area intDotCodes takes (its codes and per-group arrays), or 0 where it needs none.
+int64_t activationCodeFloats(ir::DType wType, const ir::QuantFormat& f, int64_t K, bool int8Decode);
 // Decode's GEMV panels (a product's one-row calls on the int8 dot), for the matmul kernels and
 // the fused QKV kernel: the tiling, whose nr may differ from the tiles' (2 rows for 4-bit codes
 // on AVX2), and whether a panel's rows are spread across the part (the matmuls' output columns,
@@ -223,9 +226,11 @@ struct GemvPanels {
 // rows spread only where it is a whole number of panels (the QKV kernel's head size; 0: any).
 GemvPanels intDotGemvPanels(const TileOptions& tiles, ir::DType wType, const ir::QuantFormat& f, int64_t K,
                             const xbyak::GemmTiling& t, int64_t spreadUnit = 0);
-// At the start of an M block [mb, mEnd) of aType rows A: when it is one row (decode), that row's codes into act.
+// At the start of an M block [mb, mEnd) of aType rows A: when it is one row, that row's codes
+// into act. Where the whole input is that one row (M = 1: decode), act is the thread's and the
+// codes are computed only in its first part of the call (KernelBuilder::oncePerThread).
 void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, llvm::Value* A,
-                               llvm::Value* mb, llvm::Value* mEnd, const ActivationCodes& act);
+                               llvm::Value* M, llvm::Value* mb, llvm::Value* mEnd, const ActivationCodes& act);
 // One group of activations quantized to int8 codes (scale max|x| / 127, rounded to nearest
 // even): the rule decode's GEMV and prefill's records share, so that both paths see the same
 // codes. `group` elements of aType at a[base ..]; codes as i32 vectors of kb.vw() lanes.

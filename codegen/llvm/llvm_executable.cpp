@@ -56,12 +56,10 @@ struct Step {
 // shorten the time one thread streams alone at the end of a kernel (one Zen 5 core reads ~30
 // GB/s, two ~55) without breaking a thread's stream. bf16 4B on 2 vCPUs, parts alternating
 // every 4 tokens in one process, three runs each: 16 against the old 4 claimed in turn 0.94-
-// 0.98x the time per token, 32 like 16, 64 1.01-1.02x. More parts also repeat per-part work
-// (the int8 GEMV quantizes its input row in every part, which is why products of quantized
-// weights ask for one part per thread: KernelPlan::decodePartsPerThread). What every part needs
-// alike (an input row's norm and bf16 rounding, RoPE's tables) a thread prepares once per call,
-// in the first part it runs (KernelBuilder), into its own scratch (docs/kernels.md, "Work done
-// once per thread").
+// 0.98x the time per token, 32 like 16, 64 1.01-1.02x. What every part needs alike (an input
+// row's norm, bf16 rounding or int8 codes, RoPE's tables) a thread prepares once per call, in
+// the first part it runs (KernelBuilder), into its own scratch (docs/kernels.md, "Work done
+// once per thread"). A kernel may ask for other parts per thread: KernelPlan::decodePartsPerThread.
 constexpr int kDecodePartsPerThread = 16;
 
 // Bytes between two threads' "prepared" flags: a cache line each.
@@ -128,6 +126,7 @@ class LlvmExecutable : public Executable {
                             }});
       stepKernel.push_back(known->second);
       scratchPerToken_ = std::max(scratchPerToken_, plan.scratchFloatsPerToken);
+      scratchPerThread_ = std::max(scratchPerThread_, plan.scratchFloatsPerThread);
       sharedFloats = std::max(sharedFloats, plan.sharedFloats);
       steps_.push_back({nullptr, plan.args, std::vector<void*>(plan.args.size()), plan.splits});
       steps_.back().decodePartsPerThread = plan.decodePartsPerThread;
@@ -258,7 +257,7 @@ class LlvmExecutable : public Executable {
   ir::DType activations_ = ir::DType::F32;
   std::vector<Location> loc_;
   std::vector<Step> steps_;
-  int64_t arenaPerToken_ = 0, scratchPerToken_ = 0;
+  int64_t arenaPerToken_ = 0, scratchPerToken_ = 0, scratchPerThread_ = 0;
   std::shared_ptr<uint8_t> arena_, scratch_;  // mapHugePages
   std::shared_ptr<uint8_t> shared_;  // the kernels' Shared area (KernelPlan::sharedFloats), one for all: they run one at a time
   int64_t reservedT_ = 0, lastT_ = 0;
@@ -393,7 +392,7 @@ class LlvmExecutable : public Executable {
     // Huge pages: a prefill's kernels write and read rows megabytes apart.
     const std::string what = "the activations of " + std::to_string(T) + " tokens";
     arena_ = mapHugePages(static_cast<size_t>(arenaPerToken_ * T + 64), what);
-    scratch_ = mapHugePages(static_cast<size_t>((scratchPerToken_ * T * threads + 16) * 4), what);
+    scratch_ = mapHugePages(static_cast<size_t>(((scratchPerToken_ * T + scratchPerThread_) * threads + 16) * 4), what);
     reservedT_ = T;
     reservedThreads_ = threads;
   }

@@ -133,7 +133,7 @@ void emitSwigluPanel(KernelBuilder& kb, Value* sums, int64_t ld, Value* inv, Val
 // gate and up rows already do.
 void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling& t, xbyak::Isa isa, ir::DType aType, bool int8Decode,
                const std::vector<WeightSegment>& segs, Value* table, Value* A, Value* out, Value* res, Value* inv,
-               Value* M, Value* up, const PackedPanels& packed = {}, bool spread = false) {
+               Value* M, Value* up, Value* codeArea, const PackedPanels& packed = {}, bool spread = false) {
   auto& B = kb.b();
   const bool swiglu = s.op == OpKind::MatMulSwiglu;
   const int64_t cols = swiglu ? s.N / 2 : s.N, panel = swiglu ? t.nr / 2 : t.nr;
@@ -146,12 +146,12 @@ void emitTiled(KernelBuilder& kb, const MatMulShape& s, const xbyak::GemmTiling&
   const TileScratch scratch = packed.kind == PackedPanels::None ? tileScratch(kb, t, isa) : TileScratch{};
   auto [lo, hi] = kb.partRange(cols, panel);
   const std::optional<ActivationCodes> act =
-      packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode);
+      packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode, codeArea);
   Value* spacing = spreadRows ? kb.ceilDiv(B.CreateSub(hi, lo), kb.i(panel)) : kb.i(1);
   // Output column of row r of the panel at n.
   auto column = [&](Value* n, Value* r) { return B.CreateAdd(n, B.CreateMul(r, spacing)); };
   emitMBlocks(kb, t, M, [&](Value* mb, Value* mEnd) {
-    if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, A, mb, mEnd, *act);
+    if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, A, M, mb, mEnd, *act);
     kb.loop(lo, spreadRows ? B.CreateAdd(lo, spacing) : hi, spreadRows ? 1 : panel, [&](Value* n) {
       // The panel's rows that lie in the part (spread: those with n + r·spacing < hi).
       Value* left = B.CreateSub(hi, n);
@@ -220,14 +220,14 @@ struct MatMulPtrs {
   Value *x, *out, *res, *g, *scratch;
   int next;
 };
-MatMulPtrs unpackPtrs(KernelBuilder& kb, const MatMulShape& s, bool hasRes, int64_t scratchPerToken) {
+MatMulPtrs unpackPtrs(KernelBuilder& kb, const MatMulShape& s, bool hasRes, int64_t scratchPerToken, int64_t scratchPerThread = 0) {
   MatMulPtrs p{};
   int a = 0;
   p.x = kb.ptr(a++);
   p.out = kb.ptr(a++);
   p.res = hasRes ? kb.ptr(a++) : nullptr;
   p.g = s.normWeight ? kb.ptr(a++) : nullptr;
-  p.scratch = kb.threadScratch(kb.ptr(a++), scratchPerToken);
+  p.scratch = kb.threadScratch(kb.ptr(a++), scratchPerToken, scratchPerThread);
   p.next = a;
   return p;
 }
@@ -269,13 +269,13 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
   // Scratch: the row scales, and the input rows times the norm weight.
   p.scratchFloatsPerToken = s.norm ? s.rowsPerT * (1 + (s.normWeight ? s.K : 0)) : 0;
   p.splits = true;  // parts take disjoint output columns
-  // Products of quantized weights run decode as one part per thread: each part quantizes the
-  // input row for itself (the int8 dot), and on the int4 4B one part per thread against four
-  // gave 18.6/19.7/19.8 against 17.5/17.9/19.1 tok/s in three alternating rounds (down
-  // 11.4-12.2 against 12.3-13.0 ms per token); docs/kernels.md. The f32 GEMV (--precision f32,
-  // no VNNI) quantizes nothing and takes the same rule: there it measured neutral (9.6/11.2/11.1
-  // against 9.9/9.3/11.1 tok/s), as parts per thread did for bf16 weights.
-  if (ir::isQuantized(s.wType)) p.decodePartsPerThread = 1;
+  // Decode's parts: the executable's default (16 a thread). The input row's int8 codes are
+  // made once per thread (emitOneRowActivationCodes), so on AVX-512 quantized products take the
+  // default too: 16 parts against 1, switched every 4 tokens in one run, took 0.94-1.00 of the
+  // time per token on the int8 and int4 4B, medians 0.98 against a null of 0.98 (docs/kernels.md).
+  // On AVX2 they keep one part a thread, as measured there (the 2-row GEMV panels spread their
+  // rows across the part, which wants long parts), and not measured since.
+  if (ir::isQuantized(s.wType) && tiles.isa == xbyak::Isa::Avx2) p.decodePartsPerThread = 1;
   if (useTiles(tiles, s.wType)) {
     const xbyak::GemmTiling t = tilingFor(tiles, s.K, s.wType);
     const ir::DType aType = tiles.activations;
@@ -299,11 +299,14 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
     const int64_t upFloats = n.op == OpKind::MatMulSwiglu ? s.N / 2 : 0;
     const int64_t recordFloats = activationRecordBytes(packedKind, s.quant, s.K) / 4;
     p.scratchFloatsPerToken = s.rowsPerT * ((s.norm ? 1 : 0) + inputFloats + upFloats + recordFloats);
-    const int64_t scratchPerToken = p.scratchFloatsPerToken;
-    p.emit = [s, segs, t, gemv, aType, int8Decode, bf16, scratchPerToken, inputFloats, upFloats, recordFloats, packedKind,
-              isa = tiles.isa, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
+    // Per thread: the input row's int8 codes for decode's int8 dot (emitOneRowActivationCodes).
+    p.scratchFloatsPerThread = activationCodeFloats(s.wType, s.quant, s.K, int8Decode);
+    const int64_t scratchPerToken = p.scratchFloatsPerToken, scratchPerThread = p.scratchFloatsPerThread;
+    p.emit = [s, segs, t, gemv, aType, int8Decode, bf16, scratchPerToken, scratchPerThread, inputFloats, upFloats, recordFloats,
+              packedKind, isa = tiles.isa, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
-      auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken);
+      auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken, scratchPerThread);
+      Value* codeArea = kb.gep(scratch, B.CreateMul(kb.T(), kb.i(scratchPerToken)));
       Value* table = kb.ptr(static_cast<int>(segs.size()) + next);
       Value* M = B.CreateMul(kb.T(), kb.i(s.rowsPerT));
       Value* inv = s.norm ? scratch : nullptr;
@@ -318,7 +321,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       // The products on the file's rows: one row on decode's GEMV panels, more on the tiles'.
       auto tiled = [&] {
         auto on = [&](const xbyak::GemmTiling& tiling, bool spreadRows) {
-          emitTiled(kb, s, tiling, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up, {}, spreadRows);
+          emitTiled(kb, s, tiling, isa, aType, int8Decode, segs, table, x, out, res, inv, M, up, codeArea, {}, spreadRows);
         };
         if (gemv.tiling.nr == t.nr && !gemv.spread) return on(t, false);
         emitIfElse(kb, B.CreateICmpEQ(M, kb.i(1)), [&] { on(gemv.tiling, gemv.spread); }, [&] { on(t, false); });
@@ -334,7 +337,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
       emitIfElse(kb, B.CreateICmpSLT(M, kb.i(packedPanelsMinRows(packedKind))), tiled,
                  [&] {
                    if (packed.records) emitActivationRecords(kb, packedKind, s.quant, s.K, aType, x, M, packed.records);
-                   emitTiled(kb, s, packedPanelTiling(packedKind, s.K), isa, aType, int8Decode, segs, table, x, out, res, inv, M, up,
+                   emitTiled(kb, s, packedPanelTiling(packedKind, s.K), isa, aType, int8Decode, segs, table, x, out, res, inv, M, up, codeArea,
                              packed);
                  });
       kb.finish();

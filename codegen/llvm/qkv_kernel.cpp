@@ -95,7 +95,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
   p.scratchFloatsPerToken = 1 + inputFloats + s.D;
   p.splits = true;  // parts take disjoint heads (q, k and v heads counted together)
-  if (ir::isQuantized(s.wType)) p.decodePartsPerThread = 1;  // as planMatMul's
+  if (ir::isQuantized(s.wType) && tiles.isa == xbyak::Isa::Avx2) p.decodePartsPerThread = 1;  // as planMatMul's
   xbyak::GemmTiling t{};
   GemvPanels gemv;  // spread: decode's GEMV panels take rows D / nr apart in the head
   if (tiled) {
@@ -115,8 +115,10 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   const int tableArg = static_cast<int>(p.args.size()) - 1;
   requestPackedTiles(p, packedKind, s.quant);
   p.scratchFloatsPerToken += activationRecordBytes(packedKind, s.quant, s.K) / 4;
-  const int64_t scratchPerToken = p.scratchFloatsPerToken;
-  p.emit = [s, ranges, scratchPerToken, tiled, bf16, dotTiling = t, gemv, inputFloats, packedKind, tableArg,
+  // Per thread: the input row's int8 codes for decode's int8 dot (emitOneRowActivationCodes).
+  p.scratchFloatsPerThread = activationCodeFloats(s.wType, s.quant, s.K, tiled && tiles.integerDots);
+  const int64_t scratchPerToken = p.scratchFloatsPerToken, scratchPerThread = p.scratchFloatsPerThread;
+  p.emit = [s, ranges, scratchPerToken, scratchPerThread, tiled, bf16, dotTiling = t, gemv, inputFloats, packedKind, tableArg,
             aType = tiles.activations, int8Decode = tiles.integerDots, isa = tiles.isa](KernelBuilder& kb) {
     auto& B = kb.b();
     Value* x = kb.ptr(0);
@@ -126,7 +128,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
     Value* kCache = kb.ptr(4);
     Value* vCache = kb.ptr(5);
     Value* g = s.normWeight ? kb.ptr(6) : nullptr;
-    Value* scratch = kb.threadScratch(kb.ptr(s.normWeight ? 7 : 6), scratchPerToken);
+    Value* scratch = kb.threadScratch(kb.ptr(s.normWeight ? 7 : 6), scratchPerToken, scratchPerThread);
     Value* T = kb.T();
     const int64_t half = s.D / 2;
     Value* inv = scratch;                                  // [T]
@@ -170,9 +172,11 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
         Value* sums = kb.stackArray(tt.mBlock * tt.nr);
         const TileScratch tileScratchArea = packed.kind == PackedPanels::None ? tileScratch(kb, tt, isa) : TileScratch{};
         const std::optional<ActivationCodes> act =
-            packed.kind != PackedPanels::None ? std::nullopt : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode);
+            packed.kind != PackedPanels::None
+                ? std::nullopt
+                : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode, kb.gep(scratch, B.CreateMul(T, kb.i(scratchPerToken))));
         emitMBlocks(kb, tt, T, [&](Value* mb, Value* mEnd) {
-          if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, input, mb, mEnd, *act);
+          if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, input, T, mb, mEnd, *act);
           // Heads h .. h+count-1 (global numbers) into heads[m - mb][0 .. count * D).
           auto products = [&](Value* h, Value* count) {
             Value* rows = B.CreateMul(count, kb.i(s.D));

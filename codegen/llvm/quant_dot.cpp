@@ -175,17 +175,28 @@ bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
   return K % kChunk == 0 && f.group % 16 == 0 && groupFits;
 }
 
-std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
-                                           bool int8Decode) {
-  if (!ir::isQuantized(wType) || !int8Decode || !intDotSupports(kb, f, K)) return std::nullopt;
-  const int64_t groups = K / f.group;
-  return ActivationCodes{kb.stackArray(K / 4), kb.stackArray(groups), kb.stackArray(groups), kb.stackArray(groups)};
+int64_t activationCodeFloats(ir::DType wType, const ir::QuantFormat& f, int64_t K, bool int8Decode) {
+  if (!ir::isQuantized(wType) || !int8Decode || f.group <= 0) return 0;
+  return K / 4 + 3 * (K / f.group) + 16;  // 16: room to start the codes on a cache line
 }
 
-void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, Value* A, Value* mb,
-                               Value* mEnd, const ActivationCodes& act) {
+std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
+                                           bool int8Decode, Value* area) {
+  if (!ir::isQuantized(wType) || !int8Decode || !intDotSupports(kb, f, K)) return std::nullopt;
+  const int64_t groups = K / f.group;
   auto& B = kb.b();
-  emitIfElse(kb, B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1)), [&] {
+  Value* at = B.CreateAnd(B.CreateAdd(B.CreatePtrToInt(area, kb.i64()), kb.i(63)), kb.i(~int64_t{63}));
+  area = B.CreateIntToPtr(at, B.getPtrTy());
+  Value* scale = kb.gep(area, kb.i(K / 4));
+  return ActivationCodes{area, scale, kb.gep(scale, kb.i(groups)), kb.gep(scale, kb.i(2 * groups))};
+}
+
+void emitOneRowActivationCodes(KernelBuilder& kb, const ir::QuantFormat& f, int64_t K, ir::DType aType, Value* A, Value* M,
+                               Value* mb, Value* mEnd, const ActivationCodes& act) {
+  auto& B = kb.b();
+  Value* oneRow = B.CreateICmpEQ(B.CreateSub(mEnd, mb), kb.i(1));
+  Value* needed = B.CreateOr(B.CreateICmpNE(M, kb.i(1)), B.CreateICmpNE(kb.prepare(), kb.i(0)));
+  emitIfElse(kb, B.CreateAnd(oneRow, needed), [&] {
     Value* row = kb.gep(A, B.CreateMul(mb, kb.i(K * ir::dtypeSize(aType))), B.getInt8Ty());
     emitQuantizeActivations(kb, f, K, aType, row, act);
   }, [] {});
