@@ -18,9 +18,8 @@ namespace q3c::llvmgen {
 // A kernel that splits its work computes part `part` of `parts` (the others run on other
 // threads). `thread` numbers the pool thread that runs it, and `prepare` is nonzero for the
 // first part that thread runs in this call: work that every part needs alike (an input row's
-// norm and bf16 rounding, RoPE's tables) is done then, into that thread's scratch, and the
-// thread's later parts read it (decode runs 16 parts a thread).
-
+// norm, bf16 rounding or int8 codes, RoPE's tables) is done then, into that thread's scratch,
+// and the thread's later parts read it (decode runs 16 parts a thread).
 class KernelBuilder {
  public:
   KernelBuilder(llvm::Module& m, const std::string& symbol, const Target& target);

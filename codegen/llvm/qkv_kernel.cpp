@@ -142,7 +142,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       emitRopeTables(kb, s.invFreq, s.attentionFactor, cosT, sinT);
       if (bf16) emitBf16Rows(kb, x, T, s.K, g, s.gType, xs);
     });
-    Value* input = (g && !bf16) || bf16 ? xs : x;
+    Value* input = bf16 || g ? xs : x;  // the rounded rows, the staged x*g, or x as it is
     // This part's heads, numbered q heads, then k heads, then v heads.
     auto [lo, hi] = kb.partRange(s.H + 2 * s.KV, 1);
     auto clampTo = [&](int64_t first, int64_t count) {  // [first, first+count) ∩ [lo, hi), relative to first
