@@ -49,6 +49,10 @@ Value* KernelBuilder::threadScratch(Value* base, int64_t perToken, int64_t perTh
   return gep(base, b_.CreateMul(thread_, b_.CreateAdd(b_.CreateMul(T_, i(perToken)), i(perThread))));
 }
 
+Value* KernelBuilder::perThreadFloats(Value* threadScratch, int64_t perToken) {
+  return gep(threadScratch, b_.CreateMul(T_, i(perToken)));
+}
+
 void KernelBuilder::oncePerThread(const std::function<void()>& body) {
   llvm::Function* fn = b_.GetInsertBlock()->getParent();
   auto* then = llvm::BasicBlock::Create(ctx_, "prepare", fn);

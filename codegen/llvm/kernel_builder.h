@@ -37,10 +37,11 @@ class KernelBuilder {
   // [begin, end) of `total` items for this part, begin and end multiples of `align` (the last
   // part ends at total).
   std::pair<llvm::Value*, llvm::Value*> partRange(int64_t total, int64_t align);
-  llvm::Value* thread() const { return thread_; }
   llvm::Value* prepare() const { return prepare_; }
   // This thread's own scratch: `perToken` floats per token of T, then `perThread` floats.
   llvm::Value* threadScratch(llvm::Value* base, int64_t perToken, int64_t perThread = 0);
+  // Where the `perThread` floats of a threadScratch start.
+  llvm::Value* perThreadFloats(llvm::Value* threadScratch, int64_t perToken);
   // `body` only in the first part this thread runs in the call (see above).
   void oncePerThread(const std::function<void()>& body);
   llvm::Value* ptr(int i);  // ptrs[i]

@@ -226,6 +226,9 @@ struct GemvPanels {
 // rows spread only where it is a whole number of panels (the QKV kernel's head size; 0: any).
 GemvPanels intDotGemvPanels(const TileOptions& tiles, ir::DType wType, const ir::QuantFormat& f, int64_t K,
                             const xbyak::GemmTiling& t, int64_t spreadUnit = 0);
+// KernelPlan::decodePartsPerThread for a product of wType weights: 0 (the executable's default)
+// but for quantized weights on AVX2, which keep one part a thread (see quant_dot.cpp).
+int decodePartsPerThreadFor(const TileOptions& tiles, ir::DType wType);
 // At the start of an M block [mb, mEnd) of aType rows A: when it is one row, that row's codes
 // into act. Where the whole input is that one row (M = 1: decode), act is the thread's and the
 // codes are computed only in its first part of the call (KernelBuilder::oncePerThread).

@@ -269,13 +269,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
   // Scratch: the row scales, and the input rows times the norm weight.
   p.scratchFloatsPerToken = s.norm ? s.rowsPerT * (1 + (s.normWeight ? s.K : 0)) : 0;
   p.splits = true;  // parts take disjoint output columns
-  // Decode's parts: the executable's default (16 a thread). The input row's int8 codes are
-  // made once per thread (emitOneRowActivationCodes), so on AVX-512 quantized products take the
-  // default too: 16 parts against 1, switched every 4 tokens in one run, took 0.94-1.00 of the
-  // time per token on the int8 and int4 4B, medians 0.98 against a null of 0.98 (docs/kernels.md).
-  // On AVX2 they keep one part a thread, as measured there (the 2-row GEMV panels spread their
-  // rows across the part, which wants long parts), and not measured since.
-  if (ir::isQuantized(s.wType) && tiles.isa == xbyak::Isa::Avx2) p.decodePartsPerThread = 1;
+  p.decodePartsPerThread = decodePartsPerThreadFor(tiles, s.wType);
   if (useTiles(tiles, s.wType)) {
     const xbyak::GemmTiling t = tilingFor(tiles, s.K, s.wType);
     const ir::DType aType = tiles.activations;
@@ -306,7 +300,7 @@ KernelPlan planMatMul(const ir::Graph& g, const ir::Node& n, const ConstantTable
               packedKind, isa = tiles.isa, hasRes = n.op == OpKind::MatMulAdd](KernelBuilder& kb) {
       auto& B = kb.b();
       auto [x, out, res, g, scratch, next] = unpackPtrs(kb, s, hasRes, scratchPerToken, scratchPerThread);
-      Value* codeArea = kb.gep(scratch, B.CreateMul(kb.T(), kb.i(scratchPerToken)));
+      Value* codeArea = kb.perThreadFloats(scratch, scratchPerToken);
       Value* table = kb.ptr(static_cast<int>(segs.size()) + next);
       Value* M = B.CreateMul(kb.T(), kb.i(s.rowsPerT));
       Value* inv = s.norm ? scratch : nullptr;

@@ -95,7 +95,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
   const int64_t inputFloats = bf16 ? (s.K + 1) / 2 : (s.normWeight ? s.K : 0);
   p.scratchFloatsPerToken = 1 + inputFloats + s.D;
   p.splits = true;  // parts take disjoint heads (q, k and v heads counted together)
-  if (ir::isQuantized(s.wType) && tiles.isa == xbyak::Isa::Avx2) p.decodePartsPerThread = 1;  // as planMatMul's
+  p.decodePartsPerThread = decodePartsPerThreadFor(tiles, s.wType);
   xbyak::GemmTiling t{};
   GemvPanels gemv;  // spread: decode's GEMV panels take rows D / nr apart in the head
   if (tiled) {
@@ -174,7 +174,7 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
         const std::optional<ActivationCodes> act =
             packed.kind != PackedPanels::None
                 ? std::nullopt
-                : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode, kb.gep(scratch, B.CreateMul(T, kb.i(scratchPerToken))));
+                : intDotCodes(kb, s.wType, s.quant, s.K, int8Decode, kb.perThreadFloats(scratch, scratchPerToken));
         emitMBlocks(kb, tt, T, [&](Value* mb, Value* mEnd) {
           if (act) emitOneRowActivationCodes(kb, s.quant, s.K, aType, input, T, mb, mEnd, *act);
           // Heads h .. h+count-1 (global numbers) into heads[m - mb][0 .. count * D).

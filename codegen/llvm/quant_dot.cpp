@@ -175,6 +175,16 @@ bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K
   return K % kChunk == 0 && f.group % 16 == 0 && groupFits;
 }
 
+// The input row's int8 codes are made once per thread (emitOneRowActivationCodes), so on
+// AVX-512 quantized products take decode's default parts too: 16 parts against 1, switched
+// every 4 tokens in one run, took 0.94-1.00 of the time per token on the int8 and int4 4B,
+// medians 0.98 against a null of 0.98 (docs/kernels.md). On AVX2 they keep one part a thread,
+// as measured there (the 2-row GEMV panels spread their rows across the part, which wants long
+// parts), and not measured since.
+int decodePartsPerThreadFor(const TileOptions& tiles, ir::DType wType) {
+  return ir::isQuantized(wType) && tiles.isa == xbyak::Isa::Avx2 ? 1 : 0;
+}
+
 int64_t activationCodeFloats(ir::DType wType, const ir::QuantFormat& f, int64_t K, bool int8Decode) {
   if (!ir::isQuantized(wType) || !int8Decode || f.group <= 0) return 0;
   return K / 4 + 3 * (K / f.group) + 16;  // 16: room to start the codes on a cache line
