@@ -202,15 +202,16 @@ struct ActivationCodes {
   llvm::Value* correction;  // per group: offset * scale * (sum of its codes) / lanes per group
   llvm::Value* minShare;    // per group: scale * (sum of its codes) / lanes per group
 };
-// Whether this kernel can take the int8 dot for rows of K in format f (whole chunks of 64;
+// Whether rows of K in format f can take the int8 dot (whole chunks of 64;
 // vpdpbusd with AVX512-VNNI, else vpmaddubsw + vpmaddwd).
-bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K);
+bool intDotSupports(const ir::QuantFormat& f, int64_t K);
 // The codes' arrays, in `area` (the thread's scratch: activationCodeFloats), for a kernel whose
 // products read weights of type wType (format f, rows of K); none where the int8 dot does not
 // apply (quantized weights, TileOptions::integerDots, intDotSupports).
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
                                            bool int8Decode, llvm::Value* area);
-// Floats of the area intDotCodes takes (its codes and per-group arrays), or 0 where it needs none.
+// Floats of the area intDotCodes takes (its codes and per-group arrays), or 0 where the int8
+// dot does not apply: the one rule for both.
 int64_t activationCodeFloats(ir::DType wType, const ir::QuantFormat& f, int64_t K, bool int8Decode);
 // Decode's GEMV panels (a product's one-row calls on the int8 dot), for the matmul kernels and
 // the fused QKV kernel: the tiling, whose nr may differ from the tiles' (2 rows for 4-bit codes

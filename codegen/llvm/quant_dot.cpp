@@ -170,7 +170,7 @@ GemvPanels intDotGemvPanels(const TileOptions& tiles, ir::DType wType, const ir:
   return g;
 }
 
-bool intDotSupports(const KernelBuilder& kb, const ir::QuantFormat& f, int64_t K) {
+bool intDotSupports(const ir::QuantFormat& f, int64_t K) {
   const bool groupFits = f.group >= kChunk ? f.group % kChunk == 0 : kChunk % f.group == 0;
   return K % kChunk == 0 && f.group % 16 == 0 && groupFits;
 }
@@ -186,13 +186,13 @@ int decodePartsPerThreadFor(const TileOptions& tiles, ir::DType wType) {
 }
 
 int64_t activationCodeFloats(ir::DType wType, const ir::QuantFormat& f, int64_t K, bool int8Decode) {
-  if (!ir::isQuantized(wType) || !int8Decode || f.group <= 0) return 0;
+  if (!ir::isQuantized(wType) || !int8Decode || f.group <= 0 || !intDotSupports(f, K)) return 0;
   return K / 4 + 3 * (K / f.group) + 16;  // 16: room to start the codes on a cache line
 }
 
 std::optional<ActivationCodes> intDotCodes(KernelBuilder& kb, ir::DType wType, const ir::QuantFormat& f, int64_t K,
                                            bool int8Decode, Value* area) {
-  if (!ir::isQuantized(wType) || !int8Decode || !intDotSupports(kb, f, K)) return std::nullopt;
+  if (activationCodeFloats(wType, f, K, int8Decode) == 0) return std::nullopt;
   const int64_t groups = K / f.group;
   auto& B = kb.b();
   Value* at = B.CreateAnd(B.CreateAdd(B.CreatePtrToInt(area, kb.i64()), kb.i(63)), kb.i(~int64_t{63}));
