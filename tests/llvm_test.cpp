@@ -172,8 +172,8 @@ TEST(LlvmBackend, OddShapesAndLongPromptsMatchTheInterpreter) {
   }
 }
 
-TEST(JitBackend, TiledAttentionOnLongPromptsMatchesTheInterpreter) {
-  // head_dim 48 (tiled attention: whole vectors, not a power of two), 6 query heads on 2 KV
+TEST(JitBackend, VectorizedAttentionOnLongPromptsMatchesTheInterpreter) {
+  // head_dim 48 (vectorized attention: whole vectors, not a power of two), 6 query heads on 2 KV
   // heads, a 700-token prompt (query blocks of 32 and key blocks of 64 with partial ends) in
   // chunks, then decode steps (segments of positions across parts, merged).
   test::TempDir tmp;

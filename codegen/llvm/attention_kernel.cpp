@@ -1,6 +1,6 @@
 // attention and flash_attention: causal grouped-query attention with an online softmax. With
-// the jit's tiles (head dim a multiple of 16): blocks of queries against blocks of keys, the
-// scores from the f32 dot tiles. Else LLVM's loops: keys come in blocks of `block`, the
+// the jit (head dim a multiple of 16): blocks of queries against blocks of keys, vectorized
+// over the keys' positions. Else LLVM's loops: keys come in blocks of `block`, the
 // block's scores kept on the stack, the running max and sum rescaled once per block; a decode
 // step (T = 1) splits the context into `splits` parts, each reduced on its own and merged.
 // Plain `attention` is the same kernel with one split.
@@ -19,21 +19,22 @@ using llvm::Value;
 
 namespace {
 
-// On the dot tiles: blocks of up to kQueries query rows against blocks of kKeys keys. The
-// block's scores Q·Kᵀ come from the f32 tiles (the cached keys are the weight rows); masking,
-// the online softmax (exp inline, vectorized) and P·V run here, and the K and V rows of a
-// block serve all its rows from cache. Prefill: the rows are one head's tokens. Decode: the
-// rows are the heads that share a KV head (grouped-query attention), so each cached key and
-// value is read once for the whole group; long contexts also split into segments of positions
-// (emitDecode).
+// Vectorized: blocks of up to kQueries query rows against blocks of kKeys keys (one block of
+// the cache, whose keys hold the positions in the lanes: kv_layout.h): the block's scores Q·Kᵀ
+// (emitBlockScores), masking, the online softmax (exp inline, vectorized) and P·V, the K and V
+// of a block serving all its rows from cache. Prefill: the rows are one head's tokens. Decode:
+// the rows are the heads that share a KV head (grouped-query attention), so each cached key
+// and value is read once for the whole group; long contexts also split into segments of
+// positions (emitDecode).
 constexpr int64_t kQueries = 32, kKeys = 64;
+static_assert(kKeys == kKvBlock, "a block of scores is one block of the cache's keys");
 // P·V's register block: 4 rows x up to 4 vectors = 16 accumulators (decode's 4 query heads per
 // KV head on Qwen3-4B are one group), the vectors within one chunk of the cached values
 // (kv_layout.h); kQueries is a multiple of kPvRows.
 constexpr int64_t kPvRows = 4, kPvVectors = 4;
-// Decode's segments of positions (emitDecode): at least kMinSegment positions each, at most
-// kMaxSegments of them (their states are merged on one thread). The shared area holds a
-// counter (in its first line) and the segments' states.
+// Decode's segments of positions (emitDecode): whole blocks of kKeys, at least kMinSegment
+// positions each, at most kMaxSegments of them (their states are merged on one thread). The
+// shared area holds a counter (in its first line) and the segments' states.
 constexpr int64_t kMinSegment = 256, kMaxSegments = 16, kSharedHeaderFloats = 16;
 
 // Scores of a block after Q·K: row r < rows of S (kKeys apart) holds its dot products with the
@@ -112,54 +113,68 @@ void emitPvGroup(KernelBuilder& kb, Value* S, Value* acc, Value* vp, int64_t KV,
   }
 }
 
-// Rows [first, end) in groups of kPvRows, then 2 and 1: whole groups only, so no row past
-// `end` is computed (decode of a model with 2 query heads per KV head, Qwen3-0.6B and 1.7B,
-// did twice its P·V work in groups of 4).
-void emitPvRows(KernelBuilder& kb, Value* first, Value* end, const std::function<void(Value*, int64_t)>& group) {
+// Rows [first, end) in groups of maxRows (a power of 2), then of half as many, down to 1: whole
+// groups only, so no row past `end` is computed (decode of a model with 2 query heads per KV
+// head, Qwen3-0.6B and 1.7B, did twice its P·V work in groups of 4).
+void emitRowGroups(KernelBuilder& kb, Value* first, Value* end, int64_t maxRows, const std::function<void(Value*, int64_t)>& group) {
   auto& B = kb.b();
-  Value* full = B.CreateAdd(first, B.CreateMul(B.CreateSDiv(B.CreateSub(end, first), kb.i(kPvRows)), kb.i(kPvRows)));
-  Value* pairs = B.CreateAdd(full, B.CreateMul(B.CreateSDiv(B.CreateSub(end, full), kb.i(2)), kb.i(2)));
-  kb.loop(first, full, kPvRows, [&](Value* r0) { group(r0, kPvRows); });
-  kb.loop(full, pairs, 2, [&](Value* r0) { group(r0, 2); });
-  kb.loop(pairs, end, 1, [&](Value* r0) { group(r0, 1); });
-}
-
-// Points rowPtrs at the K rows of KV head kvh for keys [j0, j0 + nr), and prefetches those of
-// the next panel (the next block's first at the end of one): decode reads each row once. When
-// one KV head's rows lay 4 KB apart, a stride the hardware prefetchers do not follow, this
-// took decode attention from 6.6-7.7 to 5.5-6.0 ms per int4 4B token (docs/kernels.md).
-void emitKeyPanel(KernelBuilder& kb, const xbyak::GemmTiling& t, Value* kp, int64_t KV, int64_t D, Value* kvh, Value* j0,
-                  Value* nr, Value* rowPtrs) {
-  auto& B = kb.b();
-  kb.loop(kb.i(0), nr, 1, [&](Value* j) {
-    Value* key = B.CreateAdd(j0, j);
-    B.CreateStore(kb.gep(kp, keyRowOffset(kb, key, kvh, KV, D)), kb.gep(rowPtrs, j, B.getPtrTy()));
-  });
-  for (int64_t j = 0; j < t.nr; ++j) {
-    Value* row = keyRowOffset(kb, B.CreateAdd(j0, kb.i(t.nr + j)), kvh, KV, D);
-    for (int64_t d = 0; d < D; d += 16)  // also past the context: prefetches never fault
-      kb.prefetch(kb.gep(kp, B.CreateAdd(row, kb.i(d))));
+  for (int64_t R = maxRows; R >= 1; R /= 2) {
+    Value* stop = B.CreateAdd(first, B.CreateMul(B.CreateSDiv(B.CreateSub(end, first), kb.i(R)), kb.i(R)));
+    kb.loop(first, stop, R, [&](Value* r0) { group(r0, R); });
+    first = stop;
   }
 }
 
+// Q·Kᵀ of the block of keys [k0, k0 + kKeys) (k0 a multiple of kKvBlock) of KV head kvh:
+// S[r][c] = q_r · key(k0 + c) for rows r < rows (queries at qBase, lda floats apart), all
+// kKeys of them (keys past the context are masked by the softmax). Element d of the block's
+// keys is kKeys consecutive floats, so each row's sums are kKeys / vw vectors and each element
+// of the head dim is one broadcast multiply-add per vector, no reduction; rows go in groups so
+// that each key vector loaded serves several (16 sums in registers on AVX-512, 8 on AVX2).
+// No software prefetch: each block's keys and values are 32 KB runs in order, which the
+// hardware prefetchers follow; prefetching the next block's keys and this block's values from
+// here made decode attention ~10% slower (docs/kernels.md, "Attention").
+void emitBlockScores(KernelBuilder& kb, Value* S, Value* qBase, int64_t lda, Value* rows, Value* kp, int64_t KV, int64_t D,
+                     Value* kvh, Value* k0) {
+  auto& B = kb.b();
+  const int64_t vw = kb.vw(), vecs = kKeys / vw;
+  Value* block = keyOffset(kb, k0, kvh, KV, D, kb.i(0));
+  emitRowGroups(kb, kb.i(0), rows, std::max<int64_t>(1, vw / vecs), [&](Value* r0, int64_t R) {
+    std::vector<Value*> init(R * vecs, kb.zeroVec());
+    std::vector<Value*> sums = kb.loopCarry(kb.i(0), kb.i(D), 1, init, [&](Value* d, const std::vector<Value*>& in) {
+      Value* at = B.CreateMul(d, kb.i(kKeys));
+      std::vector<Value*> keys, out;
+      for (int64_t v = 0; v < vecs; ++v)
+        keys.push_back(kb.loadVector(kp, B.CreateAdd(block, B.CreateAdd(at, kb.i(v * vw))), ir::DType::F32));
+      for (int64_t r = 0; r < R; ++r) {
+        Value* q = kb.splat(kb.loadScalar(qBase, B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(lda)), d), ir::DType::F32));
+        for (int64_t v = 0; v < vecs; ++v) out.push_back(kb.fma(q, keys[v], in[r * vecs + v]));
+      }
+      return out;
+    });
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t v = 0; v < vecs; ++v)
+        kb.storeVector(sums[r * vecs + v], S, B.CreateAdd(B.CreateMul(B.CreateAdd(r0, kb.i(r)), kb.i(kKeys)), kb.i(v * vw)));
+  });
+}
+
 // Stack arrays of one query block: scores, running max and sum, and weighted values of up to
-// kQueries rows; the tiles' row pointers and sums.
+// kQueries rows.
 struct BlockState {
-  Value *S, *rowMax, *rowSum, *acc, *rowPtrs, *sums;
+  Value *S, *rowMax, *rowSum, *acc;
 };
 
-BlockState blockState(KernelBuilder& kb, const xbyak::GemmTiling& t, int64_t D) {
-  return {kb.stackArray(kQueries * kKeys), kb.stackArray(kQueries), kb.stackArray(kQueries), kb.stackArray(kQueries * D),
-          kb.stackArray(t.nr, kb.b().getPtrTy()), kb.stackArray(kQueries * t.nr)};
+BlockState blockState(KernelBuilder& kb, int64_t D) {
+  return {kb.stackArray(kQueries * kKeys), kb.stackArray(kQueries), kb.stackArray(kQueries), kb.stackArray(kQueries * D)};
 }
 
 // Rows [0, rows) of queries at qBase (lda floats apart) against KV head kvh's keys [kBegin,
 // kEnd), block by block of kKeys, with the online softmax: leaves each row's max, sum and
 // unnormalized weighted values in st. Row r sees the first limitOf(r, k0, kEnd) keys of the
-// block [k0, kEnd).
-void emitHeadRange(KernelBuilder& kb, const xbyak::GemmTiling& t, const TileScratch& scratch, Value* table, const BlockState& st,
-                   Value* kp, Value* vp, int64_t KV, int64_t D, float scale, Value* kvh, Value* qBase, int64_t lda, Value* rows,
-                   Value* kBegin, Value* kEnd, const std::function<Value*(Value*, Value*, Value*)>& limitOf) {
+// block [k0, kEnd). kBegin is a multiple of kKeys.
+void emitHeadRange(KernelBuilder& kb, const BlockState& st, Value* kp, Value* vp, int64_t KV, int64_t D, float scale, Value* kvh,
+                   Value* qBase, int64_t lda, Value* rows, Value* kBegin, Value* kEnd,
+                   const std::function<Value*(Value*, Value*, Value*)>& limitOf) {
   auto& B = kb.b();
   kb.loop(kb.i(0), kb.i(kQueries), 1, [&](Value* r) {
     kb.storeScalar(kb.f(-INFINITY), st.rowMax, r);
@@ -168,20 +183,9 @@ void emitHeadRange(KernelBuilder& kb, const xbyak::GemmTiling& t, const TileScra
   kb.loop(kb.i(0), kb.i(kQueries * D), kb.vw(), [&](Value* i) { kb.storeVector(kb.zeroVec(), st.acc, i); });
   kb.loop(kBegin, kEnd, kKeys, [&](Value* k0) {
     Value* bEnd = kb.smin(B.CreateAdd(k0, kb.i(kKeys)), kEnd);
-    kb.loop(k0, bEnd, t.nr, [&](Value* j0) {  // scores of the block, panel by panel of keys
-      Value* nr = kb.smin(kb.i(t.nr), B.CreateSub(bEnd, j0));
-      emitKeyPanel(kb, t, kp, KV, D, kvh, j0, nr, st.rowPtrs);
-      emitPanelProducts(kb, t, ir::DType::F32, ir::DType::F32, D, table, scratch, qBase, kb.i(0), rows, nr, st.rowPtrs, st.sums,
-                        lda);
-      kb.loop(kb.i(0), rows, 1, [&](Value* r) {
-        kb.loop(kb.i(0), nr, 1, [&](Value* j) {
-          Value* v = kb.loadScalar(st.sums, B.CreateAdd(B.CreateMul(r, kb.i(t.nr)), j), ir::DType::F32);
-          kb.storeScalar(v, st.S, B.CreateAdd(B.CreateMul(r, kb.i(kKeys)), B.CreateAdd(B.CreateSub(j0, k0), j)));
-        });
-      });
-    });
+    emitBlockScores(kb, st.S, qBase, lda, rows, kp, KV, D, kvh, k0);
     emitBlockSoftmax(kb, st.S, st.rowMax, st.rowSum, st.acc, rows, D, scale, [&](Value* r) { return limitOf(r, k0, bEnd); });
-    emitPvRows(kb, kb.i(0), rows, [&](Value* r0, int64_t R) {
+    emitRowGroups(kb, kb.i(0), rows, kPvRows, [&](Value* r0, int64_t R) {
       emitPvGroup(kb, st.S, st.acc, vp, KV, D, kvh, k0, B.CreateSub(bEnd, k0), r0, R);
     });
   });
@@ -209,14 +213,16 @@ void emitNormalizedRows(KernelBuilder& kb, const BlockState& st, int64_t D, Valu
 // last part to finish merges the segments head by head. The segments depend on the context
 // length alone and merge in their order, so the result does not depend on the number of parts
 // or threads.
-void emitDecode(KernelBuilder& kb, const xbyak::GemmTiling& t, const TileScratch& scratch, Value* table, int64_t H, int64_t KV,
-                int64_t D, float scale, Value* qp, Value* kp, Value* vp, Value* out, Value* shared) {
+void emitDecode(KernelBuilder& kb, int64_t H, int64_t KV, int64_t D, float scale, Value* qp, Value* kp, Value* vp, Value* out,
+                Value* shared) {
   auto& B = kb.b();
   const int64_t G = H / KV, vw = kb.vw(), stateFloats = H * (D + 2);
-  const BlockState st = blockState(kb, t, D);
+  const BlockState st = blockState(kb, D);
   Value* merged = kb.stackArray(D);
   Value* L = B.CreateAdd(kb.past(), kb.i(1));
-  Value* segLen = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, kb.i(kMinSegment), kb.ceilDiv(L, kb.i(kMaxSegments)));
+  // Whole blocks of keys (kMinSegment is a multiple of kKeys).
+  Value* perSegment = B.CreateMul(kb.ceilDiv(kb.ceilDiv(L, kb.i(kMaxSegments)), kb.i(kKeys)), kb.i(kKeys));
+  Value* segLen = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, kb.i(kMinSegment), perSegment);
   Value* segs = kb.ceilDiv(L, segLen);
   Value* several = B.CreateICmpSGT(segs, kb.i(1));
   Value* partials = kb.gep(shared, kb.i(kSharedHeaderFloats));
@@ -228,7 +234,7 @@ void emitDecode(KernelBuilder& kb, const xbyak::GemmTiling& t, const TileScratch
     Value* g = B.CreateSRem(item, kb.i(KV));
     Value* s0 = B.CreateMul(s, segLen);
     Value* s1 = kb.smin(L, B.CreateAdd(s0, segLen));
-    emitHeadRange(kb, t, scratch, table, st, kp, vp, KV, D, scale, g, kb.gep(qp, B.CreateMul(g, kb.i(G * D))), D, kb.i(G), s0, s1,
+    emitHeadRange(kb, st, kp, vp, KV, D, scale, g, kb.gep(qp, B.CreateMul(g, kb.i(G * D))), D, kb.i(G), s0, s1,
                   [&](Value*, Value* k0, Value* bEnd) { return B.CreateSub(bEnd, k0); });
     emitIfElse(kb, several, [&] {  // this segment's state of rows g * G ..: [H maxima][H sums][H x D values]
       Value* state = kb.gep(partials, B.CreateMul(s, kb.i(stateFloats)));
@@ -279,12 +285,9 @@ void emitDecode(KernelBuilder& kb, const xbyak::GemmTiling& t, const TileScratch
   }, [] {});
 }
 
-void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa isa, int64_t H, int64_t KV, int64_t D,
-               float scale, Value* table, Value* qp, Value* kp, Value* vp, Value* out, Value* shared) {
+void emitVectorized(KernelBuilder& kb, int64_t H, int64_t KV, int64_t D, float scale, Value* qp, Value* kp, Value* vp, Value* out,
+                    Value* shared) {
   auto& B = kb.b();
-  xbyak::GemmTiling t = tiling;
-  t.mBlock = kQueries;
-  const TileScratch scratch = tileScratch(kb, t, isa);
 
   llvm::Function* fn = B.GetInsertBlock()->getParent();
   auto* decode = llvm::BasicBlock::Create(kb.ctx(), "decode", fn);
@@ -292,11 +295,11 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
   auto* done = llvm::BasicBlock::Create(kb.ctx(), "done", fn);
   B.CreateCondBr(B.CreateICmpEQ(kb.T(), kb.i(1)), decode, prefill);
   B.SetInsertPoint(decode);
-  emitDecode(kb, t, scratch, table, H, KV, D, scale, qp, kp, vp, out, shared);
+  emitDecode(kb, H, KV, D, scale, qp, kp, vp, out, shared);
   B.CreateBr(done);
   B.SetInsertPoint(prefill);
   {  // per head, blocks of kQueries tokens (row t of head h at q + (t * H + h) * D)
-    const BlockState st = blockState(kb, t, D);
+    const BlockState st = blockState(kb, D);
     Value* past = kb.past();
     auto [h0, h1] = kb.partRange(H, 1);
     kb.loop(h0, h1, 1, [&](Value* h) {
@@ -305,8 +308,8 @@ void emitTiled(KernelBuilder& kb, const xbyak::GemmTiling& tiling, xbyak::Isa is
         Value* rows = B.CreateSub(kb.smin(B.CreateAdd(q0, kb.i(kQueries)), kb.T()), q0);
         Value* qBase = kb.gep(qp, B.CreateMul(B.CreateAdd(B.CreateMul(q0, kb.i(H)), h), kb.i(D)));
         // Row r (token q0 + r) sees keys up to past + q0 + r; the block's last row the most.
-        emitHeadRange(kb, t, scratch, table, st, kp, vp, KV, D, scale, kvh, qBase, H * D, rows, kb.i(0),
-                      B.CreateAdd(past, B.CreateAdd(q0, rows)), [&](Value* r, Value* k0, Value* bEnd) {
+        emitHeadRange(kb, st, kp, vp, KV, D, scale, kvh, qBase, H * D, rows, kb.i(0), B.CreateAdd(past, B.CreateAdd(q0, rows)),
+                      [&](Value* r, Value* k0, Value* bEnd) {
                         return B.CreateSub(kb.smin(bEnd, B.CreateAdd(B.CreateAdd(past, B.CreateAdd(q0, r)), kb.i(1))), k0);
                       });
         emitNormalizedRows(kb, st, D, rows, out, [&](Value* r) {
@@ -335,25 +338,19 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
   p.args = {{ArgRef::Value, n.operands[0]}, {ArgRef::Value, n.operands[1]}, {ArgRef::Value, n.operands[2]},
             {ArgRef::Value, n.result}};
   p.splits = true;  // parts take disjoint query heads
-  // On the f32 dot tiles when the head dim is whole vectors (a tile's K tail is scalar) and the
-  // jit asks for tiles; else (the llvm backend) LLVM's loops with context splits in decode.
-  const bool tiled = tiles.enabled && D % 16 == 0 && H / KV <= kQueries;
-  xbyak::GemmTiling tiling{};
-  if (tiled) {
-    TileOptions f32 = tiles;
-    f32.activations = ir::DType::F32;
-    tiling = tilingFor(f32, D, ir::DType::F32);
-    p.tiles = TileRequest{ir::DType::F32, ir::DType::F32};
-    p.args.push_back({ArgRef::Tiles});
+  // Vectorized when the head dim is whole vectors and the jit asks for its kernels; else (the
+  // llvm backend) LLVM's loops with context splits in decode.
+  const bool vectorized = tiles.enabled && D % 16 == 0 && H / KV <= kQueries;
+  if (vectorized) {
     p.args.push_back({ArgRef::Shared});
     p.sharedFloats = kSharedHeaderFloats + kMaxSegments * H * (D + 2);
-    p.key += " tiled5 seg" + std::to_string(kMinSegment) + "x" + std::to_string(kMaxSegments) + " kpf1 q" + std::to_string(kQueries) + " k" + std::to_string(kKeys) + " pv" + std::to_string(kPvRows) + "x" +
-             std::to_string(kPvVectors) + tilingKey(tiling, ir::DType::F32);
+    p.key += " lanes1 seg" + std::to_string(kMinSegment) + "x" + std::to_string(kMaxSegments) + " q" + std::to_string(kQueries) +
+             " k" + std::to_string(kKeys) + " pv" + std::to_string(kPvRows) + "x" + std::to_string(kPvVectors);
   }
-  p.emit = [=, isa = tiles.isa](KernelBuilder& kb) {
+  p.emit = [=](KernelBuilder& kb) {
     auto& B = kb.b();
-    if (tiled) {
-      emitTiled(kb, tiling, isa, H, KV, D, scale, kb.ptr(4), kb.ptr(0), kb.ptr(1), kb.ptr(2), kb.ptr(3), kb.ptr(5));
+    if (vectorized) {
+      emitVectorized(kb, H, KV, D, scale, kb.ptr(0), kb.ptr(1), kb.ptr(2), kb.ptr(3), kb.ptr(4));
       kb.finish();
       return;
     }
@@ -395,8 +392,11 @@ KernelPlan planAttention(const ir::Graph& g, const ir::Node& n, const TileOption
                   begin, end, block, {negInf, kb.f(0.0f)}, [&](Value* b0, const std::vector<Value*>& c) {
                     Value* bEnd = kb.smin(end, B.CreateAdd(b0, kb.i(block)));
                     Value* blockMax = kb.loopCarry(b0, bEnd, 1, {negInf}, [&](Value* key, const std::vector<Value*>& bm) {
-                      Value* ki = keyRowOffset(kb, key, kvh, KV, D);
-                      Value* sc = B.CreateFMul(emitDot(kb, qp, qi, ir::DType::F32, kp, ki, ir::DType::F32, D), kb.f(scale));
+                      Value* dot = kb.loopCarry(kb.i(0), kb.i(D), 1, {kb.f(0.0f)}, [&](Value* d, const std::vector<Value*>& c) {
+                        Value* k = kb.loadScalar(kp, keyOffset(kb, key, kvh, KV, D, d), ir::DType::F32);
+                        return std::vector<Value*>{kb.fma(kb.loadScalar(qp, B.CreateAdd(qi, d), ir::DType::F32), k, c[0])};
+                      })[0];
+                      Value* sc = B.CreateFMul(dot, kb.f(scale));
                       kb.storeScalar(sc, scores, B.CreateSub(key, b0));
                       return std::vector<Value*>{maxf(bm[0], sc)};
                     })[0];

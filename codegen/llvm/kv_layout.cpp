@@ -21,19 +21,19 @@ Value* headBlockOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, in
 
 Value* positionInBlock(KernelBuilder& kb, Value* pos) { return kb.b().CreateURem(pos, kb.i(kKvBlock)); }
 
-// cache[dst + i] = src[from + i] for i < n.
-void emitCopy(KernelBuilder& kb, Value* src, Value* from, Value* cache, Value* dst, int64_t n) {
+// cache[dst + i * stride] = src[from + i] for i < n.
+void emitCopy(KernelBuilder& kb, Value* src, Value* from, Value* cache, Value* dst, int64_t n, int64_t stride = 1) {
   auto& B = kb.b();
   kb.loop(kb.i(0), kb.i(n), 1, [&](Value* i) {
-    kb.storeScalar(kb.loadScalar(src, B.CreateAdd(from, i), ir::DType::F32), cache, B.CreateAdd(dst, i));
+    kb.storeScalar(kb.loadScalar(src, B.CreateAdd(from, i), ir::DType::F32), cache, B.CreateAdd(dst, B.CreateMul(i, kb.i(stride))));
   });
 }
 
 }  // namespace
 
-Value* keyRowOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_t D) {
+Value* keyOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_t D, Value* d) {
   auto& B = kb.b();
-  return B.CreateAdd(headBlockOffset(kb, pos, kvh, KV, D), B.CreateMul(positionInBlock(kb, pos), kb.i(D)));
+  return B.CreateAdd(headBlockOffset(kb, pos, kvh, KV, D), B.CreateAdd(B.CreateMul(d, kb.i(kKvBlock)), positionInBlock(kb, pos)));
 }
 
 Value* valueOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_t D, Value* d) {
@@ -44,7 +44,7 @@ Value* valueOffset(KernelBuilder& kb, Value* pos, Value* kvh, int64_t KV, int64_
 }
 
 void emitStoreKey(KernelBuilder& kb, Value* src, Value* srcIndex, Value* cache, Value* pos, Value* kvh, int64_t KV, int64_t D) {
-  emitCopy(kb, src, srcIndex, cache, keyRowOffset(kb, pos, kvh, KV, D), D);
+  emitCopy(kb, src, srcIndex, cache, keyOffset(kb, pos, kvh, KV, D, kb.i(0)), D, kKvBlock);
 }
 
 void emitStoreValue(KernelBuilder& kb, Value* src, Value* srcIndex, Value* cache, Value* pos, Value* kvh, int64_t KV, int64_t D) {

@@ -233,8 +233,9 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
           inGroups(k0, k1, s.H, [&](Value* h, Value* g) {
             kb.loop(mb, mEnd, 1, [&](Value* m) {
               emitRmsNormInPlace(kb, heads, headRow(m, g), s.D, s.headEps, kn, s.knType);
-              emitRotateHead(kb, heads, headRow(m, g), kCache, keyRowOffset(kb, B.CreateAdd(kb.past(), m), h, s.KV, s.D), cosT,
-                             sinT, m, half);
+              // Rotated in place, then spread into the cache's key layout (kv_layout.h).
+              emitRotateHead(kb, heads, headRow(m, g), heads, headRow(m, g), cosT, sinT, m, half);
+              emitStoreKey(kb, heads, headRow(m, g), kCache, B.CreateAdd(kb.past(), m), h, s.KV, s.D);
             });
           });
           inGroups(v0, v1, s.H + s.KV, [&](Value* h, Value* g) {
@@ -297,7 +298,8 @@ KernelPlan planQkvRopeKv(const ir::Graph& g, const ir::Node& n, const ConstantTa
       });
       kb.loop(k0, k1, 1, [&](Value* h) {
         product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H)), kb.i(s.D)), 1);
-        normRopeStore(m, kn, s.knType, kCache, keyRowOffset(kb, pos, h, s.KV, s.D));
+        normRopeStore(m, kn, s.knType, head, kb.i(0));
+        emitStoreKey(kb, head, kb.i(0), kCache, pos, h, s.KV, s.D);
       });
       kb.loop(v0, v1, 1, [&](Value* h) {
         product(m, B.CreateMul(B.CreateAdd(h, kb.i(s.H + s.KV)), kb.i(s.D)), 2);
