@@ -136,7 +136,7 @@ llvm::Value* emitNormPrologue(KernelBuilder& kb, llvm::Value* x, llvm::Value* M,
 void emitRopeTables(KernelBuilder& kb, const std::vector<float>& invFreq, float attentionFactor, llvm::Value* cosT,
                     llvm::Value* sinT);
 // Rotate-half RoPE of one head: dst[i], dst[i + half] from src[i], src[i + half] with the
-// table row `tableRow` of cosT/sinT.
+// table row `tableRow` of cosT/sinT (dst may be src: each pair is read before it is written).
 void emitRotateHead(KernelBuilder& kb, llvm::Value* src, llvm::Value* srcIndex, llvm::Value* dst, llvm::Value* dstIndex,
                     llvm::Value* cosT, llvm::Value* sinT, llvm::Value* tableRow, int64_t half);
 

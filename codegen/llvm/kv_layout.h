@@ -31,7 +31,7 @@ constexpr int64_t kKvBlock = KvCache::kPositionBlock;
 int64_t valueChunk(int64_t headDim);
 
 // Float offsets from the slot's base, for position `pos` of KV head `kvh` (of KV heads): where
-// its key element d lies (element d of the block's keys are kKvBlock consecutive floats), and
+// its key element d lies (element d of a block's keys is kKvBlock consecutive floats), and
 // where its value element d lies (the elements of one chunk are consecutive; with a constant d
 // the chunk arithmetic folds away).
 llvm::Value* keyOffset(KernelBuilder& kb, llvm::Value* pos, llvm::Value* kvh, int64_t KV, int64_t D, llvm::Value* d);
