@@ -138,8 +138,9 @@ void emitBlockScores(KernelBuilder& kb, Value* S, Value* qBase, int64_t lda, Val
                      Value* kvh, Value* k0) {
   auto& B = kb.b();
   const int64_t vw = kb.vw(), vecs = kKeys / vw;
+  const int64_t groupRows = std::max<int64_t>(1, vw / vecs);  // vw sums: 4 rows x 4 on AVX-512, 1 x 8 on AVX2
   Value* block = keyOffset(kb, k0, kvh, KV, D, kb.i(0));
-  emitRowGroups(kb, kb.i(0), rows, std::max<int64_t>(1, vw / vecs), [&](Value* r0, int64_t R) {
+  emitRowGroups(kb, kb.i(0), rows, groupRows, [&](Value* r0, int64_t R) {
     std::vector<Value*> init(R * vecs, kb.zeroVec());
     std::vector<Value*> sums = kb.loopCarry(kb.i(0), kb.i(D), 1, init, [&](Value* d, const std::vector<Value*>& in) {
       Value* at = B.CreateMul(d, kb.i(kKeys));
@@ -288,7 +289,6 @@ void emitDecode(KernelBuilder& kb, int64_t H, int64_t KV, int64_t D, float scale
 void emitVectorized(KernelBuilder& kb, int64_t H, int64_t KV, int64_t D, float scale, Value* qp, Value* kp, Value* vp, Value* out,
                     Value* shared) {
   auto& B = kb.b();
-
   llvm::Function* fn = B.GetInsertBlock()->getParent();
   auto* decode = llvm::BasicBlock::Create(kb.ctx(), "decode", fn);
   auto* prefill = llvm::BasicBlock::Create(kb.ctx(), "prefill", fn);
